@@ -1,0 +1,34 @@
+# safe-release-action: the image that GitHub's runner builds for `runs: using: docker`
+# (and that release.yml publishes prebuilt to ghcr.io).
+#
+# No `USER` and no `WORKDIR` on purpose: the runner mounts the workspace at
+# /github/workspace, passes `--workdir /github/workspace` itself and expects the
+# container to run as root (GitHub's "Dockerfile support for GitHub Actions").
+FROM python:3.13-slim
+
+LABEL org.opencontainers.image.title="safe-release-action" \
+      org.opencontainers.image.description="Create or update the GitHub release for a tag, so that racing workflows converge on one release." \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.vendor="safe-release-action contributors"
+
+# PYTHONUNBUFFERED: log lines reach the job log at once, in order.
+# PYTHONDONTWRITEBYTECODE: the container is thrown away after one run; the bytecode
+#   compiled at build time below is still used.
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# Dependencies first (this layer changes only when requirements/runtime.txt does).
+# Every wheel is hash-checked; --no-deps because runtime.txt already lists the whole tree.
+COPY requirements/runtime.txt /app/requirements/runtime.txt
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /app/requirements/runtime.txt
+
+# The action itself (.dockerignore keeps release_action/sandbox, tests and the rest out),
+# then bytecode for it, so that a cold start does not compile anything.
+COPY release_action /app/release_action
+COPY entrypoint.py /app/entrypoint.py
+RUN python -m compileall -q -j 0 /app
+
+ENTRYPOINT ["python", "/app/entrypoint.py"]

@@ -1,0 +1,321 @@
+"""The reconcile loop: observe → decide → act → verify, until GitHub holds what was asked.
+
+Level-triggered: every pass reads the world, asks `decide` for one step and takes it. Any
+failure a racing writer or a flaky network can cause (a 422 already_exists, a write whose
+answer was lost, a read that lags) is answered the same way: look again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import backoff
+
+from release_action.decide import (
+    LAG_WINDOW,
+    Context,
+    Create,
+    Delete,
+    Desired,
+    Done,
+    Observed,
+    Release,
+    Step,
+    Update,
+    Wait,
+    decide,
+)
+from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown
+
+MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
+SETTLE_SECONDS = 1.0  # after publishing, let a racing drafter's write land before verifying
+UNTAGGED = "untagged-"
+
+
+class ConvergeError(Exception):
+    """The release could not be brought to the wanted state; the message says why."""
+
+
+@dataclass
+class Result:
+    release: dict  # the release as last read back (or as the dry run found it)
+    status: str  # created | updated | unchanged
+    warnings: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)  # dry run: what would be written
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(step: Step, desired: Desired) -> list[str]:
+    """The step field by field, as the log and the dry run print it."""
+    if isinstance(step, Create):
+        lines = [f"create release for tag {desired.tag}:"]
+        lines += [f"  {key}: {_short(value)}" for key, value in step.payload.items()]
+        return lines
+    if isinstance(step, Update):
+        lines = [f"update release {step.release_id}:"]
+        lines += [f"  {key}: {_short(seen)} → {_short(want)}" for key, (seen, want) in step.changes.items()]
+        return lines
+    if isinstance(step, Delete):
+        return [f"delete {step.reason}"]
+    if isinstance(step, Wait):
+        return [f"wait: {step.reason}"]
+    return [f"release {step.release_id} is as asked: nothing to write"]
+
+
+class Engine:
+    """Converges one tag's release; keeps what this run knows across passes."""
+
+    def __init__(self, github: GitHub, *, log: Callable[[str], None] = print) -> None:
+        self.github = github
+        self.deadline = github.deadline
+        self.log = log
+        self.owned: set[int] = set()  # releases this run created
+        self.known: set[int] = set()  # releases this run created or adopted
+        self.created_at: float | None = None
+        self.conflict_at: float | None = None
+        self.written_at: dict[int, str] = {}  # release id → updated_at of our last write
+        self.writes_to: Counter[int] = Counter()
+        self.field_writes: Counter[str] = Counter()
+        self.cache: dict[int, dict] = {}  # release id → its JSON as last seen
+        self.warnings: list[str] = []
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def converge(self, desired: Desired, *, dry_run: bool = False, user_draft: bool | None = None) -> Result:
+        """Bring the tag's release to `desired`; return it as read back."""
+        waits = self._waits()
+        observed = self.observe(desired)
+        while True:
+            if observed.published is not None and (desired.draft if user_draft is None else user_draft):
+                self._warn_once(
+                    f"The release for {desired.tag} is already published; it stays published "
+                    "(a published release is never turned back into a draft)."
+                )
+            desired = self.relax(desired, observed)
+            step = decide(desired, observed, self._context())
+            if dry_run:
+                release = self.cache.get(getattr(step, "release_id", -1), {})
+                status = "created" if isinstance(step, Create) else "unchanged"
+                if isinstance(step, Update):
+                    status = "updated"
+                return Result(release, status, self.warnings, describe(step, desired))
+            if isinstance(step, Done):
+                return self._result(step.release_id)
+            for line in describe(step, desired):
+                self.log(line)
+            if isinstance(step, Wait):
+                self.deadline.wait(backoff.full_jitter(next(waits)) + 0.2, step.reason)
+                observed = self.observe(desired)
+                continue
+            desired, observed = self.act(step, desired, observed)
+
+    def act(self, step: Step, desired: Desired, observed: Observed) -> tuple[Desired, Observed]:
+        """Take one step; return the (possibly relaxed) goal and a fresh observation."""
+        try:
+            if isinstance(step, Create):
+                data = self.github.create_release(self._with_generated_notes(step.payload, desired))
+                self.owned.add(data["id"])
+                self.created_at = self.deadline.clock()
+                publishes = not data.get("draft")
+                return desired, self._after_write(desired, data, publishes=publishes, created=True)
+            if isinstance(step, Update):
+                desired = self._count_repairs(step, desired)
+                data = self.github.update_release(step.release_id, step.payload)
+                publishes = step.payload.get("draft") is False
+                return desired, self._after_write(desired, data, publishes=publishes, created=False)
+            if isinstance(step, Delete):
+                self.github.delete_release(step.release_id)
+                self.cache.pop(step.release_id, None)
+                drafts = tuple(d for d in observed.drafts if d.id != step.release_id)
+                return desired, dataclasses.replace(observed, drafts=drafts)
+        except Conflict as exc:
+            self.log(f"{exc.message}: another run got there first; looking again")
+            self.conflict_at = self.deadline.clock()
+        except OutcomeUnknown as exc:
+            self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
+            self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
+        except GitHubError as exc:
+            if exc.status == 404 and isinstance(step, Update | Delete):
+                self.log(f"release {step.release_id} is gone (another run removed it); looking again")
+            elif exc.status == 422 and "valid tag" in exc.message.lower():
+                self.log(f"{exc.message}: the tag may have just been pushed; retrying")
+                self.deadline.wait(2.0, "the new tag to become visible to GitHub")
+            else:
+                raise
+        return desired, self.observe(desired)
+
+    def _with_generated_notes(self, payload: dict, desired: Desired) -> dict:
+        """The create API cannot take a base tag: ask for the notes, then create with them."""
+        if not (desired.generate_notes and desired.previous_tag):
+            return payload
+        notes = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
+        payload = {k: v for k, v in payload.items() if k != "generate_release_notes"}
+        payload["body"] = "\n\n".join(p for p in (desired.body, notes.get("body")) if p)
+        return payload
+
+    # -- observing -------------------------------------------------------------------------
+
+    def observe(self, desired: Desired, *, by_tag: bool = True) -> Observed:
+        """The tag's published release (get-by-tag) and drafts (the list, all pages).
+
+        The list is only read when get-by-tag finds nothing, since it costs a request per
+        hundred releases and a published release makes any draft debris.
+        """
+        if by_tag:
+            published = self.github.get_release_by_tag(desired.tag)
+            if published is not None:
+                self.conflict_at = None
+                self._remember(published)
+                drafts = self._known_drafts(desired, skip={published["id"]})
+                return Observed(Release.from_json(published), drafts)
+            if self._context().conflict_seen:  # a published release exists: only lag hides it
+                return Observed(None, self._known_drafts(desired, skip=set()))
+
+        releases: dict[int, dict] = {}
+        try:
+            for data in self.github.iter_releases():
+                if data.get("tag_name") == desired.tag:
+                    releases[data["id"]] = data
+        except GitHubError as exc:
+            if exc.status == 404:
+                raise ConvergeError(
+                    f"Repository {self.github.repository} was not found: the token cannot see "
+                    "it. Check the `repository` input, and that the token has access to it."
+                ) from exc
+            raise
+        for data in releases.values():
+            self._remember(data)
+        pub = [d for d in releases.values() if not d.get("draft")]
+        if pub:  # get-by-tag lagged behind the list
+            drafts = tuple(Release.from_json(d) for d in releases.values() if d.get("draft"))
+            return Observed(Release.from_json(pub[0]), drafts)
+        drafts = [Release.from_json(d) for d in releases.values()]
+        drafts += self._known_drafts(desired, skip=set(releases))
+        return Observed(None, tuple(drafts))
+
+    def _known_drafts(self, desired: Desired, skip: set[int]) -> tuple[Release, ...]:
+        """Drafts this run made or adopted that a tag lookup cannot find: read them by id.
+
+        A draft whose tag was reset to untagged-… by another writer's update is still ours
+        to repair; one that now carries another tag, or was published, is someone else's.
+        """
+        found = []
+        for release_id in sorted(self.known - skip):
+            data = self.read(release_id)
+            if data is None:
+                self.known.discard(release_id)
+                continue
+            tag = data.get("tag_name") or ""
+            if data.get("draft") and (tag == desired.tag or tag.startswith(UNTAGGED)):
+                found.append(Release.from_json(data))
+            else:
+                self.known.discard(release_id)
+        return tuple(found)
+
+    def read(self, release_id: int) -> dict | None:
+        """Read a release by id, waiting out reads older than our own last write to it."""
+        waits = self._waits()
+        start = self.deadline.clock()
+        while True:
+            data = self.github.get_release(release_id)
+            if data is None:
+                self.cache.pop(release_id, None)
+                return None
+            written = self.written_at.get(release_id)
+            stale = written is not None and (data.get("updated_at") or "") < written
+            if not stale or self.deadline.clock() - start > LAG_WINDOW:
+                self._remember(data)
+                return data
+            self.deadline.wait(backoff.full_jitter(next(waits)) + 0.1, "a read to catch up")
+
+    def _after_write(self, desired: Desired, data: dict, *, publishes: bool, created: bool) -> Observed:
+        """Verify a write by reading back: after a create or a publish, once racing writes settle."""
+        release_id = data["id"]
+        self.known.add(release_id)
+        self.writes_to[release_id] += 1
+        self.written_at[release_id] = data.get("updated_at") or ""
+        self._remember(data)
+        if publishes or created:
+            self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "writes to settle")
+        if data.get("draft"):
+            # Still a draft: the list (one request) shows it beside any racing release.
+            return self.observe(desired, by_tag=False)
+        fresh = self.read(release_id)
+        if fresh is not None and not fresh.get("draft") and fresh.get("tag_name") == desired.tag:
+            # GitHub keeps one published release per tag: this is the one.
+            return Observed(Release.from_json(fresh), self._known_drafts(desired, skip={release_id}))
+        return self.observe(desired)  # drafted again by another writer, or deleted
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _remember(self, data: dict) -> None:
+        self.cache[data["id"]] = data
+
+    def _context(self) -> Context:
+        now = self.deadline.clock()
+        conflict = self.conflict_at is not None and now - self.conflict_at < LAG_WINDOW
+        age = None if self.created_at is None else now - self.created_at
+        return Context(frozenset(self.owned), age, conflict)
+
+    def _count_repairs(self, step: Update, desired: Desired) -> Desired:
+        """Give up on a field another writer keeps changing; never on publishing."""
+        if self.writes_to[step.release_id] == 0:
+            self.known.add(step.release_id)  # adopted
+        for name in step.changes:
+            self.field_writes[name] += 1
+            if self.field_writes[name] <= MAX_REPAIRS + 1:
+                continue
+            if name == "draft":
+                raise ConvergeError(
+                    f"Release {step.release_id} for {desired.tag} went back to draft after "
+                    f"{MAX_REPAIRS + 1} publishes: another workflow keeps drafting this tag (a "
+                    "release-drafter job, or a second run of this action with `draft: true`). "
+                    "Stop that workflow from updating published releases, then re-run this job."
+                )
+        return desired
+
+    def relax(self, desired: Desired, observed: Observed) -> Desired:
+        """After too many repairs of a field, accept what another writer set (last writer wins)."""
+        target = observed.published or (min(observed.drafts, key=lambda d: d.id) if observed.drafts else None)
+        if target is None:
+            return desired
+        changes: dict = {}
+        for name in ("name", "body", "prerelease"):
+            if self.field_writes[name] > MAX_REPAIRS:
+                changes[name] = getattr(target, name)
+        if not changes:
+            return desired
+        for name, value in changes.items():
+            self._warn_once(
+                f"Another writer keeps changing `{name}` of release {target.id}; after "
+                f"{MAX_REPAIRS} repairs the last writer wins: {name} = {_short(value, 120)}."
+            )
+        if "body" in changes:
+            changes["body"] = changes["body"] or ""
+        return dataclasses.replace(desired, **changes)
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _waits(self) -> Iterator[float]:
+        waits = backoff.expo(base=2, factor=0.25, max_value=4)
+        next(waits)
+        return waits
+
+    def _result(self, release_id: int) -> Result:
+        release = self.cache[release_id]
+        if release_id in self.owned:
+            status = "created"
+        elif self.writes_to[release_id]:
+            status = "updated"
+        else:
+            status = "unchanged"
+        return Result(release, status, self.warnings)

@@ -1,0 +1,294 @@
+"""The `Sandbox`: two local HTTP servers over one Store, plus the chaos knobs tests turn."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import shapes
+from .server import Server
+from .state import SHA_RE, Store
+
+ROUTES = ("list_releases", "get_release", "get_release_by_tag", "get_latest", "create_release",
+          "update_release", "delete_release", "list_assets", "get_asset", "update_asset",
+          "delete_asset", "upload_asset", "download_asset")
+KINDS = ("502_after_commit", "reset_after_commit", "stall_after_commit", "500",
+         "secondary_limit", "primary_limit", "429")
+RATE_LIMIT = 5000
+
+
+@dataclass
+class Fault:
+    """One scripted failure; fires on the next `times` requests to its route."""
+
+    kind: str
+    times: int = 1
+    retry_after: int = 1
+    reset_in: int = 2
+    stall: float | None = None
+
+
+@dataclass
+class Drafter:
+    repo: str
+    tag: str
+    flips: int
+    delay: float
+
+
+class Sandbox:
+    """A local, thread-safe imitation of GitHub's Releases REST API (version 2022-11-28).
+
+    Other engineers code against this exact surface; see the package docstring.
+    """
+
+    def __init__(self, lag: float = 0.0, seed: int | None = None, fault_rate: float = 0.0,
+                 repos: Iterable[str] = ("octo/demo",), token: str | None = None,
+                 readonly_token: str | None = None, host: str = "127.0.0.1", port: int = 0,
+                 uploads_port: int = 0, ghes_uploads: bool = False) -> None:
+        self.store = Store(seed=seed, lag=lag)
+        self.token = token or "ghs_" + self._secret(seed, "write")
+        self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
+        self.host, self.port, self.uploads_port = host, port, uploads_port
+        self.ghes_uploads = ghes_uploads
+        self._faults: dict[str, list[Fault]] = {}
+        self._fault_rate = 0.0
+        self._fault_rng = self.store.rng
+        self.set_fault_rate(fault_rate, seed)
+        self._log: list[dict[str, Any]] = []
+        self._rate_state: dict[str, list[float]] = {}
+        self._drafters: list[Drafter] = []
+        self._timers: list[threading.Timer] = []
+        self._servers: list[Server] = []
+        self._api_url: str | None = None
+        self._uploads_url: str | None = None
+        self.store.on_publish = self._on_publish
+        for name in repos:
+            self.add_repo(name)
+
+    @staticmethod
+    def _secret(seed: int | None, purpose: str) -> str:
+        if seed is None:
+            return secrets.token_hex(18)
+        return hashlib.sha256(f"{seed}:{purpose}".encode()).hexdigest()[:36]
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        if self._servers:
+            return self
+        api = Server((self.host, self.port), self, "api")
+        up = Server((self.host, self.uploads_port), self, "uploads")
+        self._servers = [api, up]
+        self._api_url = f"http://{self.host}:{api.server_address[1]}"
+        self._uploads_url = f"http://{self.host}:{up.server_address[1]}"
+        for srv in self._servers:
+            threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
+                             name=f"sandbox-{srv.kind}", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        for srv in self._servers:
+            srv.shutdown()
+            srv.server_close()
+        self._servers = []
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        if self._api_url is None:
+            raise RuntimeError("Sandbox not started")
+        return self._api_url
+
+    @property
+    def uploads_url(self) -> str:
+        if self._uploads_url is None:
+            raise RuntimeError("Sandbox not started")
+        return self._uploads_url
+
+    @property
+    def html_url(self) -> str:
+        """What stands in for https://github.com (the API port serves download links)."""
+        return self.api_url
+
+    def _urls(self) -> shapes.Urls:
+        uploads = f"{self.api_url}/api/uploads" if self.ghes_uploads else self.uploads_url
+        return shapes.Urls(self.api_url, uploads, self.html_url)
+
+    # ---- state ----------------------------------------------------------------------------
+    def add_repo(self, full_name: str, immutable: bool = False,
+                 default_branch: str = "main") -> None:
+        self.store.add_repo(full_name, immutable, default_branch)
+
+    def set_immutable(self, full_name: str, immutable: bool = True) -> None:
+        with self.store.lock:
+            self.store.repo(full_name).immutable = immutable
+
+    def push_tag(self, repo: str, tag: str, sha: str | None = None,
+                 valid_after: float = 0.0) -> str:
+        return self.store.push_tag(repo, tag, sha, valid_after)
+
+    def tags(self, repo: str) -> dict[str, str]:
+        with self.store.lock:
+            return {t: sha for t, (sha, _) in self.store.repo(repo).tags.items()}
+
+    def seed_release(self, repo: str, tag: str, *, draft: bool = False, prerelease: bool = False,
+                     name: str | None = None, body: str | None = "",
+                     target_commitish: str = "main", assets: Iterable[tuple[Any, ...]] = (),
+                     make_latest: str = "true") -> dict[str, Any]:
+        store = self.store
+        with store.lock:
+            fields = {"tag_name": tag, "draft": draft, "prerelease": prerelease, "name": name,
+                      "body": body, "make_latest": make_latest,
+                      "target_commitish": target_commitish
+                      if target_commitish in store.repo(repo).branches
+                      or SHA_RE.match(target_commitish)
+                      else store.repo(repo).default_branch}
+            rel = store.create_release(repo, fields, seeded=True)
+            for item in assets:
+                aname, data = item[0], bytes(item[1])
+                state = item[2] if len(item) > 2 else "uploaded"
+                asset = store.start_upload(repo, rel["id"], aname, None,
+                                           "application/octet-stream", seeded=True)
+                with open(asset["path"], "wb") as fh:
+                    fh.write(data)
+                if state != "starter":
+                    store.finish_upload(repo, asset["id"], len(data),
+                                        hashlib.sha256(data).hexdigest(), seeded=True)
+            full = store.repo(repo).full_name
+            return self._render(full, store.repo(repo).releases[rel["id"]])
+
+    def _render(self, full: str, rel: dict[str, Any]) -> dict[str, Any]:
+        if self._api_url is None:  # not started yet: render with placeholder hosts
+            return shapes.release_json(shapes.Urls("http://sandbox", "http://sandbox-uploads",
+                                                   "http://sandbox"), full, rel)
+        return shapes.release_json(self._urls(), full, rel)
+
+    def releases(self, repo: str) -> list[dict[str, Any]]:
+        with self.store.lock:
+            r = self.store.repo(repo)
+            return [self._render(r.full_name, rel)
+                    for _, rel in sorted(r.releases.items())]
+
+    def asset_bytes(self, repo: str, asset_id: int) -> bytes:
+        _, asset = self.store.get_asset(repo, asset_id, lagged=False)
+        with open(asset["path"], "rb") as fh:
+            return fh.read()
+
+    def set_lag(self, seconds: float) -> None:
+        self.store.lag = seconds
+
+    # ---- faults ---------------------------------------------------------------------------
+    def add_fault(self, route: str, kind: str, *, times: int = 1, retry_after: int = 1,
+                  reset_in: int = 2, stall: float | None = None) -> None:
+        if route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
+        with self.store.lock:
+            self._faults.setdefault(route, []).append(
+                Fault(kind, times, retry_after, reset_in, stall))
+
+    def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
+        with self.store.lock:
+            self._fault_rate = rate
+            self._fault_rng = random.Random(seed)
+
+    def _take_fault(self, route: str, write: bool) -> Fault | None:
+        if route not in ROUTES:
+            return None
+        with self.store.lock:
+            queue = self._faults.get(route)
+            if queue:
+                fault = queue[0]
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+                return fault
+            if self._fault_rate > 0 and self._fault_rng.random() < self._fault_rate:
+                kinds = ["502_after_commit", "reset_after_commit", "500"]
+                if write:
+                    kinds.append("secondary_limit")
+                return Fault(self._fault_rng.choice(kinds))
+        return None
+
+    # ---- drafter --------------------------------------------------------------------------
+    def start_drafter(self, repo: str, tag: str, *, flips: int = 1, delay: float = 0.05) -> None:
+        """Model a racing workflow that turns the release for `tag` back into a draft.
+
+        Chosen behaviour: the flip keeps tag_name and sets draft=true, published_at=null
+        (the release URL becomes untagged-<hex> again). It is a state write, not an HTTP
+        request, so it is not in the log.
+        """
+        with self.store.lock:
+            self._drafters.append(Drafter(self.store.repo(repo).full_name.lower(), tag,
+                                          flips, delay))
+
+    def _on_publish(self, repo: str, rel: dict[str, Any]) -> None:
+        for d in self._drafters:
+            if d.repo == repo.lower() and d.tag == rel["tag_name"] and d.flips > 0:
+                d.flips -= 1
+                timer = threading.Timer(d.delay, self._flip, (repo, rel["id"]))
+                timer.daemon = True
+                self._timers.append(timer)
+                timer.start()
+
+    def _flip(self, repo: str, rid: int) -> None:
+        store = self.store
+        with store.lock:
+            r = store.repos.get(repo.lower())
+            rel = r.releases.get(rid) if r else None
+            if r is None or rel is None or rel["draft"] or rel["immutable"]:
+                return
+            store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()),
+                          rid)
+
+    # ---- log and rate limits --------------------------------------------------------------
+    def _record(self, method: str, path: str, route: str | None, status: int | None,
+                user_agent: str, fault: str | None) -> None:
+        with self.store.lock:
+            self._log.append({"t": time.time(), "method": method, "path": path, "route": route,
+                              "status": status, "user_agent": user_agent, "fault": fault})
+
+    @property
+    def log(self) -> list[dict[str, Any]]:
+        with self.store.lock:
+            return list(self._log)
+
+    def clear_log(self) -> None:
+        with self.store.lock:
+            self._log.clear()
+
+    def count(self, method: str | None = None, route: str | None = None) -> int:
+        return sum(1 for e in self.log
+                   if (method is None or e["method"] == method.upper())
+                   and (route is None or e["route"] == route))
+
+    def _rate(self, token: str, spend: bool) -> tuple[bool, dict[str, str]]:
+        """Count a request against the token's hourly budget; False once it is spent."""
+        now = time.time()
+        with self.store.lock:
+            used, reset = self._rate_state.get(token, [0, now + 3600])
+            if now >= reset:
+                used, reset = 0, now + 3600
+            ok = used < RATE_LIMIT
+            if spend and ok:
+                used += 1
+            self._rate_state[token] = [used, reset]
+        return ok, {"x-ratelimit-limit": str(RATE_LIMIT),
+                    "x-ratelimit-remaining": str(max(0, RATE_LIMIT - int(used))),
+                    "x-ratelimit-used": str(int(used)), "x-ratelimit-reset": str(int(reset)),
+                    "x-ratelimit-resource": "core"}

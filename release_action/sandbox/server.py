@@ -1,0 +1,449 @@
+"""HTTP front end: routing, auth, rate-limit headers, pagination, faults and streaming uploads."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import re
+import socket
+import struct
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import shapes
+from .state import ApiError, not_found, validation
+
+if TYPE_CHECKING:
+    from .core import Sandbox
+
+CHUNK = 1 << 20
+_ZERO = bytes(CHUNK)
+REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (m, re.compile(p + r"/?$"), r) for m, p, r in [
+        ("GET", r"/rate_limit", "rate_limit"),
+        ("GET", REPO, "get_repo"),
+        ("GET", REPO + r"/releases", "list_releases"),
+        ("POST", REPO + r"/releases", "create_release"),
+        ("GET", REPO + r"/releases/latest", "get_latest"),
+        ("GET", REPO + r"/releases/tags/(?P<tag>.+)", "get_release_by_tag"),
+        ("GET", REPO + r"/releases/assets/(?P<aid>\d+)", "get_asset"),
+        ("PATCH", REPO + r"/releases/assets/(?P<aid>\d+)", "update_asset"),
+        ("DELETE", REPO + r"/releases/assets/(?P<aid>\d+)", "delete_asset"),
+        ("GET", REPO + r"/releases/(?P<rid>\d+)", "get_release"),
+        ("PATCH", REPO + r"/releases/(?P<rid>\d+)", "update_release"),
+        ("DELETE", REPO + r"/releases/(?P<rid>\d+)", "delete_release"),
+        ("GET", REPO + r"/releases/(?P<rid>\d+)/assets", "list_assets"),
+        ("POST", "/api/uploads" + REPO + r"/releases/(?P<rid>\d+)/assets", "upload_asset"),
+        ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)",
+         "browser_download"),
+    ]
+]
+UPLOAD_ROUTES = [("POST", re.compile(REPO + r"/releases/(?P<rid>\d+)/assets/?$"), "upload_asset")]
+NO_AUTH = {"browser_download"}
+Reply = tuple[int, Any, dict[str, str]]
+
+
+class Server(ThreadingHTTPServer):
+    """One listening port; `kind` says whether it plays api.github.com or uploads.github.com."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr: tuple[str, int], sb: Sandbox, kind: str) -> None:
+        self.sb = sb
+        self.kind = kind
+        super().__init__(addr, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Serve one request; all state lives in the Sandbox, never here."""
+
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def version_string(self) -> str:
+        return "GitHub.com"
+    timeout = 120
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the sandbox keeps its own structured request log."""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    # ---- plumbing -------------------------------------------------------------------------
+    def _dispatch(self, method: str) -> None:
+        self.sb: Sandbox = self.server.sb
+        self.route: str | None = None
+        self.fault: str | None = None
+        self.status: int | None = None
+        self.rl: dict[str, str] = {}
+        self.body_read = False
+        try:
+            self._handle(method)
+        except (ConnectionError, TimeoutError, OSError):
+            self.close_connection = True
+        finally:
+            self.sb._record(method, self.path, self.route, self.status,
+                            self.headers.get("User-Agent", ""), self.fault)
+
+    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        hdrs = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-GitHub-Api-Version-Selected": "2022-11-28",
+            "X-GitHub-Media-Type": "github.v3; format=json",
+            "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
+            **self.rl, **(headers or {}),
+        }
+        if status == 204:
+            hdrs.pop("Content-Type")
+        for k, v in hdrs.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        # one write for headers and body: avoids Nagle/delayed-ACK stalls on keep-alive
+        self._headers_buffer.extend([b"\r\n", data])
+        self.flush_headers()
+        self.status = status
+
+    def _drain(self) -> None:
+        """Consume an unread request body so the keep-alive connection stays usable."""
+        if self.body_read:
+            return
+        self.body_read = True
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            if self.headers.get("Transfer-Encoding"):
+                self.close_connection = True
+            return
+        left = int(length)
+        while left > 0:
+            chunk = self.rfile.read(min(CHUNK, left))
+            if not chunk:
+                self.close_connection = True
+                return
+            left -= len(chunk)
+
+    def _json_body(self) -> dict[str, Any]:
+        self.body_read = True
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise ApiError(400, "Problems parsing JSON",
+                           "https://docs.github.com/rest") from exc
+        if not isinstance(data, dict):
+            raise ApiError(400, "Problems parsing JSON", "https://docs.github.com/rest")
+        return data
+
+    def _reset(self) -> None:
+        """Drop the connection with an RST and no response, as a dying proxy would."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+
+    def _token(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        parts = auth.split(None, 1)
+        if len(parts) == 2 and parts[0].lower() in ("bearer", "token"):
+            return parts[1].strip()
+        return None
+
+    # ---- request flow ---------------------------------------------------------------------
+    def _handle(self, method: str) -> None:
+        sb = self.sb
+        split = urlsplit(self.path)
+        path, query = split.path, parse_qs(split.query)
+        routes = API_ROUTES if self.server.kind == "api" else UPLOAD_ROUTES
+        match = None
+        for m, pattern, route in routes:
+            match = pattern.match(path)
+            if match and m == method:
+                self.route = route
+                break
+        if self.route is None:
+            self._drain()
+            return self._send(404, {"message": "Not Found",
+                                    "documentation_url": "https://docs.github.com/rest"})
+        assert match is not None
+        params = {k: unquote(v) for k, v in match.groupdict().items()}
+        if self.route == "get_asset" and "application/octet-stream" in self.headers.get(
+                "Accept", ""):
+            self.route = "download_asset"
+        if self.route not in NO_AUTH:
+            token = self._token()
+            if token not in (sb.token, sb.readonly_token):
+                self._drain()
+                return self._send(401, {"message": "Bad credentials",
+                                        "documentation_url": "https://docs.github.com/rest",
+                                        "status": "401"})
+            ok, self.rl = sb._rate(token, self.route != "rate_limit")
+            if not ok:
+                self._drain()
+                return self._send(403, _primary_limit(token), {"x-ratelimit-remaining": "0"})
+            if method != "GET" and token != sb.token:
+                self._drain()
+                return self._send(403, {
+                    "message": "Resource not accessible by integration",
+                    "documentation_url": "https://docs.github.com/rest/releases/releases",
+                    "status": "403"})
+        fault = sb._take_fault(self.route, method != "GET")
+        if fault is not None:
+            self.fault = fault.kind
+            if self._pre_fault(fault):
+                return
+        try:
+            reply = getattr(self, "r_" + self.route)(params, query)
+        except ApiError as err:
+            self._drain()
+            reply = (err.status, err.body, {})
+        if reply is None:  # streamed already, or the client went away
+            return
+        if fault is not None and fault.kind == "502_after_commit":
+            return self._send(502, {"message": "Server Error"})
+        if fault is not None and fault.kind == "reset_after_commit":
+            return self._reset()
+        if fault is not None and fault.kind == "stall_after_commit":
+            time.sleep(fault.stall if fault.stall is not None else 10.0)
+        self._send(*reply)
+
+    def _pre_fault(self, fault: Any) -> bool:
+        """Faults that answer without touching state; True when the request is finished."""
+        kind = fault.kind
+        if kind == "500":
+            self._drain()
+            self._send(500, {"message": "Server Error"})
+        elif kind == "secondary_limit":
+            self._drain()
+            self._send(403, {
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                           "before you try again. If you reach out to GitHub Support for help, "
+                           "please include the request ID.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
+                                     "rest-api#about-secondary-rate-limits",
+                "status": "403"}, {"Retry-After": str(fault.retry_after)})
+        elif kind == "primary_limit":
+            self._drain()
+            self.rl.update({"x-ratelimit-remaining": "0",
+                            "x-ratelimit-reset": str(int(time.time() + fault.reset_in))})
+            self._send(403, _primary_limit(self._token() or ""))
+        elif kind == "429":
+            self._drain()
+            self._send(429, {"message": "Too Many Requests", "status": "429"},
+                       {"Retry-After": str(fault.retry_after)})
+        else:
+            return False
+        return True
+
+    # ---- helpers for routes ---------------------------------------------------------------
+    @property
+    def urls(self) -> shapes.Urls:
+        return self.sb._urls()
+
+    def _repo(self, p: dict[str, str]) -> str:
+        name = f"{p['owner']}/{p['name']}"
+        with self.sb.store.lock:
+            return self.sb.store.repo(name).full_name
+
+    def _paginate(self, items: list[Any], query: dict[str, list[str]]) -> Reply:
+        def num(key: str, default: int) -> int:
+            raw = query.get(key, [""])[0]
+            return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+        per_page = min(num("per_page", 30), 100)
+        page = num("page", 1)
+        if page * per_page > 1000:
+            raise ApiError(422, "Only the first 1000 results are available.",
+                           "https://docs.github.com/v3/#pagination")
+        last = min(max(1, math.ceil(len(items) / per_page)), 1000 // per_page)
+        base = f"{self.sb.api_url}{urlsplit(self.path).path}"
+        links = []
+        if page < last:
+            links += [f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"',
+                      f'<{base}?per_page={per_page}&page={last}>; rel="last"']
+        if page > 1:
+            links += [f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"',
+                      f'<{base}?per_page={per_page}&page=1>; rel="first"']
+        headers = {"Link": ", ".join(links)} if links else {}
+        return 200, items[(page - 1) * per_page: page * per_page], headers
+
+    # ---- routes ---------------------------------------------------------------------------
+    def r_rate_limit(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        core = {"limit": int(self.rl["x-ratelimit-limit"]),
+                "remaining": int(self.rl["x-ratelimit-remaining"]),
+                "reset": int(self.rl["x-ratelimit-reset"]),
+                "used": int(self.rl["x-ratelimit-used"]), "resource": "core"}
+        return 200, {"resources": {"core": core}, "rate": core}, {}
+
+    def r_get_repo(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        store = self.sb.store
+        with store.lock:
+            return 200, shapes.repo_json(self.urls, store.repo(f"{p['owner']}/{p['name']}")), {}
+
+    def r_list_releases(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        repo = self._repo(p)
+        rels = self.sb.store.listing(repo)
+        status, page, headers = self._paginate(rels, q)
+        return status, [shapes.release_json(self.urls, repo, r) for r in page], headers
+
+    def _one(self, repo: str, rel: dict[str, Any], status: int = 200,
+             headers: dict[str, str] | None = None) -> Reply:
+        return status, shapes.release_json(self.urls, repo, rel), headers or {}
+
+    def r_get_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        repo = self._repo(p)
+        return self._one(repo, self.sb.store.get_release(repo, int(p["rid"])))
+
+    def r_get_release_by_tag(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        repo = self._repo(p)
+        return self._one(repo, self.sb.store.by_tag(repo, p["tag"]))
+
+    def r_get_latest(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        repo = self._repo(p)
+        return self._one(repo, self.sb.store.latest(repo))
+
+    def r_create_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        body = self._json_body()
+        repo = self._repo(p)
+        rel = self.sb.store.create_release(repo, body, self.sb.html_url)
+        out = self._one(repo, rel, 201)
+        out[2]["Location"] = out[1]["url"]
+        return out
+
+    def r_update_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        body = self._json_body()
+        repo = self._repo(p)
+        return self._one(repo, self.sb.store.update_release(repo, int(p["rid"]), body,
+                                                            self.sb.html_url))
+
+    def r_delete_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        self.sb.store.delete_release(self._repo(p), int(p["rid"]))
+        return 204, None, {}
+
+    def r_list_assets(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        repo = self._repo(p)
+        rel = self.sb.store.get_release(repo, int(p["rid"]))
+        status, page, headers = self._paginate(list(rel["assets"]), q)
+        return status, [shapes.asset_json(self.urls, repo, rel, a) for a in page], headers
+
+    def r_get_asset(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        repo = self._repo(p)
+        rel, asset = self.sb.store.get_asset(repo, int(p["aid"]))
+        return 200, shapes.asset_json(self.urls, repo, rel, asset), {}
+
+    def r_update_asset(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        body = self._json_body()
+        repo = self._repo(p)
+        rel, asset = self.sb.store.update_asset(repo, int(p["aid"]), body)
+        return 200, shapes.asset_json(self.urls, repo, rel, asset), {}
+
+    def r_delete_asset(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        self.sb.store.delete_asset(self._repo(p), int(p["aid"]))
+        return 204, None, {}
+
+    def r_download_asset(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply | None:
+        _, asset = self.sb.store.get_asset(self._repo(p), int(p["aid"]))
+        return self._stream_file(asset)
+
+    def r_browser_download(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply | None:
+        repo = self._repo(p)
+        for rel in self.sb.store.listing(repo):
+            if shapes.url_tag(rel) == p["tag"]:
+                for asset in rel["assets"]:
+                    if asset["name"] == p["file"]:
+                        return self._stream_file(asset)
+        raise not_found()
+
+    def _stream_file(self, asset: dict[str, Any]) -> Reply | None:
+        """Serve the bytes directly (GitHub would 302 to a CDN; clients end up here either way)."""
+        if asset["state"] != "uploaded":
+            raise not_found()
+        try:
+            fh = open(asset["path"], "rb")  # noqa: SIM115
+        except OSError as exc:
+            raise not_found() from exc
+        with fh:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(asset["size"]))
+            self.send_header("Content-Disposition", f"attachment; filename={asset['name']}")
+            self.end_headers()
+            self.status = 200
+            while chunk := fh.read(CHUNK):
+                self.wfile.write(chunk)
+        return None
+
+    def r_upload_asset(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply | None:
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self.close_connection = True
+            return 411, {"message": "Length Required", "status": "411"}, {}
+        name = q.get("name", [""])[0]
+        if not name:
+            raise validation("ReleaseAsset", "missing_field", "name")
+        store = self.sb.store
+        repo = self._repo(p)
+        ctype = self.headers.get("Content-Type") or "application/octet-stream"
+        asset = store.start_upload(repo, int(p["rid"]), name, q.get("label", [None])[0], ctype)
+        self.body_read = True
+        left = size = int(length)
+        digest = hashlib.sha256()
+        with open(asset["path"], "wb") as fh:
+            while left > 0:
+                try:
+                    chunk = self.rfile.read(min(CHUNK, left))
+                except OSError:
+                    chunk = b""
+                if not chunk:  # client went away: the asset stays a "starter"
+                    self.close_connection = True
+                    return None
+                digest.update(chunk)
+                left -= len(chunk)
+                if chunk == _ZERO[: len(chunk)]:
+                    fh.seek(len(chunk), 1)  # keep zero runs sparse on disk
+                else:
+                    fh.write(chunk)
+            fh.truncate(size)
+        with store.lock:
+            rel = store.repos[repo.lower()].releases.get(int(p["rid"]))
+            done = store.finish_upload(repo, asset["id"], size, digest.hexdigest())
+            rel = store.repos[repo.lower()].releases.get(int(p["rid"])) or rel
+        assert rel is not None
+        return 201, shapes.asset_json(self.urls, repo, rel, done), {}
+
+
+def _primary_limit(token: str) -> dict[str, str]:
+    return {"message": f"API rate limit exceeded for installation ID {abs(hash(token)) % 10**8}.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-"
+                                 "api#about-primary-rate-limits",
+            "status": "403"}

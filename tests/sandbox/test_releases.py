@@ -1,0 +1,286 @@
+"""Behaviour of the releases endpoints over real HTTP."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+REPO = "octo/demo"
+R = f"/repos/{REPO}/releases"
+
+
+def test_auth_and_common_headers(sandbox, gh):
+    assert requests.get(sandbox.api_url + R, timeout=10).status_code == 401
+    bad = requests.get(sandbox.api_url + R, headers={"Authorization": "token nope"}, timeout=10)
+    assert bad.status_code == 401
+    assert bad.json()["message"] == "Bad credentials"
+    assert bad.json()["status"] == "401"
+    ro = {"Authorization": f"token {sandbox.readonly_token}"}
+    assert requests.get(sandbox.api_url + R, headers=ro, timeout=10).status_code == 200
+    denied = requests.post(sandbox.api_url + R, json={"tag_name": "v1"}, headers=ro, timeout=10)
+    assert denied.status_code == 403
+    assert denied.json()["message"] == "Resource not accessible by integration"
+    assert sandbox.releases(REPO) == []
+    r1, r2 = gh.get(R), gh.get(R)
+    for r in (r1, r2):
+        assert r.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert r.headers["x-github-request-id"]
+        assert r.headers["x-ratelimit-resource"] == "core"
+        assert int(r.headers["x-ratelimit-reset"]) > time.time()
+    assert int(r2.headers["x-ratelimit-remaining"]) == int(r1.headers["x-ratelimit-remaining"]) - 1
+    assert int(r2.headers["x-ratelimit-used"]) == int(r1.headers["x-ratelimit-used"]) + 1
+    assert int(r2.headers["x-ratelimit-limit"]) == 5000
+    rl = gh.get("/rate_limit").json()
+    assert rl["resources"]["core"]["limit"] == 5000
+
+
+def test_unknown_repo_and_route(gh):
+    r = gh.get("/repos/octo/missing/releases")
+    assert r.status_code == 404
+    assert r.json()["message"] == "Not Found"
+    assert gh.get("/nope").status_code == 404
+    assert gh.put(R).status_code == 404
+    repo = gh.get(f"/repos/{REPO}").json()
+    assert repo["full_name"] == REPO
+    assert repo["default_branch"] == "main"
+
+
+def test_create_published(sandbox, gh):
+    r = gh.post(R, json={"tag_name": "v1.0.0", "name": "One", "body": "hello"})
+    assert r.status_code == 201
+    rel = r.json()
+    assert r.headers["Location"] == rel["url"] == f"{sandbox.api_url}{R}/{rel['id']}"
+    assert rel["upload_url"] == (f"{sandbox.uploads_url}/repos/{REPO}/releases/{rel['id']}"
+                                 "/assets{?name,label}")
+    assert rel["html_url"].endswith(f"/{REPO}/releases/tag/v1.0.0")
+    assert rel["tarball_url"].endswith("/tarball/v1.0.0")
+    assert rel["draft"] is False and rel["published_at"] and rel["immutable"] is False
+    assert rel["target_commitish"] == "main"
+    assert rel["author"]["login"] and rel["node_id"]
+    assert "v1.0.0" in sandbox.tags(REPO)
+    again = gh.post(R, json={"tag_name": "v1.0.0"})
+    assert again.status_code == 422
+    assert again.json()["message"] == "Validation Failed"
+    assert again.json()["errors"] == [
+        {"resource": "Release", "code": "already_exists", "field": "tag_name"}]
+    assert again.json()["status"] == "422"
+    assert len(sandbox.releases(REPO)) == 1
+
+
+def test_drafts(sandbox, gh):
+    d1 = gh.post(R, json={"tag_name": "v2", "draft": True}).json()
+    d2 = gh.post(R, json={"tag_name": "v2", "draft": True}).json()
+    assert d1["id"] != d2["id"]
+    assert d1["published_at"] is None and d1["tarball_url"] is None
+    assert "/releases/tag/untagged-" in d1["html_url"]
+    assert len(d1["html_url"].rsplit("untagged-", 1)[1]) == 20
+    assert "v2" not in sandbox.tags(REPO)
+    assert gh.get(f"{R}/tags/v2").status_code == 404
+    assert gh.get(f"{R}/{d1['id']}").json()["draft"] is True
+    # publish d1 (tag_name given), then d2 can't be published on the same tag
+    pub = gh.patch(f"{R}/{d1['id']}", json={"tag_name": "v2", "draft": False})
+    assert pub.status_code == 200 and pub.json()["published_at"]
+    assert pub.json()["html_url"].endswith("/tag/v2")
+    assert "v2" in sandbox.tags(REPO)
+    clash = gh.patch(f"{R}/{d2['id']}", json={"tag_name": "v2", "draft": False})
+    assert clash.status_code == 422
+    assert clash.json()["errors"][0]["code"] == "already_exists"
+    assert gh.get(f"{R}/tags/v2").json()["id"] == d1["id"]
+    # published -> draft is allowed
+    back = gh.patch(f"{R}/{d1['id']}", json={"draft": True})
+    assert back.status_code == 200 and back.json()["draft"] is True
+    assert back.json()["published_at"] is None
+
+
+def test_patch_on_draft_without_tag_name_untags_it(gh):
+    d = gh.post(R, json={"tag_name": "v3", "draft": True}).json()
+    r = gh.patch(f"{R}/{d['id']}", json={"body": "notes"}).json()
+    assert r["tag_name"].startswith("untagged-") and len(r["tag_name"]) == 29
+    assert r["body"] == "notes"
+    kept = gh.patch(f"{R}/{d['id']}", json={"tag_name": "v3", "name": "n"}).json()
+    assert kept["tag_name"] == "v3" and kept["name"] == "n"
+    pub = gh.post(R, json={"tag_name": "v4"}).json()
+    assert gh.patch(f"{R}/{pub['id']}", json={"body": "x"}).json()["tag_name"] == "v4"
+
+
+def test_validation_errors(gh):
+    missing = gh.post(R, json={"name": "x"})
+    assert missing.status_code == 422
+    assert "tag_name" in missing.json()["message"]
+    long = gh.post(R, json={"tag_name": "v1", "body": "x" * 125001})
+    assert long.status_code == 422
+    assert long.json()["errors"] == [{
+        "resource": "Release", "code": "custom", "field": "body",
+        "message": "body is too long (maximum is 125000 characters)"}]
+    assert gh.post(R, json={"tag_name": "v1", "body": "x" * 125000}).status_code == 201
+    for bad in ("a..b", "a b", "x~1", "-/.x", "end.", "x.lock", "a//b", "@", "q?", "/a"):
+        r = gh.post(R, json={"tag_name": bad})
+        assert r.status_code == 422, bad
+        assert r.json()["errors"][0]["field"] == "tag_name"
+    assert gh.post(R, json={"tag_name": "release/v1-rc.1"}).status_code == 201
+    nocommit = gh.post(R, json={"tag_name": "v9", "target_commitish": "nobranch"})
+    assert nocommit.status_code == 422
+    sha = "a" * 40
+    ok = gh.post(R, json={"tag_name": "v10", "target_commitish": sha})
+    assert ok.status_code == 201
+    assert gh.post(R, json={"tag_name": "v11", "make_latest": "maybe"}).status_code == 422
+    assert gh.post(R, data="{not json").status_code == 400
+
+
+def test_tag_created_at_target(sandbox, gh):
+    sha = "b" * 40
+    gh.post(R, json={"tag_name": "t1", "target_commitish": sha})
+    assert sandbox.tags(REPO)["t1"] == sha
+    pushed = sandbox.push_tag(REPO, "t2", "c" * 40)
+    gh.post(R, json={"tag_name": "t2", "target_commitish": "main"})
+    assert sandbox.tags(REPO)["t2"] == pushed == "c" * 40
+
+
+def test_just_pushed_tag_is_not_valid_yet(sandbox, gh):
+    sandbox.push_tag(REPO, "fresh", valid_after=0.3)
+    r = gh.post(R, json={"tag_name": "fresh"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["message"] == "Published releases must have a valid tag"
+    assert gh.post(R, json={"tag_name": "fresh", "draft": True}).status_code == 201
+    time.sleep(0.35)
+    assert gh.post(R, json={"tag_name": "fresh"}).status_code == 201
+
+
+def test_generate_release_notes(gh):
+    gh.post(R, json={"tag_name": "v1"})
+    first = gh.get(f"{R}/tags/v1").json()
+    r = gh.post(R, json={"tag_name": "v2", "body": "Intro", "generate_release_notes": True})
+    body = r.json()["body"]
+    assert body.startswith("Intro\n")
+    assert "## What's Changed" in body
+    assert f"/{REPO}/compare/v1...v2" in body
+    assert first["body"] is None
+
+
+def test_get_latest_and_by_tag(sandbox, gh):
+    assert gh.get(f"{R}/latest").status_code == 404
+    a = gh.post(R, json={"tag_name": "a"}).json()
+    b = gh.post(R, json={"tag_name": "b"}).json()
+    assert gh.get(f"{R}/latest").json()["id"] == b["id"]
+    gh.post(R, json={"tag_name": "pre", "prerelease": True})
+    gh.post(R, json={"tag_name": "nolatest", "make_latest": "false"})
+    gh.post(R, json={"tag_name": "d", "draft": True})
+    assert gh.get(f"{R}/latest").json()["id"] == b["id"]
+    gh.patch(f"{R}/{a['id']}", json={"make_latest": "true"})
+    assert gh.get(f"{R}/latest").json()["id"] == a["id"]
+    assert gh.get(f"{R}/tags/b").json()["id"] == b["id"]
+    assert gh.get(f"{R}/tags/zzz").status_code == 404
+    assert gh.get(f"{R}/999").status_code == 404
+
+
+def test_list_order_and_pagination(sandbox, gh):
+    ids = [gh.post(R, json={"tag_name": f"v{i}", "draft": i % 2 == 0}).json()["id"]
+           for i in range(7)]
+    listed = gh.get(R).json()
+    assert [r["id"] for r in listed] == ids[::-1]
+    p1 = gh.get(R, params={"per_page": 3})
+    assert [r["id"] for r in p1.json()] == ids[::-1][:3]
+    assert p1.links["next"]["url"] == f"{sandbox.api_url}{R}?per_page=3&page=2"
+    assert p1.links["last"]["url"].endswith("page=3")
+    assert "prev" not in p1.links
+    p3 = gh.get(p1.links["last"]["url"])
+    assert [r["id"] for r in p3.json()] == ids[:1]
+    assert "next" not in p3.links and p3.links["first"]["url"].endswith("page=1")
+    assert gh.get(p3.links["prev"]["url"]).json()[0]["id"] == ids[3]
+    assert len(gh.get(R, params={"per_page": 500}).json()) == 7
+    assert gh.get(R, params={"per_page": 100, "page": 10}).status_code == 200
+    big = gh.get(R, params={"per_page": 100, "page": 11})
+    assert big.status_code == 422
+    assert big.json()["message"] == "Only the first 1000 results are available."
+
+
+def test_delete_release(sandbox, gh):
+    rel = gh.post(R, json={"tag_name": "gone"}).json()
+    assert gh.delete(f"{R}/{rel['id']}").status_code == 204
+    assert gh.get(f"{R}/{rel['id']}").status_code == 404
+    assert gh.delete(f"{R}/{rel['id']}").status_code == 404
+    assert "gone" in sandbox.tags(REPO)  # deleting a release keeps its tag
+
+
+def test_seed_release_and_true_state(sandbox, gh):
+    seeded = sandbox.seed_release(REPO, "s1", name="Seed", body="b",
+                                  assets=[("a.txt", b"abc"), ("b.bin", b"", "starter")])
+    assert seeded["name"] == "Seed"
+    assert [a["state"] for a in seeded["assets"]] == ["uploaded", "starter"]
+    assert sandbox.asset_bytes(REPO, seeded["assets"][0]["id"]) == b"abc"
+    assert gh.get(f"{R}/tags/s1").json()["assets"][0]["name"] == "a.txt"
+    assert sandbox.count() == 1  # seeding is not logged
+    d = sandbox.seed_release(REPO, "s2", draft=True)
+    assert [r["id"] for r in sandbox.releases(REPO)] == [seeded["id"], d["id"]]
+
+
+def test_lag_hides_recent_writes(sandbox, gh):
+    old = sandbox.seed_release(REPO, "old")  # seeded state is back-dated: visible at once
+    sandbox.set_lag(0.4)
+    new = gh.post(R, json={"tag_name": "new"})
+    assert new.status_code == 201
+    assert gh.get(f"{R}/{new.json()['id']}").status_code == 404
+    assert gh.get(f"{R}/tags/new").status_code == 404
+    assert [r["id"] for r in gh.get(R).json()] == [old["id"]]
+    # writes see the true state
+    assert gh.post(R, json={"tag_name": "new"}).status_code == 422
+    renamed = gh.patch(f"{R}/{old['id']}", json={"name": "renamed"})
+    assert renamed.json()["name"] == "renamed"
+    assert gh.get(f"{R}/{old['id']}").json()["name"] is None
+    time.sleep(0.45)
+    assert gh.get(f"{R}/{new.json()['id']}").status_code == 200
+    assert gh.get(f"{R}/{old['id']}").json()["name"] == "renamed"
+    gh.delete(f"{R}/{old['id']}")
+    assert gh.get(f"{R}/{old['id']}").status_code == 200
+    sandbox.set_lag(0)
+    assert gh.get(f"{R}/{old['id']}").status_code == 404
+
+
+def test_drafter_flips_published_release_back(sandbox, gh):
+    sandbox.start_drafter(REPO, "v5", flips=1, delay=0.05)
+    rel = gh.post(R, json={"tag_name": "v5"}).json()
+    assert rel["draft"] is False
+    deadline = time.time() + 3
+    while time.time() < deadline and not sandbox.releases(REPO)[0]["draft"]:
+        time.sleep(0.02)
+    flipped = sandbox.releases(REPO)[0]
+    assert flipped["draft"] is True and flipped["tag_name"] == "v5"
+    assert flipped["published_at"] is None
+    again = gh.patch(f"{R}/{rel['id']}", json={"tag_name": "v5", "draft": False}).json()
+    time.sleep(0.2)
+    assert sandbox.releases(REPO)[0]["draft"] is False  # only one flip
+    assert again["draft"] is False
+
+
+def test_immutable_release(sandbox, gh, up):
+    sandbox.add_repo("octo/locked", immutable=True)
+    base = "/repos/octo/locked/releases"
+    draft = gh.post(base, json={"tag_name": "v1", "draft": True}).json()
+    assert draft["immutable"] is False
+    asset = up(draft, "ok.txt").json()
+    pub = gh.patch(f"{base}/{draft['id']}", json={"tag_name": "v1", "draft": False}).json()
+    assert pub["immutable"] is True
+    late = up(pub, "late.txt")
+    assert late.status_code == 422
+    assert late.json()["message"] == "Cannot upload assets to an immutable release."
+    assert gh.delete(f"{base}/assets/{asset['id']}").status_code == 422
+    assert gh.patch(f"{base}/assets/{asset['id']}", json={"name": "x"}).status_code == 422
+    assert gh.patch(f"{base}/{pub['id']}", json={"body": "edited"}).status_code == 200
+    sandbox.set_immutable(REPO, True)
+    assert gh.post(R, json={"tag_name": "x"}).json()["immutable"] is True
+
+
+def test_log_and_count(sandbox, gh):
+    gh.get(R, headers={"User-Agent": "ua-test"})
+    gh.post(R, json={"tag_name": "v1"})
+    gh.get("/nope")
+    log = sandbox.log
+    assert [e["route"] for e in log] == ["list_releases", "create_release", None]
+    assert log[0]["user_agent"] == "ua-test" and log[0]["status"] == 200
+    assert log[1]["method"] == "POST" and log[1]["fault"] is None and log[1]["t"] > 0
+    assert sandbox.count() == 3
+    assert sandbox.count(method="POST") == 1
+    assert sandbox.count(route="list_releases") == 1
+    sandbox.clear_log()
+    assert sandbox.count() == 0
