@@ -168,7 +168,7 @@ def debris(drafts: tuple[Release, ...], keep: int | None, owned: frozenset[int])
     return [d for d in drafts if d.id != keep and (d.asset_count == 0 or d.id in owned)]
 
 
-def decide(desired: Desired, observed: Observed, context: Context = Context()) -> Step:  # noqa: B008
+def decide(desired: Desired, observed: Observed, context: Context = Context()) -> Step:
     """The one next step that moves GitHub toward `desired`."""
     if observed.published is not None:
         release = observed.published

@@ -102,12 +102,20 @@ class Handler(BaseHTTPRequestHandler):
         self.status: int | None = None
         self.rl: dict[str, str] = {}
         self.body_read = False
+        self.method = method
+        self.recorded = False
         try:
             self._handle(method)
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True
         finally:
-            self.sb._record(method, self.path, self.route, self.status,
+            self._log()
+
+    def _log(self) -> None:
+        """Log before the client can see the answer, so tests never race the log."""
+        if not self.recorded:
+            self.recorded = True
+            self.sb._record(self.method, self.path, self.route, self.status,
                             self.headers.get("User-Agent", ""), self.fault)
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
@@ -129,8 +137,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         # one write for headers and body: avoids Nagle/delayed-ACK stalls on keep-alive
         self._headers_buffer.extend([b"\r\n", data])
-        self.flush_headers()
         self.status = status
+        self._log()
+        self.flush_headers()
 
     def _drain(self) -> None:
         """Consume an unread request body so the keep-alive connection stays usable."""
@@ -167,6 +176,7 @@ class Handler(BaseHTTPRequestHandler):
     def _reset(self) -> None:
         """Drop the connection with an RST and no response, as a dying proxy would."""
         self.close_connection = True
+        self._log()
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
@@ -397,8 +407,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(asset["size"]))
             self.send_header("Content-Disposition", f"attachment; filename={asset['name']}")
-            self.end_headers()
             self.status = 200
+            self._log()
+            self.end_headers()
             while chunk := fh.read(CHUNK):
                 self.wfile.write(chunk)
         return None

@@ -72,10 +72,11 @@ def github_asset_name(name: str) -> str:
 
     GitHub documents only that names with special characters and leading or trailing
     periods are renamed. Observed (and modelled) rule: every run of characters outside
-    ``[A-Za-z0-9._+-]`` becomes a single "."; trailing periods are dropped; a name that
+    ``[A-Za-z0-9._+-]`` becomes a "." and runs of periods collapse to one
+    ("my file (1).zip" -> "my.file.1.zip"); trailing periods are dropped; a name that
     starts with a period gets the prefix "default" (".env" -> "default.env").
     """
-    out = re.sub(r"[^A-Za-z0-9._+-]+", ".", name).rstrip(".")
+    out = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._+-]+", ".", name)).rstrip(".")
     if out.startswith("."):
         out = "default" + out
     return out or "default"

@@ -44,9 +44,7 @@ def _sh(
     cwd: Path | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd, check=False
-    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
@@ -124,6 +122,19 @@ def runner_inputs(sb, **given: str) -> dict[str, str]:
     return env
 
 
+GATED = """\
+import os, runpy, sys, time
+sys.path.insert(0, "/app")
+import release_action.main  # noqa: F401  (imported before the gate, as warm as it gets)
+name = sys.argv[1]
+open(f"/gate/ready-{name}", "w").close()
+while not os.path.exists("/gate/go"):
+    time.sleep(0.005)
+sys.argv = ["/app/entrypoint.py"]
+runpy.run_path("/app/entrypoint.py", run_name="__main__")
+"""
+
+
 class Run:
     """One `docker run` of the action, laid out like the runner lays it out."""
 
@@ -151,7 +162,7 @@ class Run:
             "HOME": "/github/home",
         }
 
-    def argv(self, verb: str = "run") -> list[str]:
+    def argv(self, verb: str = "run", *, gate: Path | None = None) -> list[str]:
         # Values travel in the environment of the docker client, `-e NAME` only names them
         # (what the runner does, and it keeps the token out of the process list).
         argv = ["docker", verb, "--name", self.name]
@@ -169,7 +180,13 @@ class Run:
         ]
         for key in self.env:
             argv += ["-e", key]
-        return [*argv, IMAGE]
+        if gate is None:
+            return [*argv, IMAGE]
+        # Held at a gate until the test opens it, with the action already imported, then
+        # run the image's own /app/entrypoint.py: Docker starts containers one after the
+        # other and Python takes a while to import on two cores, and the race is meant to
+        # be on the API calls, not on start-up.
+        return [*argv, "-v", f"{gate}:/gate", "--entrypoint", "python", IMAGE, "-c", GATED, self.name]
 
     def client_env(self) -> dict[str, str]:
         return {**os.environ, **self.env}
@@ -189,10 +206,7 @@ def writes(sb) -> int:
 
 
 def describe(proc: subprocess.CompletedProcess[str]) -> str:
-    return (
-        f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-4000:]}"
-        f"\n--- stderr\n{proc.stderr[-4000:]}"
-    )
+    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-4000:]}"
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -204,12 +218,8 @@ def docker_engine() -> None:
     if why is None:
         return
     if REQUIRE:
-        pytest.fail(
-            f"SAFE_RELEASE_REQUIRE_DOCKER=1 but no Docker engine answers: {why}", pytrace=False
-        )
-    pytest.skip(
-        f"no Docker engine answers ({why}); set SAFE_RELEASE_REQUIRE_DOCKER=1 to make this an error"
-    )
+        pytest.fail(f"SAFE_RELEASE_REQUIRE_DOCKER=1 but no Docker engine answers: {why}", pytrace=False)
+    pytest.skip(f"no Docker engine answers ({why}); set SAFE_RELEASE_REQUIRE_DOCKER=1 to make this an error")
 
 
 @pytest.fixture(scope="module")
@@ -252,9 +262,7 @@ def test_image_is_built_like_the_runner_builds_it(image) -> None:
     assert user in ('""', "null"), user
     assert workdir in ('""', "null"), workdir
     assert '"python"' in entrypoint and "/app/entrypoint.py" in entrypoint, entrypoint
-    labels = _sh(
-        ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", IMAGE]
-    ).stdout
+    labels = _sh(["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", IMAGE]).stdout
     assert "org.opencontainers.image.title" in labels
     # Only the package and the entrypoint went in: no sandbox, no tests, bytecode present.
     probe = _sh(
@@ -331,23 +339,27 @@ def test_second_identical_run_is_unchanged_and_writes_nothing(image, sb, tmp_pat
 
 def test_eight_racing_containers_converge_on_one_release(image, sb, tmp_path) -> None:
     tag, n = "v3.0.0", 8
-    runs = [
-        Run(tmp_path / f"r{i}", sb, tag, name="Raced", notes="Eight at once.") for i in range(n)
-    ]
+    runs = [Run(tmp_path / f"r{i}", sb, tag, name="Raced", notes="Eight at once.") for i in range(n)]
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    results: list[subprocess.CompletedProcess[str] | None] = [None] * n
     try:
-        # Create all eight first, then start them together: the race is on the API calls.
         for r in runs:
-            _sh(r.argv("create"), env=r.client_env(), timeout=60)
-        barrier = threading.Barrier(n)
-        results: list[subprocess.CompletedProcess[str] | None] = [None] * n
+            _sh(r.argv("create", gate=gate), env=r.client_env(), timeout=60)
+            _sh(["docker", "start", r.name], timeout=60)
+        deadline = time.monotonic() + 120
+        while len(list(gate.glob("ready-*"))) < n:
+            assert time.monotonic() < deadline, "the containers did not all come up"
+            time.sleep(0.05)
+        (gate / "go").touch()  # all eight leave the gate at once
 
-        def start(i: int) -> None:
-            barrier.wait()
-            results[i] = _sh(
-                ["docker", "start", "--attach", runs[i].name], timeout=240, check=False
-            )
+        def wait(i: int) -> None:
+            rc = _sh(["docker", "wait", runs[i].name], timeout=240, check=False)
+            logs = _sh(["docker", "logs", runs[i].name], timeout=60, check=False)
+            code = int(rc.stdout.strip()) if rc.stdout.strip().isdigit() else -1
+            results[i] = subprocess.CompletedProcess(rc.args, code, logs.stdout, logs.stderr)
 
-        threads = [threading.Thread(target=start, args=(i,)) for i in range(n)]
+        threads = [threading.Thread(target=wait, args=(i,)) for i in range(n)]
         for t in threads:
             t.start()
         for t in threads:

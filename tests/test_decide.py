@@ -1,0 +1,313 @@
+"""decide(desired, observed, context) as a table: one row per rule of the upsert."""
+
+from __future__ import annotations
+
+import pytest
+
+from release_action.decide import (
+    LAG_WINDOW,
+    Context,
+    Create,
+    Delete,
+    Desired,
+    Done,
+    Observed,
+    Release,
+    Update,
+    Wait,
+    decide,
+)
+
+TAG = "v1.0.0"
+WANT = Desired(tag=TAG, name="Release 1", body="notes", target_commitish="abc123")
+WANT_DRAFT = Desired(tag=TAG, name="Release 1", body="notes", draft=True, target_commitish="abc123")
+
+
+def published(id_: int = 10, **fields) -> Release:
+    values = {"name": "Release 1", "body": "notes", "prerelease": False, "target_commitish": "main"}
+    return Release(id=id_, tag_name=TAG, draft=False, **{**values, **fields})
+
+
+def draft(id_: int, **fields) -> Release:
+    values = {"name": "Release 1", "body": "notes", "prerelease": False, "target_commitish": "abc123"}
+    return Release(id=id_, tag_name=fields.pop("tag_name", TAG), draft=True, **{**values, **fields})
+
+
+ROWS = [
+    # (rule, desired, observed, context, expected step)
+    (
+        "nothing exists: create it published, GitHub's one-published-per-tag lock decides races",
+        WANT,
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": "Release 1",
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "notes",
+                "target_commitish": "abc123",
+            }
+        ),
+    ),
+    (
+        "nothing exists and no name given: the title defaults to the tag",
+        Desired(tag=TAG),
+        Observed(),
+        Context(),
+        Create({"tag_name": TAG, "name": TAG, "draft": False, "prerelease": False, "make_latest": "legacy"}),
+    ),
+    (
+        "nothing exists, draft wanted: create a draft",
+        WANT_DRAFT,
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": "Release 1",
+                "draft": True,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "notes",
+                "target_commitish": "abc123",
+            }
+        ),
+    ),
+    (
+        "generated notes and a discussion category go on the create",
+        Desired(tag=TAG, generate_notes=True, discussion_category="Announcements"),
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "generate_release_notes": True,
+                "discussion_category_name": "Announcements",
+            }
+        ),
+    ),
+    (
+        "published release as asked: done, no write",
+        WANT,
+        Observed(published()),
+        Context(),
+        Done(10),
+    ),
+    (
+        "published release, target_commitish differs: ignored, the tag already exists",
+        WANT,
+        Observed(published(target_commitish="other")),
+        Context(),
+        Done(10),
+    ),
+    (
+        "published release with other notes: patch only the body",
+        WANT,
+        Observed(published(body="old")),
+        Context(),
+        Update(10, {"body": "notes"}, {"body": ("old", "notes")}),
+    ),
+    (
+        "empty notes wanted (None): the existing body is kept",
+        Desired(tag=TAG),
+        Observed(published(body="old", name="old title")),
+        Context(),
+        Done(10),
+    ),
+    (
+        "published release, prerelease flag differs: patch it",
+        Desired(tag=TAG, prerelease=True),
+        Observed(published()),
+        Context(),
+        Update(10, {"prerelease": True}, {"prerelease": (False, True)}),
+    ),
+    (
+        "draft wanted but the release is published: never turned back into a draft",
+        WANT_DRAFT,
+        Observed(published()),
+        Context(),
+        Done(10),
+    ),
+    (
+        "published release plus an empty leftover draft: delete the draft",
+        WANT,
+        Observed(published(), (draft(11),)),
+        Context(),
+        Delete(11, f"leftover draft 11 of tag {TAG}"),
+    ),
+    (
+        "published release plus another run's draft holding assets: left alone",
+        WANT,
+        Observed(published(), (draft(11, asset_count=2),)),
+        Context(),
+        Done(10),
+    ),
+    (
+        "published release plus this run's own draft holding assets: deleted",
+        WANT,
+        Observed(published(), (draft(11, asset_count=2),)),
+        Context(owned=frozenset({11})),
+        Delete(11, f"leftover draft 11 of tag {TAG}"),
+    ),
+    (
+        "fields first, debris after: a differing published release is patched before drafts go",
+        WANT,
+        Observed(published(name="x"), (draft(11),)),
+        Context(),
+        Update(10, {"name": "Release 1"}, {"name": ("x", "Release 1")}),
+    ),
+    (
+        "one draft, published wanted: adopt and publish it, with tag_name and publish settings",
+        WANT,
+        Observed(None, (draft(5),)),
+        Context(),
+        Update(5, {"draft": False, "tag_name": TAG, "make_latest": "legacy"}, {"draft": (True, False)}),
+    ),
+    (
+        "several drafts: the oldest (lowest id) is the release, whatever order they were seen in",
+        WANT,
+        Observed(None, (draft(9), draft(5), draft(7))),
+        Context(),
+        Update(5, {"draft": False, "tag_name": TAG, "make_latest": "legacy"}, {"draft": (True, False)}),
+    ),
+    (
+        "several drafts, draft wanted, oldest as asked: delete the other empty ones",
+        WANT_DRAFT,
+        Observed(None, (draft(9), draft(5))),
+        Context(),
+        Delete(9, f"duplicate draft 9 of tag {TAG}"),
+    ),
+    (
+        "draft wanted and a single draft as asked: done",
+        WANT_DRAFT,
+        Observed(None, (draft(5),)),
+        Context(),
+        Done(5),
+    ),
+    (
+        "a draft update always carries tag_name, or GitHub resets it to untagged-…",
+        Desired(tag=TAG, body="new", draft=True),
+        Observed(None, (draft(5),)),
+        Context(),
+        Update(5, {"body": "new", "tag_name": TAG}, {"body": ("notes", "new")}),
+    ),
+    (
+        "a draft whose tag was reset to untagged-… gets its tag back",
+        WANT_DRAFT,
+        Observed(None, (draft(5, tag_name="untagged-0123456789abcdef0123"),)),
+        Context(),
+        Update(5, {"tag_name": TAG}, {"tag_name": ("untagged-0123456789abcdef0123", TAG)}),
+    ),
+    (
+        "a draft's target_commitish is moved to the built commit before its tag is created",
+        WANT_DRAFT,
+        Observed(None, (draft(5, target_commitish="main"),)),
+        Context(),
+        Update(5, {"target_commitish": "abc123", "tag_name": TAG}, {"target_commitish": ("main", "abc123")}),
+    ),
+    (
+        "publishing a draft sends the discussion category",
+        Desired(tag=TAG, discussion_category="News"),
+        Observed(None, (draft(5, name=TAG, body=""),)),
+        Context(),
+        Update(
+            5,
+            {"draft": False, "tag_name": TAG, "make_latest": "legacy", "discussion_category_name": "News"},
+            {"draft": (True, False)},
+        ),
+    ),
+    (
+        "another run's draft with assets is never deleted, even when not the oldest",
+        WANT_DRAFT,
+        Observed(None, (draft(5), draft(6, asset_count=1))),
+        Context(),
+        Done(5),
+    ),
+    (
+        "this run created a release it cannot see yet: wait, never create a second one",
+        WANT,
+        Observed(),
+        Context(owned=frozenset({42}), age_of_own_create=1.0),
+        Wait("the release this run created is not visible yet (read lag)"),
+    ),
+    (
+        "this run's release is still absent long after the lag window: it was deleted, create again",
+        WANT,
+        Observed(),
+        Context(owned=frozenset({42}), age_of_own_create=LAG_WINDOW + 1),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": "Release 1",
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "notes",
+                "target_commitish": "abc123",
+            }
+        ),
+    ),
+    (
+        "a create was refused as already_exists but nothing is visible: wait for the winner",
+        WANT,
+        Observed(),
+        Context(conflict_seen=True),
+        Wait("GitHub says the tag has a published release, but reads do not show it yet"),
+    ),
+    (
+        "after a conflict, a visible draft is not published over the invisible winner",
+        WANT,
+        Observed(None, (draft(5),)),
+        Context(conflict_seen=True),
+        Wait("GitHub says the tag has a published release, but reads do not show it yet"),
+    ),
+    (
+        "a conflict does not matter once the published release is visible",
+        WANT,
+        Observed(published()),
+        Context(conflict_seen=True),
+        Done(10),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "desired", "observed", "context", "expected"), ROWS, ids=[r[0] for r in ROWS]
+)
+def test_decide(rule: str, desired: Desired, observed: Observed, context: Context, expected) -> None:
+    assert decide(desired, observed, context) == expected
+
+
+def test_every_run_that_sees_the_same_drafts_picks_the_same_release() -> None:
+    drafts = [draft(i) for i in (31, 7, 19, 12)]
+    orders = (drafts, drafts[::-1], sorted(drafts, key=lambda d: str(d.id)))
+    steps = [decide(WANT, Observed(None, tuple(order)), Context()) for order in orders]
+    assert all(step == steps[0] for step in steps)
+    assert steps[0].release_id == 7
+
+
+def test_decide_never_asks_to_turn_a_published_release_into_a_draft() -> None:
+    for release in (published(), published(body="x", name="y", prerelease=True)):
+        step = decide(WANT_DRAFT, Observed(release), Context())
+        assert not (isinstance(step, Update) and step.payload.get("draft") is True)
+
+
+def test_release_from_github_json_counts_assets_and_reads_the_fields() -> None:
+    data = {
+        "id": 3,
+        "tag_name": TAG,
+        "draft": True,
+        "prerelease": True,
+        "name": None,
+        "body": None,
+        "target_commitish": "main",
+        "assets": [{"id": 1}, {"id": 2}],
+    }
+    assert Release.from_json(data) == Release(3, TAG, True, True, None, None, "main", 2)
