@@ -119,7 +119,8 @@ def differences(desired: Desired, release: Release) -> dict[str, tuple[object, o
     changes: dict[str, tuple[object, object]] = {}
     if desired.name is not None and release.name != desired.name:
         changes["name"] = (release.name, desired.name)
-    if desired.body is not None and (release.body or "") != desired.body:
+    # Generated notes are GitHub's to write on create: an existing body is kept.
+    if desired.body is not None and not desired.generate_notes and (release.body or "") != desired.body:
         changes["body"] = (release.body, desired.body)
     if release.prerelease != desired.prerelease:
         changes["prerelease"] = (release.prerelease, desired.prerelease)

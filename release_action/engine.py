@@ -124,12 +124,16 @@ class Engine:
                 self.owned.add(data["id"])
                 self.created_at = self.deadline.clock()
                 publishes = not data.get("draft")
-                return desired, self._after_write(desired, data, publishes=publishes, created=True)
+                return desired, self._after_write(
+                    desired, data, publishes=publishes, created=True, seen=observed.drafts
+                )
             if isinstance(step, Update):
                 desired = self._count_repairs(step, desired)
                 data = self.github.update_release(step.release_id, step.payload)
                 publishes = step.payload.get("draft") is False
-                return desired, self._after_write(desired, data, publishes=publishes, created=False)
+                return desired, self._after_write(
+                    desired, data, publishes=publishes, created=False, seen=observed.drafts
+                )
             if isinstance(step, Delete):
                 self.github.delete_release(step.release_id)
                 self.cache.pop(step.release_id, None)
@@ -235,8 +239,15 @@ class Engine:
                 return data
             self.deadline.wait(backoff.full_jitter(next(waits)) + 0.1, "a read to catch up")
 
-    def _after_write(self, desired: Desired, data: dict, *, publishes: bool, created: bool) -> Observed:
-        """Verify a write by reading back: after a create or a publish, once racing writes settle."""
+    def _after_write(
+        self, desired: Desired, data: dict, *, publishes: bool, created: bool, seen: tuple[Release, ...] = ()
+    ) -> Observed:
+        """Verify a write by reading back: after a create or a publish, once racing writes settle.
+
+        `seen` are the drafts the observation before the write found. When the write published
+        one of them, the others are debris still to delete: they stay in the new observation
+        (a delete of one already gone is harmless), or the loop would stop with them left behind.
+        """
         release_id = data["id"]
         self.known.add(release_id)
         self.writes_to[release_id] += 1
@@ -250,7 +261,9 @@ class Engine:
         fresh = self.read(release_id)
         if fresh is not None and not fresh.get("draft") and fresh.get("tag_name") == desired.tag:
             # GitHub keeps one published release per tag: this is the one.
-            return Observed(Release.from_json(fresh), self._known_drafts(desired, skip={release_id}))
+            drafts = {d.id: d for d in seen if d.id != release_id}
+            drafts.update((d.id, d) for d in self._known_drafts(desired, skip={release_id}))
+            return Observed(Release.from_json(fresh), tuple(drafts.values()))
         return self.observe(desired)  # drafted again by another writer, or deleted
 
     # -- bookkeeping -----------------------------------------------------------------------

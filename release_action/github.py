@@ -225,6 +225,7 @@ class GitHub:
         response = self.request(
             "POST",
             base,
+            origin_checked=True,  # uploads.github.com is not the API's origin, and is allowed
             params={"name": name},
             data=stream,
             headers={"Content-Type": content_type, "Content-Length": str(size)},
@@ -274,9 +275,11 @@ class GitHub:
             self.deadline.wait(60 - (now - self._recent_writes[0]), "GitHub's write rate limit")
         self._recent_writes.append(self.deadline.clock())
 
-    def request(self, method: str, path_or_url: str, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path_or_url: str, *, origin_checked: bool = False, **kwargs: Any
+    ) -> requests.Response:
         """Send one call, retrying what is safe to retry; raise a GitHubError for the rest."""
-        url = self._url(path_or_url)
+        url = path_or_url if origin_checked else self._url(path_or_url)
         is_write = method in WRITES
         waits = backoff.expo(base=2, factor=0.5, max_value=16)
         next(waits)  # backoff's generators are primed before use

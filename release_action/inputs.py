@@ -187,7 +187,8 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
             ) from None
     if len(notes_text) > MAX_BODY:
         raise InputError(
-            f"The release notes are {len(notes_text)} characters; GitHub accepts at most "
+            f"Input `{'notes_file' if notes_file else 'notes'}`: the release notes are "
+            f"{len(notes_text)} characters; GitHub accepts at most "
             f"{MAX_BODY}. Shorten them, or link to a changelog instead."
         )
 

@@ -122,6 +122,12 @@ ROWS = [
         Done(10),
     ),
     (
+        "generated notes: an existing release keeps its body (notes only seed the create)",
+        Desired(tag=TAG, body="intro", generate_notes=True), Observed(published(name=TAG, body="generated")),
+        Context(),
+        Done(10),
+    ),
+    (
         "published release, prerelease flag differs: patch it",
         Desired(tag=TAG, prerelease=True),
         Observed(published()),

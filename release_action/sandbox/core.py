@@ -16,7 +16,7 @@ from .server import Server
 from .state import SHA_RE, Store
 
 ROUTES = ("list_releases", "get_release", "get_release_by_tag", "get_latest", "create_release",
-          "update_release", "delete_release", "list_assets", "get_asset", "update_asset",
+          "update_release", "delete_release", "generate_notes", "list_assets", "get_asset", "update_asset",
           "delete_asset", "upload_asset", "download_asset")
 KINDS = ("502_after_commit", "reset_after_commit", "stall_after_commit", "500",
          "secondary_limit", "primary_limit", "429")

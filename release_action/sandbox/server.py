@@ -30,6 +30,7 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", REPO, "get_repo"),
         ("GET", REPO + r"/releases", "list_releases"),
         ("POST", REPO + r"/releases", "create_release"),
+        ("POST", REPO + r"/releases/generate-notes", "generate_notes"),
         ("GET", REPO + r"/releases/latest", "get_latest"),
         ("GET", REPO + r"/releases/tags/(?P<tag>.+)", "get_release_by_tag"),
         ("GET", REPO + r"/releases/assets/(?P<aid>\d+)", "get_asset"),
@@ -119,13 +120,16 @@ class Handler(BaseHTTPRequestHandler):
                             self.headers.get("User-Agent", ""), self.fault)
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        request_id = uuid.uuid4().hex[:20].upper()
+        if self.server.kind == "uploads" and status >= 400 and isinstance(body, dict):
+            body = {**body, "request_id": request_id}  # the uploads host says so in errors
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         hdrs = {
             "Content-Type": "application/json; charset=utf-8",
             "X-GitHub-Api-Version-Selected": "2022-11-28",
             "X-GitHub-Media-Type": "github.v3; format=json",
-            "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
+            "X-GitHub-Request-Id": request_id,
             **self.rl, **(headers or {}),
         }
         if status == 204:
@@ -232,6 +236,10 @@ class Handler(BaseHTTPRequestHandler):
             self.fault = fault.kind
             if self._pre_fault(fault):
                 return
+            if self.route == "download_asset" and fault.kind != "stall_after_commit":
+                # reads commit nothing; a streamed answer can't be swapped afterwards
+                return self._reset() if fault.kind == "reset_after_commit" else self._send(
+                    502, {"message": "Server Error"})
         try:
             reply = getattr(self, "r_" + self.route)(params, query)
         except ApiError as err:
@@ -349,6 +357,9 @@ class Handler(BaseHTTPRequestHandler):
         out = self._one(repo, rel, 201)
         out[2]["Location"] = out[1]["url"]
         return out
+
+    def r_generate_notes(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        return 200, self.sb.store.generate_notes(self._repo(p), self._json_body(), self.sb.html_url), {}
 
     def r_update_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         body = self._json_body()

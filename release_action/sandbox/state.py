@@ -214,14 +214,28 @@ class Store:
                 raise ApiError(422, f"Invalid request.\n\nFor 'properties/{key}', "
                                f"{fields[key]!r} is not a boolean.", doc)
 
-    def _notes(self, repo: Repo, tag: str, html: str) -> str:
+    def _notes(self, repo: Repo, tag: str, html: str, previous: str | None = None) -> str:
         prev = [r for r in repo.releases.values() if not r["draft"] and r["tag_name"] != tag]
         prev.sort(key=lambda r: (r["created_at"], r["id"]))
         base = f"{html}/{repo.full_name}"
-        if prev:
-            return (f"## What's Changed\n* Changes since {prev[-1]['tag_name']}\n\n"
-                    f"**Full Changelog**: {base}/compare/{prev[-1]['tag_name']}...{tag}")
+        since = previous or (prev[-1]["tag_name"] if prev else None)
+        if since:
+            return (f"## What's Changed\n* Changes since {since}\n\n"
+                    f"**Full Changelog**: {base}/compare/{since}...{tag}")
         return f"## What's Changed\n* First release\n\n**Full Changelog**: {base}/commits/{tag}"
+
+    def generate_notes(self, full_name: str, fields: dict[str, Any], html: str = "") -> dict[str, str]:
+        """POST /releases/generate-notes: the notes GitHub would write, without a release."""
+        tag = fields.get("tag_name")
+        if not isinstance(tag, str):
+            raise ApiError(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.", DOC_CREATE)
+        previous = fields.get("previous_tag_name")
+        with self.lock:
+            repo = self.repo(full_name)
+            if previous is not None and previous not in repo.tags:
+                raise validation("Release", "invalid", "previous_tag_name",
+                                 f"previous tag {previous} was not found", DOC_CREATE)
+            return {"name": tag, "body": self._notes(repo, tag, html, previous)}
 
     def create_release(self, full_name: str, fields: dict[str, Any], html: str = "",
                        seeded: bool = False) -> Record:

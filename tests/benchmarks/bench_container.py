@@ -45,10 +45,7 @@ def sh(
         cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False
     )
     if check and proc.returncode != 0:
-        sys.exit(
-            f"{' '.join(cmd)} exited {proc.returncode}:\n"
-            f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        )
+        sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
 
 
@@ -62,9 +59,7 @@ def parse_size(text: str) -> float:
 
 def parse_docker_time(stamp: str) -> float:
     """RFC 3339 with nanoseconds (docker inspect) → epoch seconds."""
-    m = re.fullmatch(
-        r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", stamp.strip()
-    )
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", stamp.strip())
     if not m:
         raise ValueError(stamp)
     base = dt.datetime.fromisoformat(m.group(1) + ("+00:00" if m.group(3) == "Z" else m.group(3)))
@@ -95,9 +90,7 @@ def container_env(sb, tag: str, fc: Path) -> tuple[dict[str, str], list[str]]:
 
     # every declared input, as the runner passes them (defaults, expressions evaluated)
     values = {
-        f"INPUT_{n.upper()}": spec.default
-        for n, spec in INPUTS.items()
-        if not spec.default.startswith("${{")
+        f"INPUT_{n.upper()}": spec.default for n, spec in INPUTS.items() if not spec.default.startswith("${{")
     }
     values |= {
         "INPUT_TAG": tag,
@@ -151,10 +144,7 @@ def one_run(image: str, sb, tag: str, work: Path) -> dict[str, float]:
     t1 = time.time()
     try:
         if proc.returncode != 0:
-            sys.exit(
-                f"docker run exited {proc.returncode}:\n"
-                f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-            )
+            sys.exit(f"docker run exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         started = parse_docker_time(
             sh(["docker", "inspect", "--format", "{{.State.StartedAt}}", name]).stdout
         )
@@ -172,7 +162,7 @@ def one_run(image: str, sb, tag: str, work: Path) -> dict[str, float]:
 
 def import_cost(image: str) -> tuple[float, list[tuple[str, float]]]:
     """Cumulative import time of release_action.main in the image (ms) and the heaviest
-    top-level imports."""
+    third-party and stdlib imports under it (ms)."""
     proc = sh(
         [
             "docker",
@@ -191,12 +181,19 @@ def import_cost(image: str) -> tuple[float, list[tuple[str, float]]]:
         check=False,
     )
     top: list[tuple[str, float]] = []
+    heavy: list[tuple[str, float]] = []
     for line in proc.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
-        if m and len(m.group(3)) <= 1:  # top level: one space of indentation
-            top.append((m.group(4), int(m.group(2)) / 1000))
+        if not m:
+            continue
+        depth = (len(m.group(3)) - 1) // 2  # one space at the top, two more per level
+        entry = (m.group(4), int(m.group(2)) / 1000)
+        if depth == 0:
+            top.append(entry)
+        if depth <= 2 and not entry[0].startswith("release_action"):
+            heavy.append(entry)  # what the action's own modules pull in
     total = sum(ms for _, ms in top)
-    return total, sorted(top, key=lambda x: -x[1])[:6]
+    return total, sorted(heavy, key=lambda x: -x[1])[:6]
 
 
 def bare_python(image: str, runs: int) -> float:
@@ -209,9 +206,7 @@ def bare_python(image: str, runs: int) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7, help="runs per timing (median reported)")
     ap.add_argument("--image", default="safe-release-action:bench")
     ap.add_argument("--skip-build", action="store_true", help="measure an already built --image")
@@ -280,9 +275,7 @@ def main() -> int:
         )
     )
     rows.append(("`docker run` of bare `python -c pass` (Docker's floor)", f"{floor:.2f} s", ""))
-    rows.append(
-        ("`docker run` invoked → first API request (median)", f"{med('invoke_to_first'):.3f} s", "")
-    )
+    rows.append(("`docker run` invoked → first API request (median)", f"{med('invoke_to_first'):.3f} s", ""))
     rows.append(
         (
             "container StartedAt → first API request (median)",

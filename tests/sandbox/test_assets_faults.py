@@ -159,6 +159,11 @@ def test_upload_fault_after_commit(sandbox, gh, up):
     with pytest.raises(requests.ConnectionError):
         up(rel, "a.txt", b"abc")
     assert sandbox.releases(REPO)[0]["assets"][0]["state"] == "uploaded"
+    aid = sandbox.releases(REPO)[0]["assets"][0]["id"]
+    sandbox.add_fault("download_asset", "502_after_commit")
+    raw = {"Accept": "application/octet-stream"}
+    assert gh.get(f"{R}/assets/{aid}", headers=raw).status_code == 502
+    assert gh.get(f"{R}/assets/{aid}", headers=raw).content == b"abc"
     sandbox.add_fault("upload_asset", "500")
     assert up(rel, "b.txt", b"abc").status_code == 500
     assert len(sandbox.releases(REPO)[0]["assets"]) == 1

@@ -1,0 +1,187 @@
+"""End-to-end fixtures: a started Sandbox, and the REAL entrypoint run as subprocesses against it.
+
+Every scenario here goes through `python entrypoint.py` exactly as the runner starts it:
+inputs as INPUT_* variables, GITHUB_* context, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
+Nothing is imported from the engine; the tests see what a workflow would see.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from release_action.runner_io import parse_outputs
+from release_action.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRYPOINT = ROOT / "entrypoint.py"
+REPO = "octo/demo"
+TAG = "v1.0.0"
+SHA = "0123456789abcdef0123456789abcdef01234567"
+WRITES = ("POST", "PATCH", "DELETE", "PUT")
+# The budget each run gets: small, so a hang fails the test in a minute, not five.
+TIMEOUT_SECONDS = 60
+# A guard far above that budget: the action must end by itself well before this.
+PROCESS_TIMEOUT = TIMEOUT_SECONDS + 60
+
+
+@dataclass
+class Run:
+    """What one run of the action left behind: exit code, logs, parsed outputs, summary."""
+
+    code: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::error")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith("::warning")]
+
+    def __repr__(self) -> str:  # what pytest prints when an assertion about a run fails
+        return (
+            f"Run(code={self.code}, outputs={self.outputs}, errors={self.errors},\n"
+            f"--- stdout ---\n{self.stdout[-4000:]}\n--- stderr ---\n{self.stderr[-4000:]})"
+        )
+
+
+class Action:
+    """Starts the action against a sandbox, one run or many at once."""
+
+    def __init__(self, sb: Sandbox, workdir: Path) -> None:
+        self.sb = sb
+        self.workdir = workdir
+        self._count = 0
+
+    def env(self, inputs: Mapping[str, str] | None = None, *, token: str | None = None,
+            repository: str = REPO) -> dict[str, str]:
+        """The environment the runner would give the container step, plus `inputs`."""
+        self._count += 1
+        n = self._count
+        output = self.workdir / f"output-{n}"
+        summary = self.workdir / f"summary-{n}"
+        output.touch()
+        summary.touch()
+        keep = {k: v for k, v in os.environ.items()
+                if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
+        env = {
+            **keep,
+            "PYTHONPATH": str(ROOT),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_WORKSPACE": str(self.workdir),
+            "GITHUB_REF": f"refs/tags/{TAG}",
+            "GITHUB_SHA": SHA,
+            "GITHUB_REPOSITORY": repository,
+            "GITHUB_API_URL": self.sb.api_url,
+            "GITHUB_TOKEN": token if token is not None else self.sb.token,
+            "INPUT_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+        }
+        for name, value in (inputs or {}).items():
+            env[f"INPUT_{name.upper()}"] = value
+        return env
+
+    def _start(self, env: dict[str, str]) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, str(ENTRYPOINT)],
+            env=env,
+            cwd=self.workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    @staticmethod
+    def _finish(proc: subprocess.Popen[str], env: Mapping[str, str]) -> Run:
+        try:
+            stdout, stderr = proc.communicate(timeout=PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+            pytest.fail(f"the action did not end within {PROCESS_TIMEOUT}s:\n{stdout}\n{stderr}")
+        outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
+        summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+        return Run(proc.returncode, stdout, stderr, outputs, summary)
+
+    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str) -> Run:
+        """Run the entrypoint once and wait for it."""
+        env = self.env(inputs, **env_options)
+        return self._finish(self._start(env), env)
+
+    def run_many(self, inputs_list: list[Mapping[str, str]], **env_options: str) -> list[Run]:
+        """Start one run per item at once (Popen them all), then wait for every one."""
+        envs = [self.env(inputs, **env_options) for inputs in inputs_list]
+        procs = [self._start(env) for env in envs]
+        try:
+            return [self._finish(proc, env) for proc, env in zip(procs, envs, strict=True)]
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    """A started sandbox with the repository `octo/demo` and no releases."""
+    with Sandbox(seed=7) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def action(sb: Sandbox) -> Iterator[Action]:
+    with tempfile.TemporaryDirectory(prefix="e2e-") as tmp:
+        yield Action(sb, Path(tmp))
+
+
+# -- the invariants every scenario checks --------------------------------------------------
+
+
+def releases_for(sb: Sandbox, tag: str, repo: str = REPO) -> list[dict]:
+    return [r for r in sb.releases(repo) if r["tag_name"] == tag]
+
+
+def writes(sb: Sandbox) -> list[dict]:
+    return [e for e in sb.log if e["method"] in WRITES]
+
+
+def assert_converged(sb: Sandbox, runs: list[Run], *, tag: str = TAG, draft: bool = False,
+                     bodies: tuple[str, ...] | None = None) -> dict:
+    """Every run succeeded and agrees; GitHub holds exactly one release for `tag`, as asked.
+
+    Returns that release. `bodies`: the body must be exactly one of these.
+    """
+    for run in runs:
+        assert run.code == 0, run
+        assert run.errors == [], run
+    releases = releases_for(sb, tag)
+    assert len(releases) == 1, f"expected one release for {tag}, found {releases}"
+    release = releases[0]
+    ids = {run.outputs.get("id") for run in runs}
+    assert ids == {str(release["id"])}, f"runs report ids {ids}, GitHub holds {release['id']}"
+    assert release["draft"] is draft, release
+    for run in runs:
+        assert run.outputs["tag"] == tag, run
+        assert run.outputs["draft"] == ("true" if draft else "false"), run
+        assert run.outputs["status"] in ("created", "updated", "unchanged"), run
+    untagged_drafts = [r for r in sb.releases(REPO) if r["draft"] and r["tag_name"] != tag
+                       and r["tag_name"].startswith("untagged-")]
+    assert untagged_drafts == [], f"leftover drafts: {untagged_drafts}"
+    if bodies is not None:
+        assert release["body"] in bodies, release["body"]
+    return release

@@ -1,0 +1,76 @@
+"""Many runs of the real entrypoint at once on one tag: they must converge on one release."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import REPO, TAG, Action, assert_converged, releases_for
+
+
+@pytest.mark.parametrize("lag", [0.0, 1.0], ids=["no-lag", "1s-lag"])
+@pytest.mark.parametrize("runs", [8, 32])
+def test_concurrent_runs_with_the_same_inputs_make_one_release(sb, action: Action, runs: int, lag: float):
+    sb.set_lag(lag)
+
+    results = action.run_many([{"tag": TAG, "notes": "Same notes", "name": "One"}] * runs)
+
+    release = assert_converged(sb, results, bodies=("Same notes",))
+    assert release["name"] == "One"
+    assert sb.count("POST", "create_release") <= runs
+    statuses = [r.outputs["status"] for r in results]
+    assert statuses.count("created") == 1, statuses
+
+
+def test_concurrent_runs_with_different_notes_leave_exactly_one_of_them(sb, action: Action):
+    notes = [f"notes from run {i}\n\n* change {i}" for i in range(8)]
+
+    results = action.run_many([{"tag": TAG, "notes": n} for n in notes])
+
+    assert_converged(sb, results, bodies=tuple(notes))
+
+
+def test_concurrent_runs_with_different_notes_and_lag_leave_exactly_one_of_them(sb, action: Action):
+    sb.set_lag(1.0)
+    notes = [f"notes from run {i}" for i in range(6)]
+
+    results = action.run_many([{"tag": TAG, "notes": n} for n in notes])
+
+    assert_converged(sb, results, bodies=tuple(notes))
+
+
+def test_the_dask_race_a_drafter_flipping_the_release_back_ends_published(sb, action: Action):
+    """A release-drafter workflow drafts the tag right after each publish; publishers win."""
+    sb.start_drafter(REPO, TAG, flips=2, delay=0.05)
+
+    results = action.run_many([{"tag": TAG, "notes": "Release notes"}] * 6)
+
+    assert_converged(sb, results, bodies=("Release notes",))
+
+
+def test_the_dask_race_a_drafting_run_beside_publishing_runs_ends_published(sb, action: Action):
+    """One workflow runs the action with draft: true (and its own notes) beside publishers."""
+    sb.start_drafter(REPO, TAG, flips=1, delay=0.05)
+    inputs = [{"tag": TAG, "notes": "drafter notes", "draft": "true"}]
+    inputs += [{"tag": TAG, "notes": "publisher notes"}] * 5
+
+    results = action.run_many(inputs)
+
+    for run in results:
+        assert run.code == 0, run
+    releases = releases_for(sb, TAG)
+    assert len(releases) == 1, releases
+    release = releases[0]
+    assert release["draft"] is False, "the publishers must win: never left as a draft"
+    assert release["body"] in ("drafter notes", "publisher notes")
+    assert {r.outputs["id"] for r in results} == {str(release["id"])}
+    assert all(r.outputs["draft"] == "false" for r in results[1:]), results
+    assert [r for r in sb.releases(REPO) if r["draft"]] == [], "no leftover drafts"
+
+
+def test_the_dask_race_with_lag(sb, action: Action):
+    sb.set_lag(1.0)
+    sb.start_drafter(REPO, TAG, flips=1, delay=0.05)
+
+    results = action.run_many([{"tag": TAG, "notes": "Release notes"}] * 6)
+
+    assert_converged(sb, results, bodies=("Release notes",))

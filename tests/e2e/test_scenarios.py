@@ -1,0 +1,157 @@
+"""One run of the real entrypoint at a time: create, re-run, update, adopt, clean up, dry run."""
+
+from __future__ import annotations
+
+from .conftest import REPO, TAG, Action, assert_converged, releases_for, writes
+
+
+def test_fresh_create_publishes_one_release_with_the_notes(sb, action: Action):
+    run = action.run({"tag": TAG, "notes": "First notes", "name": "Version 1"})
+
+    release = assert_converged(sb, [run], bodies=("First notes",))
+    assert run.outputs["status"] == "created"
+    assert release["name"] == "Version 1"
+    assert run.outputs["html_url"] == release["html_url"]
+    assert run.outputs["upload_url"] == release["upload_url"]
+    assert run.outputs["prerelease"] == "false"
+    assert "Created the published release" in run.summary
+    assert sb.count("POST", "create_release") == 1
+
+
+def test_the_tag_defaults_to_the_pushed_ref_and_the_title_to_the_tag(sb, action: Action):
+    run = action.run({"notes": "n"})  # GITHUB_REF is refs/tags/v1.0.0
+
+    release = assert_converged(sb, [run])
+    assert release["name"] == TAG
+
+
+def test_an_identical_rerun_writes_nothing_and_reports_unchanged(sb, action: Action):
+    first = action.run({"tag": TAG, "notes": "Same notes"})
+    sb.clear_log()
+
+    again = action.run({"tag": TAG, "notes": "Same notes"})
+
+    assert_converged(sb, [first, again], bodies=("Same notes",))
+    assert again.outputs["status"] == "unchanged"
+    assert writes(sb) == []
+    assert len(sb.log) == 1, sb.log
+
+
+def test_new_notes_update_the_release_in_place(sb, action: Action):
+    first = action.run({"tag": TAG, "notes": "Old notes"})
+    sb.clear_log()
+
+    update = action.run({"tag": TAG, "notes": "New notes"})
+
+    release = assert_converged(sb, [first, update], bodies=("New notes",))
+    assert update.outputs["status"] == "updated"
+    assert [(e["method"], e["route"]) for e in sb.log] == [
+        ("GET", "get_release_by_tag"),
+        ("PATCH", "update_release"),
+        ("GET", "get_release"),
+    ]
+    assert release["id"] == int(first.outputs["id"])
+
+
+def test_empty_notes_keep_the_existing_body(sb, action: Action):
+    action.run({"tag": TAG, "notes": "Keep me"})
+
+    run = action.run({"tag": TAG})
+
+    assert_converged(sb, [run], bodies=("Keep me",))
+    assert run.outputs["status"] == "unchanged"
+
+
+def test_an_existing_draft_is_adopted_and_published_under_its_id(sb, action: Action):
+    seeded = sb.seed_release(REPO, TAG, draft=True, body="drafted notes")
+
+    run = action.run({"tag": TAG, "notes": "final notes"})
+
+    release = assert_converged(sb, [run], bodies=("final notes",))
+    assert release["id"] == seeded["id"]
+    assert run.outputs["status"] == "updated"
+    assert sb.count("POST", "create_release") == 0
+
+
+def test_of_several_duplicate_drafts_the_oldest_is_adopted_and_empty_others_deleted(sb, action: Action):
+    oldest, *others = [sb.seed_release(REPO, TAG, draft=True, body=f"draft {i}") for i in range(3)]
+
+    run = action.run({"tag": TAG, "notes": "final"})
+
+    release = assert_converged(sb, [run], bodies=("final",))
+    assert release["id"] == oldest["id"]
+    remaining = {r["id"] for r in sb.releases(REPO)}
+    assert remaining == {oldest["id"]}
+    assert sb.count("DELETE", "delete_release") == len(others)
+
+
+def test_a_draft_holding_another_runs_assets_is_not_deleted(sb, action: Action):
+    oldest = sb.seed_release(REPO, TAG, draft=True)
+    with_assets = sb.seed_release(REPO, TAG, draft=True, assets=[("app.tar.gz", b"build output")])
+    empty = sb.seed_release(REPO, TAG, draft=True)
+
+    run = action.run({"tag": TAG, "notes": "final"})
+
+    assert run.code == 0, run
+    remaining = {r["id"]: r for r in sb.releases(REPO)}
+    assert set(remaining) == {oldest["id"], with_assets["id"]}, "only the empty duplicate goes"
+    assert remaining[oldest["id"]]["draft"] is False
+    assert remaining[oldest["id"]]["body"] == "final"
+    assert remaining[with_assets["id"]]["draft"] is True
+    assert [a["name"] for a in remaining[with_assets["id"]]["assets"]] == ["app.tar.gz"]
+    assert empty["id"] not in remaining
+    assert run.outputs["id"] == str(oldest["id"])
+
+
+def test_asking_for_a_draft_never_unpublishes_a_published_release(sb, action: Action):
+    published = action.run({"tag": TAG, "notes": "n"})
+
+    run = action.run({"tag": TAG, "notes": "n", "draft": "true"})
+
+    assert_converged(sb, [published, run], draft=False)
+    assert any("stays published" in w for w in run.warnings), run
+    assert sb.count("PATCH") == 0
+
+
+def test_draft_true_creates_a_draft(sb, action: Action):
+    run = action.run({"tag": TAG, "notes": "wip", "draft": "true"})
+
+    release = assert_converged(sb, [run], draft=True, bodies=("wip",))
+    assert run.outputs["status"] == "created"
+    assert release["tag_name"] == TAG
+
+
+def test_a_later_run_publishes_the_draft_an_earlier_run_made(sb, action: Action):
+    drafted = action.run({"tag": TAG, "notes": "wip", "draft": "true"})
+
+    published = action.run({"tag": TAG, "notes": "done"})
+
+    assert drafted.outputs["draft"] == "true", drafted
+    release = assert_converged(sb, [published], bodies=("done",))
+    assert published.outputs["status"] == "updated"
+    assert release["id"] == int(drafted.outputs["id"])
+
+
+def test_dry_run_writes_nothing_and_prints_the_plan_field_by_field(sb, action: Action):
+    run = action.run({"tag": TAG, "notes": "planned notes", "name": "Planned", "dry_run": "true"})
+
+    assert run.code == 0, run
+    assert writes(sb) == []
+    assert releases_for(sb, TAG) == []
+    assert f"create release for tag {TAG}:" in run.stdout
+    for line in ("tag_name: 'v1.0.0'", "name: 'Planned'", "draft: False", "body: 'planned notes'"):
+        assert line in run.stdout, run
+    assert run.outputs["status"] == "created"
+
+
+def test_dry_run_of_an_update_shows_each_changed_field_old_and_new(sb, action: Action):
+    action.run({"tag": TAG, "notes": "old body"})
+    sb.clear_log()
+
+    run = action.run({"tag": TAG, "notes": "new body", "dry_run": "true"})
+
+    assert run.code == 0, run
+    assert writes(sb) == []
+    assert "body: 'old body' → 'new body'" in run.stdout, run
+    assert run.outputs["status"] == "updated"
+    assert releases_for(sb, TAG)[0]["body"] == "old body"
