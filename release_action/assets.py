@@ -315,7 +315,8 @@ class Syncer:
         self.immutable = immutable
         self.log = log
         self.wall_clock = wall_clock
-        self.uploaded_at: dict[str, float] = {}  # name → when this run's upload of it succeeded
+        # name → when this run's upload of it succeeded, or was refused because the name was taken
+        self.uploaded_at: dict[str, float] = {}
         self.deleted: set[int] = set()  # asset ids this run deleted (a lagged list may show them)
         self.replaces: dict[str, int] = {}
         self.changes = 0  # uploads and deletions made
@@ -362,6 +363,8 @@ class Syncer:
             if asset is not None and asset.get("state") == "starter":
                 created = _iso_time(asset.get("created_at"))
                 age = None if created is None else max(0.0, now - created)
+            if asset is not None:
+                self.uploaded_at.pop(file.name, None)  # seen: from now on, missing means deleted
             ours = self.uploaded_at.get(file.name)
             recent = ours is not None and self.deadline.clock() - ours < LAG_WINDOW
             out.append(
@@ -436,8 +439,12 @@ class Syncer:
             self.done[file.name] = "replaced" if plan.action == "replace" else "uploaded"
             self.uploaded_at[file.name] = self.deadline.clock()
         except Conflict:
+            # The name is taken (another run's upload, or ours that a lagging list hides):
+            # until a listing shows it, a missing asset of this name means wait, not upload.
+            self.uploaded_at[file.name] = self.deadline.clock()
             self.log(f"{file.name}: another upload of this name exists; looking again")
         except OutcomeUnknown as exc:
+            self.uploaded_at[file.name] = self.deadline.clock()
             self.log(f"{exc}; the upload may have landed, looking again")
         except GitHubError as exc:
             if exc.status == 404:

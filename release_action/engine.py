@@ -52,6 +52,12 @@ def _short(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _says(exc: GitHubError, phrase: str) -> bool:
+    """Whether GitHub's message, or one of its errors[] (where a 422 puts it), has `phrase`."""
+    texts = [exc.message] + [str(e.get("message", "")) if isinstance(e, dict) else str(e) for e in exc.errors]
+    return any(phrase in text.lower() for text in texts)
+
+
 def describe(step: Step, desired: Desired) -> list[str]:
     """The step field by field, as the log and the dry run print it."""
     if isinstance(step, Create):
@@ -142,13 +148,20 @@ class Engine:
         except Conflict as exc:
             self.log(f"{exc.message}: another run got there first; looking again")
             self.conflict_at = self.deadline.clock()
+            # The winner's release may be drafted again by a racing drafter right after its
+            # publish; a read made at once (and lagged) would still show it published, and
+            # this run would end on a release that then vanishes. Settle first, as the winner
+            # does before its verify read, so both see the same world.
+            self.deadline.wait(
+                min(SETTLE_SECONDS, self.deadline.remaining() / 4), "the winner's release to settle"
+            )
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
         except GitHubError as exc:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
-            elif exc.status == 422 and "valid tag" in exc.message.lower():
+            elif exc.status == 422 and _says(exc, "valid tag"):
                 self.log(f"{exc.message}: the tag may have just been pushed; retrying")
                 self.deadline.wait(2.0, "the new tag to become visible to GitHub")
             else:

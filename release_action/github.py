@@ -284,7 +284,10 @@ class GitHub:
         waits = backoff.expo(base=2, factor=0.5, max_value=16)
         next(waits)  # backoff's generators are primed before use
         body = kwargs.get("data")
+        start = body.tell() if body is not None and hasattr(body, "seek") else None
         while True:
+            if start is not None:
+                body.seek(start)  # a retried upload sends the stream from its start again
             if is_write:
                 self._throttle_writes()
             self.requests_made += 1
@@ -305,8 +308,6 @@ class GitHub:
             error = self._error(method, url, response)
             delay = self._rate_limit_wait(response, error)
             if delay is not None:
-                if body is not None and hasattr(body, "seek"):
-                    body.seek(0)
                 self.log(f"{error.message}: waiting {delay:.0f}s as GitHub asks")
                 self.deadline.wait(delay, "a rate limit to pass")
                 continue

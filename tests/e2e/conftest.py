@@ -65,8 +65,9 @@ class Action:
         self.workdir = workdir
         self._count = 0
 
-    def env(self, inputs: Mapping[str, str] | None = None, *, token: str | None = None,
-            repository: str = REPO) -> dict[str, str]:
+    def env(
+        self, inputs: Mapping[str, str] | None = None, *, token: str | None = None, repository: str = REPO
+    ) -> dict[str, str]:
         """The environment the runner would give the container step, plus `inputs`."""
         self._count += 1
         n = self._count
@@ -74,8 +75,7 @@ class Action:
         summary = self.workdir / f"summary-{n}"
         output.touch()
         summary.touch()
-        keep = {k: v for k, v in os.environ.items()
-                if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
         env = {
             **keep,
             "PYTHONPATH": str(ROOT),
@@ -160,8 +160,14 @@ def writes(sb: Sandbox) -> list[dict]:
     return [e for e in sb.log if e["method"] in WRITES]
 
 
-def assert_converged(sb: Sandbox, runs: list[Run], *, tag: str = TAG, draft: bool = False,
-                     bodies: tuple[str, ...] | None = None) -> dict:
+def assert_converged(
+    sb: Sandbox,
+    runs: list[Run],
+    *,
+    tag: str = TAG,
+    draft: bool = False,
+    bodies: tuple[str, ...] | None = None,
+) -> dict:
     """Every run succeeded and agrees; GitHub holds exactly one release for `tag`, as asked.
 
     Returns that release. `bodies`: the body must be exactly one of these.
@@ -179,9 +185,8 @@ def assert_converged(sb: Sandbox, runs: list[Run], *, tag: str = TAG, draft: boo
         assert run.outputs["tag"] == tag, run
         assert run.outputs["draft"] == ("true" if draft else "false"), run
         assert run.outputs["status"] in ("created", "updated", "unchanged"), run
-    untagged_drafts = [r for r in sb.releases(REPO) if r["draft"] and r["tag_name"] != tag
-                       and r["tag_name"].startswith("untagged-")]
-    assert untagged_drafts == [], f"leftover drafts: {untagged_drafts}"
+    leftovers = [r["id"] for r in sb.releases(REPO) if r["draft"] and r["id"] != release["id"]]
+    assert leftovers == [], f"leftover drafts: {leftovers}"
     if bodies is not None:
         assert release["body"] in bodies, release["body"]
     return release

@@ -1,0 +1,208 @@
+"""`python -m release_action demo`: replay the Dask race against the embedded sandbox.
+
+A release-drafter style workflow turns the tag's release back into a draft right after it is
+published, while N copies of this action (the real entrypoint, as separate processes, as N
+jobs of a workflow would be) create the release for the same tag at the same moment. No
+token and no network: the sandbox is a local imitation of GitHub's Releases API.
+
+Exit 0 only if the race ended as the action promises: one published release for the tag,
+every run agreeing on its id, no leftover drafts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_action.runner_io import parse_outputs
+from release_action.sandbox import Sandbox
+
+REPO = "octo/demo"
+TAG = "v1.0.0"
+SHA = "0123456789abcdef0123456789abcdef01234567"
+NOTES = "## What's changed\n\n* The release survives a race."
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class RunResult:
+    number: int
+    code: int
+    outputs: dict[str, str]
+    stdout: str
+    stderr: str
+
+    @property
+    def requests(self) -> str:
+        """The run's own count, from its last line: '… (N API requests, M writes)'."""
+        lines = self.stdout.strip().splitlines()
+        if lines and "API requests" in lines[-1]:
+            return lines[-1].rsplit("(", 1)[1].rstrip(")")
+        return "?"
+
+    @property
+    def error(self) -> str:
+        for line in self.stdout.splitlines():
+            if line.startswith("::error"):
+                return line.split("::", 2)[-1]
+        return self.stderr.strip().splitlines()[-1] if self.stderr.strip() else ""
+
+
+def command() -> list[str]:
+    """The container's entrypoint when run from a clone; the package's own otherwise."""
+    entrypoint = ROOT / "entrypoint.py"
+    if entrypoint.is_file():
+        return [sys.executable, str(entrypoint)]
+    return [sys.executable, "-m", "release_action"]
+
+
+def environment(sb: Sandbox, workdir: Path, number: int, timeout: int) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
+    python_path = os.pathsep.join(p for p in (str(ROOT), base.get("PYTHONPATH", "")) if p)
+    output, summary = workdir / f"output-{number}", workdir / f"summary-{number}"
+    output.touch()
+    summary.touch()
+    return {
+        **base,
+        "PYTHONPATH": python_path,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(workdir),
+        "GITHUB_REF": f"refs/tags/{TAG}",
+        "GITHUB_SHA": SHA,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": sb.api_url,
+        "GITHUB_TOKEN": sb.token,
+        "INPUT_TAG": TAG,
+        "INPUT_NOTES": NOTES,
+        "INPUT_TIMEOUT_SECONDS": str(timeout),
+    }
+
+
+def race(sb: Sandbox, runs: int, timeout: int) -> list[RunResult]:
+    """Start every run at once, then wait for all of them."""
+    with tempfile.TemporaryDirectory(prefix="release-demo-") as tmp:
+        workdir = Path(tmp)
+        envs = [environment(sb, workdir, n, timeout) for n in range(1, runs + 1)]
+        procs = [
+            subprocess.Popen(
+                command(),
+                env=env,
+                cwd=workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for env in envs
+        ]
+        results = []
+        for number, (proc, env) in enumerate(zip(procs, envs, strict=True), start=1):
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout + 30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                stdout, stderr = proc.communicate()
+            outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
+            results.append(RunResult(number, proc.returncode, outputs, stdout, stderr))
+        return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m release_action demo",
+        description="Replay the Dask race (a drafter plus N concurrent runs on one tag) in a local sandbox.",
+    )
+    parser.add_argument("--runs", type=int, default=8, help="concurrent runs of the action (default 8)")
+    parser.add_argument("--lag", type=float, default=0.0, help="read-after-write lag in seconds (default 0)")
+    parser.add_argument("--flips", type=int, default=1, help="times the drafter un-publishes (default 1)")
+    parser.add_argument("--seed", type=int, default=None, help="seed for the sandbox's ids and slugs")
+    parser.add_argument("--verbose", action="store_true", help="print each run's log too")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    timeout = 60
+    with Sandbox(seed=args.seed, lag=args.lag) as sb:
+        sb.start_drafter(REPO, TAG, flips=args.flips, delay=0.05)
+        print(f"The Dask race, replayed in a local GitHub sandbox at {sb.api_url} (read lag {args.lag:g} s):")
+        print(f"  * a drafter workflow turns the release for {TAG} back into a draft 50 ms after it is")
+        print(f"    published (up to {args.flips} time{'s' if args.flips != 1 else ''});")
+        print(
+            f"  * {args.runs} runs of safe-release-action start at once to publish {TAG} with the same notes."
+        )
+        print()
+        started = time.monotonic()
+        results = race(sb, args.runs, timeout)
+        elapsed = time.monotonic() - started
+
+        print("What each run did:")
+        for run in results:
+            if run.code == 0:
+                print(
+                    f"  run {run.number}: {run.outputs.get('status', '?'):9} release "
+                    f"{run.outputs.get('id', '?')} (draft: {run.outputs.get('draft', '?')}; {run.requests})"
+                )
+            else:
+                print(f"  run {run.number}: FAILED with exit code {run.code}: {run.error}")
+            if args.verbose:
+                print("    " + run.stdout.strip().replace("\n", "\n    "))
+        print()
+
+        everything = sb.releases(REPO)
+        mine = [r for r in everything if r["tag_name"] == TAG]
+        published = [r for r in mine if not r["draft"]]
+        drafts = [r for r in everything if r["draft"]]
+        log = sb.log
+        writes = [e for e in log if e["method"] in WRITES]
+        ids = {run.outputs.get("id") for run in results}
+        problems = []
+        if any(run.code != 0 for run in results):
+            problems.append("some runs failed")
+        if len(mine) != 1 or len(published) != 1:
+            problems.append(
+                f"expected one published release for {TAG}, found {len(published)} published "
+                f"and {len(mine) - len(published)} drafts"
+            )
+        if len(published) == 1 and ids != {str(published[0]["id"])}:
+            problems.append(f"the runs reported different ids: {sorted(map(str, ids))}")
+        if drafts:
+            problems.append(f"leftover drafts: {[d['id'] for d in drafts]}")
+
+        print("What GitHub holds now:")
+        if len(published) == 1:
+            release = published[0]
+            print(f"  one published release for {TAG}: id {release['id']}, {release['html_url']}")
+        else:
+            print(
+                f"  {len(mine)} releases for {TAG}: "
+                + ", ".join(f"{r['id']} ({'draft' if r['draft'] else 'published'})" for r in mine)
+            )
+        agree = len(ids) == 1 and None not in ids
+        print(
+            f"  every run agrees on its id: {'yes' if agree else 'no'} ({', '.join(sorted(map(str, ids)))})"
+        )
+        print(f"  leftover drafts: {'none' if not drafts else ', '.join(str(d['id']) for d in drafts)}")
+        print(
+            f"  requests made by all runs together: {len(log)} ({len(writes)} writes: "
+            + ", ".join(
+                f"{m} {sum(1 for e in writes if e['method'] == m)}"
+                for m in WRITES
+                if any(e["method"] == m for e in writes)
+            )
+            + f"), in {elapsed:.1f} s"
+        )
+        print()
+        if problems:
+            print("FAILED: " + "; ".join(problems) + ".")
+            return 1
+        print(f"OK: {args.runs} racing runs and a drafter left exactly one published release.")
+        return 0

@@ -1,0 +1,56 @@
+"""Requests per scenario: each spends the user's rate limit, so each figure is a promise.
+
+The bounds are what the engine achieves today (the README's table comes from
+tests/benchmarks/request_counts.py); a change that costs more requests fails here.
+"""
+
+from __future__ import annotations
+
+from . import counts
+from .conftest import Action
+
+
+def test_a_fresh_create_takes_at_most_four_requests_one_of_them_a_write(sb, action: Action):
+    # get-by-tag (404), list (no draft), POST, GET by id to verify
+    measured = counts.fresh_create(sb, action)
+
+    assert measured.requests <= 4
+    assert measured.writes == 1
+
+
+def test_an_unchanged_rerun_takes_exactly_one_read(sb, action: Action):
+    measured = counts.unchanged_rerun(sb, action)
+
+    assert measured.requests == 1
+    assert measured.writes == 0
+
+
+def test_an_update_takes_at_most_read_patch_verify(sb, action: Action):
+    measured = counts.update_notes(sb, action)
+
+    assert measured.requests <= 3
+    assert measured.writes == 1
+
+
+def test_adopting_a_draft_takes_at_most_four_requests(sb, action: Action):
+    # get-by-tag (404: drafts are invisible to it), list (finds it), PATCH (publish), GET by id
+    measured = counts.adopt_draft(sb, action)
+
+    assert measured.requests <= 4
+    assert measured.writes == 1
+
+
+def test_an_eight_way_race_costs_little_more_than_one_create(sb, action: Action):
+    measured = counts.race_of_8(sb, action)
+
+    # Winner: get-by-tag, list, POST, GET by id. A loser: no more, since its create is refused
+    # (422) and one get-by-tag after a short wait finds the winner's release; most losers
+    # start late enough to find it with their first request.
+    assert measured.max_per_run <= 4
+    assert measured.requests <= 8 * 4
+    # One create wins; every other write is a refused create, never a second release.
+    assert sb.count("POST", "create_release") - 1 == sum(
+        1 for e in sb.log if e["route"] == "create_release" and e["status"] == 422
+    )
+    assert sb.count("PATCH") == 0
+    assert sb.count("DELETE") == 0

@@ -1,0 +1,329 @@
+"""Specification of the runner channel: outputs, annotations, masks, groups, and no token leaks.
+
+Outputs are checked twice: with the project's parse_outputs, and with an independent
+transcription of the runner's own reader (actions/runner FileCommandManager on Linux, where
+Docker actions run: lines end at "\\n"; a heredoc value is the text between the header line
+and the first line equal to the delimiter).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import secrets
+
+import pytest
+import requests_mock
+
+from release_action import main as main_module
+from release_action import runner_io
+from release_action.github import Deadline
+from release_action.inputs import INPUTS
+from release_action.runner_io import Runner, escape_data, escape_property, format_outputs, parse_outputs
+
+
+def runner_reads(text: str) -> dict[str, str]:
+    """The runner's reader, transcribed: NAME=VALUE lines and NAME<<DELIM heredocs."""
+    outputs: dict[str, str] = {}
+    index = 0
+
+    def read_line() -> tuple[str | None, int]:
+        nonlocal index
+        if index >= len(text):
+            return None, 0
+        start, lf = index, text.find("\n", index)
+        if lf < 0:
+            index = len(text)
+            return text[start:], 0
+        index = lf + 1
+        return text[start:lf], 1
+
+    line, _ = read_line()
+    while line is not None:
+        if line:
+            eq, hd = line.find("="), line.find("<<")
+            if eq >= 0 and (hd < 0 or eq < hd):
+                key, value = line.split("=", 1)
+            elif hd >= 0:
+                key, delimiter = line.split("<<", 1)
+                start = end = index
+                temp, newline = read_line()
+                while temp != delimiter:
+                    assert temp is not None, "delimiter never closes"
+                    end = index - newline
+                    temp, newline = read_line()
+                value = text[start:end] if end > start else ""
+            else:
+                raise AssertionError(f"invalid line {line!r}")
+            outputs[key] = value
+        line, _ = read_line()
+    return outputs
+
+
+TRICKY_VALUES = [
+    "plain",
+    "",
+    "EOF",
+    "line one\nEOF\nline three",
+    "100% sure %0A %25",
+    "windows\r\nline endings\r\n",
+    "ends with a newline\n",
+    "\n",
+    "\n\nblank lines\n\n",
+    "::error::not a command\n::add-mask::x",
+    "name=value",
+    "a<<b",
+    "ghadelimiter_",
+    "ghadelimiter_0123456789abcdef0123456789abcdef",
+    "trailing cr\r",
+    "ünïcödé ✓",
+]
+
+
+@pytest.mark.parametrize("value", TRICKY_VALUES)
+def test_an_output_value_reads_back_unchanged_by_the_runners_rules(value):
+    text = format_outputs({"notes": value})
+    assert runner_reads(text) == {"notes": value}
+    assert parse_outputs(text) == {"notes": value}
+
+
+def test_a_value_containing_the_chosen_delimiter_gets_a_fresh_delimiter(monkeypatch):
+    hexes = iter(["aaaa", "bbbb"])
+    monkeypatch.setattr(secrets, "token_hex", lambda _n: next(hexes))
+    value = "before\nghadelimiter_aaaa\nafter"
+    text = format_outputs({"notes": value})
+    assert text.startswith("notes<<ghadelimiter_bbbb\n")
+    assert runner_reads(text) == {"notes": value}
+
+
+def test_a_value_with_the_delimiter_and_a_carriage_return_still_gets_a_fresh_delimiter(monkeypatch):
+    hexes = iter(["aaaa", "cccc"])
+    monkeypatch.setattr(secrets, "token_hex", lambda _n: next(hexes))
+    value = "ghadelimiter_aaaa\r\nrest"
+    text = format_outputs({"notes": value})
+    assert "ghadelimiter_cccc" in text
+    assert parse_outputs(text) == {"notes": value}
+
+
+def test_every_output_gets_its_own_random_delimiter():
+    text = format_outputs({"a": "1", "b": "2"})
+    headers = [line for line in text.split("\n") if "<<" in line]
+    assert len(headers) == 2
+    assert len({h.split("<<")[1] for h in headers}) == 2
+
+
+def test_outputs_written_in_a_row_read_back_in_order():
+    outputs = {"id": "42", "notes": "EOF\n%\r\n::x", "status": "created", "empty": ""}
+    text = format_outputs(outputs)
+    assert runner_reads(text) == outputs
+    assert list(parse_outputs(text)) == list(outputs)
+
+
+def test_two_writes_to_the_output_file_append(tmp_path):
+    path = tmp_path / "output"
+    path.write_text("earlier=step\n", encoding="utf-8")
+    runner = Runner({"GITHUB_OUTPUT": str(path)}, out=io.StringIO())
+    runner.set_outputs({"id": "1"})
+    runner.set_outputs({"tag": "v1\r\n"})
+    text = path.read_bytes().decode("utf-8")
+    assert runner_reads(text) == {"earlier": "step", "id": "1", "tag": "v1\r\n"}
+
+
+def test_parse_outputs_reads_name_equals_value_lines_and_heredocs():
+    text = "a=1\nb<<X\nline\nX\n\nc=x=y\nd<<Y\nY\n"
+    assert parse_outputs(text) == {"a": "1", "b": "line", "c": "x=y", "d": ""}
+
+
+def test_parse_outputs_refuses_a_heredoc_that_never_closes():
+    with pytest.raises(ValueError, match="never closes"):
+        parse_outputs("a<<X\nvalue\n")
+
+
+# -- workflow commands -------------------------------------------------------------------------
+
+
+def test_escape_data_escapes_percent_cr_and_lf_as_the_runner_unescapes_them():
+    assert escape_data("100%\r\n::x") == "100%25%0D%0A::x"
+    assert escape_data("%0A") == "%250A"  # a literal %0A is not turned into a newline
+
+
+def test_escape_property_also_escapes_colon_and_comma():
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_an_error_annotation_is_one_line_whatever_the_message_holds():
+    out = io.StringIO()
+    Runner({}, out=out).error("50% done\r\n::add-mask::oops", title="step: one, two")
+    assert out.getvalue() == "::error title=step%3A one%2C two::50%25 done%0D%0A::add-mask::oops\n"
+
+
+def test_a_warning_without_a_title_has_no_properties():
+    out = io.StringIO()
+    Runner({}, out=out).warning("careful\nnow")
+    assert out.getvalue() == "::warning::careful%0Anow\n"
+
+
+@pytest.mark.parametrize(("actions", "masked"), [("true", True), ("false", False), (None, False)])
+def test_the_token_is_masked_only_when_running_in_github_actions(actions, masked):
+    out = io.StringIO()
+    env = {} if actions is None else {"GITHUB_ACTIONS": actions}
+    Runner(env, out=out).mask("s3cret")
+    assert out.getvalue() == ("::add-mask::s3cret\n" if masked else "")
+
+
+def test_an_empty_secret_is_not_masked():
+    out = io.StringIO()
+    Runner({"GITHUB_ACTIONS": "true"}, out=out).mask("")
+    assert out.getvalue() == ""
+
+
+def test_a_group_wraps_its_lines_and_closes_even_on_error():
+    out = io.StringIO()
+    runner = Runner({}, out=out)
+    with pytest.raises(RuntimeError), runner.group("Phase\n1"):
+        runner.echo("inside")
+        raise RuntimeError
+    assert out.getvalue().splitlines() == ["::group::Phase%0A1", "inside", "::endgroup::"]
+
+
+def test_without_github_output_outputs_are_printed_for_a_local_run():
+    out = io.StringIO()
+    Runner({}, out=out).set_outputs({"id": "1", "status": "created"})
+    assert out.getvalue().splitlines() == ["output id=1", "output status=created"]
+
+
+def test_the_summary_is_appended_to_github_step_summary(tmp_path):
+    path = tmp_path / "summary.md"
+    path.write_text("# before\n", encoding="utf-8")
+    Runner({"GITHUB_STEP_SUMMARY": str(path)}, out=io.StringIO()).summary("### Release\n")
+    assert path.read_text(encoding="utf-8") == "# before\n### Release\n"
+
+
+# -- the token appears in no output --------------------------------------------------------------
+
+TOKEN = "ghs_NeverPrintMe0123456789abcdef"
+API = "https://api.github.com"
+RELEASE = {
+    "id": 17,
+    "tag_name": "v1",
+    "name": "v1",
+    "body": "",
+    "draft": False,
+    "prerelease": False,
+    "target_commitish": "main",
+    "html_url": "https://github.com/octo/repo/releases/tag/v1",
+    "upload_url": "https://uploads.github.com/repos/octo/repo/releases/17/assets{?name,label}",
+    "updated_at": "2024-05-01T00:00:00Z",
+    "assets": [],
+}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_deadline(monkeypatch):
+    """main builds its own Deadline: give it a fake clock so nothing can really sleep."""
+    fake = FakeClock()
+    monkeypatch.setattr(
+        main_module, "Deadline", lambda seconds: Deadline(seconds, clock=fake.clock, sleep=fake.sleep)
+    )
+    return fake
+
+
+def action_env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {f"INPUT_{name.upper()}": spec.default for name, spec in INPUTS.items()}
+    env.update(
+        {
+            "INPUT_TAG": "v1",
+            "INPUT_TOKEN": TOKEN,
+            "INPUT_REPOSITORY": "octo/repo",
+            "INPUT_API_URL": API,
+            "INPUT_TARGET_COMMITISH": "main",
+            "GITHUB_WORKSPACE": str(tmp_path),
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_action(env, capsys, answer: dict) -> tuple[int, str, str, requests_mock.Mocker]:
+    with requests_mock.Mocker(real_http=False) as m:
+        m.get(f"{API}/repos/octo/repo/releases/tags/v1", **answer)
+        code = main_module.main(env)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err, m
+
+
+def test_the_token_appears_in_no_output_of_a_successful_run(tmp_path, capsys, fake_deadline):
+    env = action_env(tmp_path)
+    code, out, err, m = run_action(env, capsys, {"json": RELEASE})
+    assert code == 0
+    assert m.call_count == 1
+    assert m.last_request.headers["Authorization"] == f"Bearer {TOKEN}"  # it was used
+    outputs_text = (tmp_path / "output").read_text(encoding="utf-8")
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert parse_outputs(outputs_text)["status"] == "unchanged"
+    assert "v1" in summary
+    for text in (out, err, outputs_text, summary):
+        assert TOKEN not in text
+
+
+def test_in_github_actions_the_token_is_printed_only_inside_the_add_mask_command(
+    tmp_path, capsys, fake_deadline
+):
+    env = action_env(tmp_path, GITHUB_ACTIONS="true")
+    code, out, err, _ = run_action(env, capsys, {"json": RELEASE})
+    assert code == 0
+    assert [line for line in out.splitlines() if TOKEN in line] == [f"::add-mask::{TOKEN}"]
+    assert out.splitlines().index(f"::add-mask::{TOKEN}") == 0  # masked before anything else is printed
+    assert TOKEN not in err
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status_code": 401, "json": {"message": "Bad credentials"}},
+        {"status_code": 403, "json": {"message": "Resource not accessible by integration"}},
+        {"status_code": 400, "json": {"message": f"token {TOKEN[:4]}… refused"}},
+    ],
+    ids=["401", "403", "400"],
+)
+def test_the_token_appears_in_no_output_of_a_failed_run(tmp_path, capsys, fake_deadline, answer):
+    env = action_env(tmp_path)
+    code, out, err, _ = run_action(env, capsys, answer)
+    assert code != 0
+    assert any(line.startswith("::error") for line in out.splitlines())
+    assert TOKEN not in out and TOKEN not in err
+    output_file = tmp_path / "output"
+    assert not output_file.exists() or TOKEN not in output_file.read_text(encoding="utf-8")
+
+
+def test_main_outputs_parse_back_to_the_release_it_found(tmp_path, capsys, fake_deadline):
+    env = action_env(tmp_path)
+    run_action(env, capsys, {"json": RELEASE})
+    outputs = parse_outputs((tmp_path / "output").read_text(encoding="utf-8"))
+    assert outputs["id"] == "17"
+    assert outputs["html_url"] == RELEASE["html_url"]
+    assert outputs["upload_url"] == RELEASE["upload_url"]
+    assert (outputs["tag"], outputs["draft"], outputs["prerelease"]) == ("v1", "false", "false")
+    assert fake_deadline.sleeps == []
+
+
+def test_the_module_draws_delimiters_from_the_secrets_module():
+    # A delimiter an attacker could predict could be planted in release notes.
+    seen = {format_outputs({"x": "1"}).split("\n")[0] for _ in itertools.repeat(None, 20)}
+    assert len(seen) == 20
+    assert runner_io.secrets is secrets
