@@ -231,11 +231,7 @@ class Plan:
 
 
 def identical(asset: dict, file: LocalFile) -> bool:
-    return (
-        asset.get("state") == "uploaded"
-        and asset.get("size") == file.size
-        and asset.get("digest") == file.digest
-    )
+    return asset.get("state") == "uploaded" and asset.get("size") == file.size and asset.get("digest") == file.digest
 
 
 def plan_file(
@@ -336,9 +332,7 @@ class Syncer:
     def observe(self) -> tuple[dict[str, dict], float]:
         """The release's assets by name, and GitHub's time of the answer."""
         assets: dict[str, dict] = {}
-        url: str | None = (
-            f"{self.github.api_url}{self.github.repo_path}/releases/{self.release_id}/assets?per_page=100"
-        )
+        url: str | None = f"{self.github.api_url}{self.github.repo_path}/releases/{self.release_id}/assets?per_page=100"
         now = self.wall_clock()
         try:
             while url:

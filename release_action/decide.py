@@ -7,6 +7,7 @@ seen is what was asked for. See shared/design/reconcile.md for why racing runs a
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 # A release this run created but cannot see yet is taken to be hidden by read lag for this
@@ -195,3 +196,49 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
     if context.owned and (context.age_of_own_create or 0.0) < LAG_WINDOW:
         return Wait("the release this run created is not visible yet (read lag)")
     return Create(create_payload(desired))
+
+
+NEW_ID = 2**62  # stands for a release a planned create would make (the newest, so the highest id)
+
+
+def apply(step: Step, observed: Observed) -> Observed:
+    """What GitHub would hold after `step` if nobody else wrote: for planning a dry run."""
+    if isinstance(step, Create):
+        p = step.payload
+        new = Release(
+            NEW_ID,
+            p["tag_name"],
+            p["draft"],
+            p["prerelease"],
+            p.get("name"),
+            p.get("body"),
+            p.get("target_commitish"),
+        )
+        if new.draft:
+            return Observed(observed.published, (*observed.drafts, new))
+        return Observed(new, observed.drafts)
+    if isinstance(step, Update):
+        fields = {
+            k: v
+            for k, v in step.payload.items()
+            if k in ("tag_name", "draft", "prerelease", "name", "body", "target_commitish")
+        }
+        releases = [r for r in (observed.published, *observed.drafts) if r is not None]
+        updated = [dataclasses.replace(r, **fields) if r.id == step.release_id else r for r in releases]
+        published = [r for r in updated if not r.draft]
+        return Observed(published[0] if published else None, tuple(r for r in updated if r.draft))
+    if isinstance(step, Delete):
+        return Observed(observed.published, tuple(d for d in observed.drafts if d.id != step.release_id))
+    return observed
+
+
+def plan(desired: Desired, observed: Observed, context: Context = Context(), limit: int = 20) -> list[Step]:
+    """Every step a run would take from `observed`, ending with Done or Wait (a dry run's plan)."""
+    steps: list[Step] = []
+    for _ in range(limit):
+        step = decide(desired, observed, context)
+        steps.append(step)
+        if isinstance(step, Done | Wait):
+            break
+        observed = apply(step, observed)
+    return steps

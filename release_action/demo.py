@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The Dask race, replayed in a local GitHub sandbox at {sb.api_url} (read lag {args.lag:g} s):")
         print(f"  * a drafter workflow turns the release for {TAG} back into a draft 50 ms after it is")
         print(f"    published (up to {args.flips} time{'s' if args.flips != 1 else ''});")
-        print(
-            f"  * {args.runs} runs of safe-release-action start at once to publish {TAG} with the same notes."
-        )
+        print(f"  * {args.runs} runs of safe-release-action start at once to publish {TAG} with the same notes.")
         print()
         started = time.monotonic()
         results = race(sb, args.runs, timeout)
@@ -187,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 + ", ".join(f"{r['id']} ({'draft' if r['draft'] else 'published'})" for r in mine)
             )
         agree = len(ids) == 1 and None not in ids
-        print(
-            f"  every run agrees on its id: {'yes' if agree else 'no'} ({', '.join(sorted(map(str, ids)))})"
-        )
+        print(f"  every run agrees on its id: {'yes' if agree else 'no'} ({', '.join(sorted(map(str, ids)))})")
         print(f"  leftover drafts: {'none' if not drafts else ', '.join(str(d['id']) for d in drafts)}")
         print(
             f"  requests made by all runs together: {len(log)} ({len(writes)} writes: "

@@ -27,11 +27,12 @@ from release_action.decide import (
     Update,
     Wait,
     decide,
+    plan,
 )
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown
 
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
-SETTLE_SECONDS = 1.0  # after publishing, let a racing drafter's write land before verifying
+SETTLE_SECONDS = 2.0  # after a create or publish, let a racing drafter's write land before verifying
 UNTAGGED = "untagged-"
 
 
@@ -84,6 +85,7 @@ class Engine:
         self.log = log
         self.owned: set[int] = set()  # releases this run created
         self.known: set[int] = set()  # releases this run created or adopted
+        self.deleted: set[int] = set()  # releases this run deleted
         self.created_at: float | None = None
         self.conflict_at: float | None = None
         self.written_at: dict[int, str] = {}  # release id → updated_at of our last write
@@ -107,11 +109,7 @@ class Engine:
             desired = self.relax(desired, observed)
             step = decide(desired, observed, self._context())
             if dry_run:
-                release = self.cache.get(getattr(step, "release_id", -1), {})
-                status = "created" if isinstance(step, Create) else "unchanged"
-                if isinstance(step, Update):
-                    status = "updated"
-                return Result(release, status, self.warnings, describe(step, desired))
+                return self._dry_run(desired, observed)
             if isinstance(step, Done):
                 return self._result(step.release_id)
             for line in describe(step, desired):
@@ -121,6 +119,19 @@ class Engine:
                 observed = self.observe(desired)
                 continue
             desired, observed = self.act(step, desired, observed)
+
+    def _dry_run(self, desired: Desired, observed: Observed) -> Result:
+        """The whole plan from what was seen, step by step and field by field; nothing written."""
+        steps = plan(desired, observed, self._context())
+        lines = [line for step in steps for line in describe(step, desired)]
+        target = next((s.release_id for s in reversed(steps) if isinstance(s, Done)), None)
+        if any(isinstance(s, Create) for s in steps):
+            status = "created"
+        elif any(isinstance(s, Update) and s.release_id == target for s in steps):
+            status = "updated"
+        else:
+            status = "unchanged"
+        return Result(self.cache.get(target, {}) if target is not None else {}, status, self.warnings, lines)
 
     def act(self, step: Step, desired: Desired, observed: Observed) -> tuple[Desired, Observed]:
         """Take one step; return the (possibly relaxed) goal and a fresh observation."""
@@ -141,6 +152,7 @@ class Engine:
                     desired, data, publishes=publishes, created=False, seen=observed.drafts
                 )
             if isinstance(step, Delete):
+                self.deleted.add(step.release_id)  # gone, even while a lagging list still shows it
                 self.github.delete_release(step.release_id)
                 self.cache.pop(step.release_id, None)
                 drafts = tuple(d for d in observed.drafts if d.id != step.release_id)
@@ -152,9 +164,7 @@ class Engine:
             # publish; a read made at once (and lagged) would still show it published, and
             # this run would end on a release that then vanishes. Settle first, as the winner
             # does before its verify read, so both see the same world.
-            self.deadline.wait(
-                min(SETTLE_SECONDS, self.deadline.remaining() / 4), "the winner's release to settle"
-            )
+            self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "the winner's release to settle")
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
@@ -198,7 +208,7 @@ class Engine:
         releases: dict[int, dict] = {}
         try:
             for data in self.github.iter_releases():
-                if data.get("tag_name") == desired.tag:
+                if data.get("tag_name") == desired.tag and data["id"] not in self.deleted:
                     releases[data["id"]] = data
         except GitHubError as exc:
             if exc.status == 404:
@@ -224,7 +234,7 @@ class Engine:
         to repair; one that now carries another tag, or was published, is someone else's.
         """
         found = []
-        for release_id in sorted(self.known - skip):
+        for release_id in sorted(self.known - skip - self.deleted):
             data = self.read(release_id)
             if data is None:
                 self.known.discard(release_id)
@@ -274,7 +284,7 @@ class Engine:
         fresh = self.read(release_id)
         if fresh is not None and not fresh.get("draft") and fresh.get("tag_name") == desired.tag:
             # GitHub keeps one published release per tag: this is the one.
-            drafts = {d.id: d for d in seen if d.id != release_id}
+            drafts = {d.id: d for d in seen if d.id != release_id and d.id not in self.deleted}
             drafts.update((d.id, d) for d in self._known_drafts(desired, skip={release_id}))
             return Observed(Release.from_json(fresh), tuple(drafts.values()))
         return self.observe(desired)  # drafted again by another writer, or deleted

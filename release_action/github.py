@@ -60,9 +60,7 @@ class GitHubError(Exception):
 
     def has_error_code(self, code: str, field_name: str | None = None) -> bool:
         return any(
-            isinstance(e, dict)
-            and e.get("code") == code
-            and (field_name is None or e.get("field") == field_name)
+            isinstance(e, dict) and e.get("code") == code and (field_name is None or e.get("field") == field_name)
             for e in self.errors
         )
 
@@ -111,8 +109,7 @@ class Deadline:
         """Sleep `seconds`, or raise BudgetExhausted if that would overrun the budget."""
         if seconds > self.remaining():
             raise BudgetExhausted(
-                f"timeout_seconds ({self.seconds:g}) would run out while waiting "
-                f"{seconds:.1f}s for {why}"
+                f"timeout_seconds ({self.seconds:g}) would run out while waiting {seconds:.1f}s for {why}"
             )
         if seconds > 0:
             self.sleep(seconds)
@@ -216,9 +213,7 @@ class GitHub:
             raise
         return True
 
-    def upload_asset(
-        self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str
-    ) -> dict:
+    def upload_asset(self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str) -> dict:
         """Stream `size` bytes to the release's upload URL (a different host on github.com)."""
         base = upload_url.split("{", 1)[0]
         self._check_upload_host(base)
@@ -369,10 +364,10 @@ class GitHub:
                 "or a secret that is not set)"
             )
         elif status == 403 and "not accessible by integration" in message.lower():
-            hint = (
-                "The token may not write releases: give the job `permissions: contents: write`"
-            )
-        cls = Conflict if status == 422 and any(
-            isinstance(e, dict) and e.get("code") == "already_exists" for e in errors
-        ) else GitHubError
+            hint = "The token may not write releases: give the job `permissions: contents: write`"
+        cls = (
+            Conflict
+            if status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
+            else GitHubError
+        )
         return cls(status, message, method=method, url=url, errors=errors, hint=hint)

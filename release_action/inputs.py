@@ -159,8 +159,7 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
             tag = ref.removeprefix("refs/tags/")
         else:
             raise InputError(
-                "No tag: set the `tag` input, or run the workflow on a tag push "
-                f"(GITHUB_REF is {ref or 'unset'!r})."
+                f"No tag: set the `tag` input, or run the workflow on a tag push (GITHUB_REF is {ref or 'unset'!r})."
             )
     if problem := ref_problem(tag):
         raise InputError(f"Input `tag` {tag!r} is not a valid git tag name: {problem}.")
@@ -182,8 +181,7 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
             raise InputError(f"Input `notes_file`: {notes_file!r} is a directory.") from None
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"Input `notes_file`: {notes_file!r} is not UTF-8 ({exc.reason} at byte "
-                f"{exc.start}). Save it as UTF-8."
+                f"Input `notes_file`: {notes_file!r} is not UTF-8 ({exc.reason} at byte {exc.start}). Save it as UTF-8."
             ) from None
     if len(notes_text) > MAX_BODY:
         raise InputError(

@@ -107,9 +107,7 @@ class AssetRun:
         held = dataclasses.replace(desired, draft=True)
         repo, tag = self.inputs.repository, self.inputs.tag
         for _ in range(MAX_SYNC_ROUNDS):
-            with self.runner.group(
-                f"Converge the release of {repo} tag {tag} (a draft until its assets are in)"
-            ):
+            with self.runner.group(f"Converge the release of {repo} tag {tag} (a draft until its assets are in)"):
                 result = self.engine.converge(held, user_draft=desired.draft)
             release = result.release
             try:
@@ -122,9 +120,7 @@ class AssetRun:
             with self.runner.group(f"Check that release {release['id']} is still the one, then finish it"):
                 again = self.engine.converge(held, user_draft=desired.draft)
                 if again.release.get("id") != release["id"]:
-                    self.runner.echo(
-                        f"release {again.release.get('id')} is now the tag's release; filling it"
-                    )
+                    self.runner.echo(f"release {again.release.get('id')} is now the tag's release; filling it")
                     continue
                 final = self.engine.converge(desired, user_draft=desired.draft)
             if final.release.get("id") != release["id"]:
@@ -139,9 +135,7 @@ class AssetRun:
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
         with self.runner.group(f"Assets of release {release.get('id')} ({len(files)} files)"):
-            syncer = Syncer(
-                self.github, release, files, overwrite=self.inputs.overwrite_files, log=self.runner.echo
-            )
+            syncer = Syncer(self.github, release, files, overwrite=self.inputs.overwrite_files, log=self.runner.echo)
             try:
                 assets = syncer.run()
             finally:
@@ -170,9 +164,7 @@ def collect_files(inputs: Inputs, runner: Runner) -> list[LocalFile]:
     """The `files` to attach, hashed; InputError (before any request) when a glob is wrong."""
     if not inputs.files:
         return []
-    files = collect(
-        inputs.files, inputs.working_directory, inputs.fail_on_unmatched_files, warn=runner.warning
-    )
+    files = collect(inputs.files, inputs.working_directory, inputs.fail_on_unmatched_files, warn=runner.warning)
     for file in files:
         runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest})")
     return files
@@ -235,8 +227,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         runner.error(str(exc), title="safe-release-action failed")
     except requests.RequestException as exc:
         runner.error(
-            f"Could not reach {inputs.api_url}: {exc.__class__.__name__}. Check `api_url` and the "
-            "runner's network.",
+            f"Could not reach {inputs.api_url}: {exc.__class__.__name__}. Check `api_url` and the runner's network.",
             title="safe-release-action failed",
         )
     return 1

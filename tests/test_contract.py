@@ -19,9 +19,22 @@ ACTION_YML = ROOT / "action.yml"
 
 # The names issue 2 fixes as the public contract: users' workflows depend on them.
 CONTRACT_INPUTS = {
-    "tag", "name", "notes", "notes_file", "generate_notes", "previous_tag", "draft", "prerelease",
-    "make_latest", "target_commitish", "discussion_category", "token", "repository", "api_url",
-    "dry_run", "timeout_seconds",
+    "tag",
+    "name",
+    "notes",
+    "notes_file",
+    "generate_notes",
+    "previous_tag",
+    "draft",
+    "prerelease",
+    "make_latest",
+    "target_commitish",
+    "discussion_category",
+    "token",
+    "repository",
+    "api_url",
+    "dry_run",
+    "timeout_seconds",
 }
 CONTRACT_OUTPUTS = {"id", "html_url", "upload_url", "tag", "status", "draft", "prerelease"}
 
@@ -73,7 +86,10 @@ def test_outputs_are_strings_with_lowercase_booleans():
     outputs = outputs_of(Result(release, "updated"), "v1", [])
     assert all(isinstance(v, str) for v in outputs.values())
     assert (outputs["id"], outputs["draft"], outputs["prerelease"], outputs["status"]) == (
-        "5", "true", "false", "updated"
+        "5",
+        "true",
+        "false",
+        "updated",
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from release_action.decide import (
     LAG_WINDOW,
+    NEW_ID,
     Context,
     Create,
     Delete,
@@ -15,7 +16,9 @@ from release_action.decide import (
     Release,
     Update,
     Wait,
+    apply,
     decide,
+    plan,
 )
 
 TAG = "v1.0.0"
@@ -123,7 +126,8 @@ ROWS = [
     ),
     (
         "generated notes: an existing release keeps its body (notes only seed the create)",
-        Desired(tag=TAG, body="intro", generate_notes=True), Observed(published(name=TAG, body="generated")),
+        Desired(tag=TAG, body="intro", generate_notes=True),
+        Observed(published(name=TAG, body="generated")),
         Context(),
         Done(10),
     ),
@@ -284,9 +288,7 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("rule", "desired", "observed", "context", "expected"), ROWS, ids=[r[0] for r in ROWS]
-)
+@pytest.mark.parametrize(("rule", "desired", "observed", "context", "expected"), ROWS, ids=[r[0] for r in ROWS])
 def test_decide(rule: str, desired: Desired, observed: Observed, context: Context, expected) -> None:
     assert decide(desired, observed, context) == expected
 
@@ -317,3 +319,37 @@ def test_release_from_github_json_counts_assets_and_reads_the_fields() -> None:
         "assets": [{"id": 1}, {"id": 2}],
     }
     assert Release.from_json(data) == Release(3, TAG, True, True, None, None, "main", 2)
+
+
+# -- plan: the dry run's whole sequence, by applying each step to what was seen -------------
+
+
+def test_plan_adopts_the_oldest_draft_then_deletes_the_empty_duplicates() -> None:
+    steps = plan(WANT, Observed(None, (draft(9), draft(5), draft(7, asset_count=1))))
+    assert steps == [
+        Update(5, {"draft": False, "tag_name": TAG, "make_latest": "legacy"}, {"draft": (True, False)}),
+        Delete(9, f"leftover draft 9 of tag {TAG}"),
+        Done(5),
+    ]
+
+
+def test_plan_of_a_fresh_tag_is_one_create() -> None:
+    steps = plan(WANT, Observed())
+    assert [type(s) for s in steps] == [Create, Done]
+    assert steps[-1] == Done(NEW_ID)
+
+
+def test_plan_of_a_release_as_asked_is_nothing() -> None:
+    assert plan(WANT, Observed(published())) == [Done(10)]
+
+
+def test_plan_stops_at_a_wait_it_cannot_see_past() -> None:
+    steps = plan(WANT, Observed(), Context(conflict_seen=True))
+    assert steps == [Wait("GitHub says the tag has a published release, but reads do not show it yet")]
+
+
+def test_apply_publishing_a_draft_makes_it_the_published_release() -> None:
+    step = Update(5, {"draft": False, "tag_name": TAG, "body": "new"}, {})
+    after = apply(step, Observed(None, (draft(5), draft(6))))
+    assert after.published == draft(5, body="new").__class__(5, TAG, False, False, "Release 1", "new", "abc123")
+    assert after.drafts == (draft(6),)

@@ -125,18 +125,24 @@ def test_a_404_read_means_no_such_release(m, make, call):
 
 def test_releases_are_listed_across_pages_by_following_link_next(m, make):
     page = f"{RELEASES}?per_page=100"
-    m.get(page, complete_qs=True, json=[{"id": 30}, {"id": 29}],
-          headers={"Link": f'<{page}&page=2>; rel="next", <{page}&page=3>; rel="last"'})
-    m.get(f"{page}&page=2", complete_qs=True, json=[{"id": 20}],
-          headers={"Link": f'<{page}&page=3>; rel="next", <{page}&page=3>; rel="last"'})
+    m.get(
+        page,
+        complete_qs=True,
+        json=[{"id": 30}, {"id": 29}],
+        headers={"Link": f'<{page}&page=2>; rel="next", <{page}&page=3>; rel="last"'},
+    )
+    m.get(
+        f"{page}&page=2",
+        complete_qs=True,
+        json=[{"id": 20}],
+        headers={"Link": f'<{page}&page=3>; rel="next", <{page}&page=3>; rel="last"'},
+    )
     m.get(f"{page}&page=3", complete_qs=True, json=[{"id": 10}], headers={"Link": f'<{page}>; rel="first"'})
     assert [r["id"] for r in make().iter_releases()] == [30, 29, 20, 10]
     assert m.call_count == 3
 
 
-@pytest.mark.parametrize(
-    "elsewhere", ["https://evil.example/steal?page=2", "http://api.github.com/repos/x?page=2"]
-)
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/steal?page=2", "http://api.github.com/repos/x?page=2"])
 def test_a_next_link_to_another_origin_is_refused_and_the_token_never_goes_there(m, make, elsewhere):
     m.get(f"{RELEASES}?per_page=100", json=[{"id": 1}], headers={"Link": f'<{elsewhere}>; rel="next"'})
     trap = m.get(elsewhere, json=[])
@@ -150,16 +156,22 @@ def test_a_next_link_to_another_origin_is_refused_and_the_token_never_goes_there
 
 
 def test_a_read_answered_500_502_503_is_retried_with_growing_backoff(m, make, fake, no_jitter):
-    m.get(f"{RELEASES}/1", [{"status_code": 500}, {"status_code": 502}, {"status_code": 503},
-                            {"json": {"id": 1}}])
+    m.get(f"{RELEASES}/1", [{"status_code": 500}, {"status_code": 502}, {"status_code": 503}, {"json": {"id": 1}}])
     assert make().get_release(1) == {"id": 1}
     assert m.call_count == 4
     assert fake.sleeps == [0.5, 1.0, 2.0]
 
 
 def test_a_read_that_fails_to_connect_or_times_out_is_retried_with_growing_backoff(m, make, fake, no_jitter):
-    m.get(f"{RELEASES}/1", [{"exc": requests.ConnectionError}, {"exc": requests.ReadTimeout},
-                            {"exc": requests.ConnectTimeout}, {"json": {"id": 1}}])
+    m.get(
+        f"{RELEASES}/1",
+        [
+            {"exc": requests.ConnectionError},
+            {"exc": requests.ReadTimeout},
+            {"exc": requests.ConnectTimeout},
+            {"json": {"id": 1}},
+        ],
+    )
     assert make().get_release(1) == {"id": 1}
     assert fake.sleeps == [0.5, 1.0, 2.0]
 
@@ -206,8 +218,14 @@ WRITES = [
 @pytest.mark.parametrize(("what", "call", "method", "url"), WRITES, ids=[w[0] for w in WRITES])
 @pytest.mark.parametrize(
     "answer",
-    [{"status_code": 500}, {"status_code": 502}, {"status_code": 503}, {"status_code": 504},
-     {"exc": requests.ReadTimeout}, {"exc": requests.ConnectionError}],
+    [
+        {"status_code": 500},
+        {"status_code": 502},
+        {"status_code": 503},
+        {"status_code": 504},
+        {"exc": requests.ReadTimeout},
+        {"exc": requests.ConnectionError},
+    ],
     ids=["500", "502", "503", "504", "ReadTimeout", "ConnectionError"],
 )
 def test_a_write_whose_answer_is_lost_raises_outcome_unknown_after_exactly_one_request(
@@ -282,11 +300,17 @@ def test_a_primary_rate_limit_waits_until_the_reset_when_that_fits_the_budget(m,
         retried_at.append(fake.wall())
         return {"id": 1}
 
-    m.get(f"{RELEASES}/1", [
-        {"status_code": 403, "json": {"message": "API rate limit exceeded"},
-         "headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset))}},
-        {"json": after_reset},
-    ])
+    m.get(
+        f"{RELEASES}/1",
+        [
+            {
+                "status_code": 403,
+                "json": {"message": "API rate limit exceeded"},
+                "headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(reset))},
+            },
+            {"json": after_reset},
+        ],
+    )
     assert make(seconds=300).get_release(1) == {"id": 1}
     assert len(fake.sleeps) == 1
     assert reset <= retried_at[0] <= reset + 2
@@ -294,8 +318,12 @@ def test_a_primary_rate_limit_waits_until_the_reset_when_that_fits_the_budget(m,
 
 def test_a_primary_rate_limit_that_resets_after_the_budget_fails_saying_when_it_resets(m, make, fake):
     reset = int(WALL0 + 3600)
-    m.get(f"{RELEASES}/1", status_code=403, json={"message": "API rate limit exceeded"},
-          headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+    m.get(
+        f"{RELEASES}/1",
+        status_code=403,
+        json={"message": "API rate limit exceeded"},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
+    )
     with pytest.raises(RateLimited) as caught:
         make(seconds=300).get_release(1)
     assert time.strftime("%H:%M:%S UTC", time.gmtime(reset)) in str(caught.value)
@@ -324,34 +352,52 @@ def test_a_403_not_accessible_by_integration_asks_for_contents_write(m, make, fa
 
 
 def test_a_422_already_exists_is_a_conflict(m, make):
-    m.post(RELEASES, status_code=422, json={
-        "message": "Validation Failed",
-        "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
-    })
+    m.post(
+        RELEASES,
+        status_code=422,
+        json={
+            "message": "Validation Failed",
+            "errors": [{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+        },
+    )
     with pytest.raises(Conflict) as caught:
         make().create_release({"tag_name": "v1"})
     assert caught.value.has_error_code("already_exists", "tag_name")
 
 
 def test_another_422_is_an_error_but_not_a_conflict(m, make):
-    m.post(RELEASES, status_code=422, json={
-        "message": "Validation Failed",
-        "errors": [{"resource": "Release", "code": "custom", "field": "tag_name",
-                    "message": "Published releases must have a valid tag"}],
-    })
+    m.post(
+        RELEASES,
+        status_code=422,
+        json={
+            "message": "Validation Failed",
+            "errors": [
+                {
+                    "resource": "Release",
+                    "code": "custom",
+                    "field": "tag_name",
+                    "message": "Published releases must have a valid tag",
+                }
+            ],
+        },
+    )
     with pytest.raises(GitHubError) as caught:
         make().create_release({"tag_name": "v1"})
     assert not isinstance(caught.value, Conflict)
 
 
 def test_an_error_message_carries_the_status_githubs_message_and_its_errors(m, make):
-    m.post(RELEASES, status_code=422, json={
-        "message": "Validation Failed",
-        "errors": [
-            {"resource": "Release", "code": "custom", "field": "body", "message": "body is too long"},
-            {"resource": "Release", "code": "invalid", "field": "target_commitish"},
-        ],
-    })
+    m.post(
+        RELEASES,
+        status_code=422,
+        json={
+            "message": "Validation Failed",
+            "errors": [
+                {"resource": "Release", "code": "custom", "field": "body", "message": "body is too long"},
+                {"resource": "Release", "code": "invalid", "field": "target_commitish"},
+            ],
+        },
+    )
     with pytest.raises(GitHubError) as caught:
         make().create_release({"tag_name": "v1"})
     text = str(caught.value)

@@ -30,9 +30,7 @@ EXPRESSIONS = {
 
 def runner_env(workspace: Path, **inputs: str) -> dict[str, str]:
     """What the runner passes a Docker action: every declared input, defaults substituted."""
-    env = {
-        f"INPUT_{name.upper()}": EXPRESSIONS.get(spec.default, spec.default) for name, spec in INPUTS.items()
-    }
+    env = {f"INPUT_{name.upper()}": EXPRESSIONS.get(spec.default, spec.default) for name, spec in INPUTS.items()}
     env.update(
         {
             "GITHUB_REF": "refs/heads/main",
@@ -167,8 +165,10 @@ BOOLEANS = ["generate_notes", "draft", "prerelease", "dry_run", "overwrite_files
 
 
 @pytest.mark.parametrize("name", BOOLEANS)
-@pytest.mark.parametrize(("text", "value"), [("true", True), ("True", True), ("TRUE", True),
-                                             ("false", False), ("False", False), ("FALSE", False)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False)],
+)
 def test_booleans_accept_exactly_the_yaml_core_spellings_of_true_and_false(workspace, name, text, value):
     inputs = read_inputs(runner_env(workspace, **{name: text}))
     assert getattr(inputs, name) is value
@@ -193,8 +193,10 @@ def test_repository_is_owner_slash_name(workspace, repository):
     assert read_inputs(runner_env(workspace, repository=repository)).repository == repository
 
 
-@pytest.mark.parametrize("repository", ["octo", "octo/repo/extra", "/repo", "octo/", "oc to/repo",
-                                        "-octo/repo", "", "https://github.com/octo/repo"])
+@pytest.mark.parametrize(
+    "repository",
+    ["octo", "octo/repo/extra", "/repo", "octo/", "oc to/repo", "-octo/repo", "", "https://github.com/octo/repo"],
+)
 def test_a_repository_not_of_the_form_owner_slash_name_is_an_error(workspace, repository):
     with pytest.raises(InputError) as caught:
         read_inputs(runner_env(workspace, repository=repository))
@@ -382,12 +384,8 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "inputs"), BAD_INPUTS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BAD_INPUTS)]
-)
-def test_every_bad_input_fails_the_step_with_an_error_annotation_before_any_request(
-    workspace, capsys, name, inputs
-):
+@pytest.mark.parametrize(("name", "inputs"), BAD_INPUTS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BAD_INPUTS)])
+def test_every_bad_input_fails_the_step_with_an_error_annotation_before_any_request(workspace, capsys, name, inputs):
     env = runner_env(workspace, **inputs)
     with requests_mock.Mocker(real_http=False) as m:
         code = main_module.main(env)

@@ -235,9 +235,7 @@ class FakeClock:
 def fake_deadline(monkeypatch):
     """main builds its own Deadline: give it a fake clock so nothing can really sleep."""
     fake = FakeClock()
-    monkeypatch.setattr(
-        main_module, "Deadline", lambda seconds: Deadline(seconds, clock=fake.clock, sleep=fake.sleep)
-    )
+    monkeypatch.setattr(main_module, "Deadline", lambda seconds: Deadline(seconds, clock=fake.clock, sleep=fake.sleep))
     return fake
 
 
@@ -281,9 +279,7 @@ def test_the_token_appears_in_no_output_of_a_successful_run(tmp_path, capsys, fa
         assert TOKEN not in text
 
 
-def test_in_github_actions_the_token_is_printed_only_inside_the_add_mask_command(
-    tmp_path, capsys, fake_deadline
-):
+def test_in_github_actions_the_token_is_printed_only_inside_the_add_mask_command(tmp_path, capsys, fake_deadline):
     env = action_env(tmp_path, GITHUB_ACTIONS="true")
     code, out, err, _ = run_action(env, capsys, {"json": RELEASE})
     assert code == 0

@@ -9,5 +9,4 @@ API base as the stand-in for https://github.com, so download links are servable.
 from .core import KINDS, ROUTES, Fault, Sandbox
 from .state import ApiError, github_asset_name, valid_ref_name
 
-__all__ = ["KINDS", "ROUTES", "ApiError", "Fault", "Sandbox", "github_asset_name",
-           "valid_ref_name"]
+__all__ = ["KINDS", "ROUTES", "ApiError", "Fault", "Sandbox", "github_asset_name", "valid_ref_name"]

@@ -9,17 +9,18 @@ from .core import Sandbox
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="release_action sandbox",
-                                     description="Serve a local imitation of GitHub's "
-                                                 "Releases REST API.")
+    parser = argparse.ArgumentParser(
+        prog="release_action sandbox", description="Serve a local imitation of GitHub's Releases REST API."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="API port (0: random)")
     parser.add_argument("--uploads-port", type=int, default=0, help="uploads port (0: random)")
     parser.add_argument("--lag", type=float, default=0.0, help="read-after-write lag, seconds")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--fault-rate", type=float, default=0.0)
-    parser.add_argument("--repo", action="append", default=None,
-                        help="owner/name to serve (repeatable; default octo/demo)")
+    parser.add_argument(
+        "--repo", action="append", default=None, help="owner/name to serve (repeatable; default octo/demo)"
+    )
     parser.add_argument("--token", default=None, help="write token (default: random ghs_...)")
     return parser
 
@@ -28,9 +29,16 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     """Serve until Ctrl-C (or until `stop` is set, which tests use)."""
     args = build_parser().parse_args(argv)
     repos = args.repo or ["octo/demo"]
-    sb = Sandbox(lag=args.lag, seed=args.seed, fault_rate=args.fault_rate, repos=repos,
-                 token=args.token, host=args.host, port=args.port,
-                 uploads_port=args.uploads_port)
+    sb = Sandbox(
+        lag=args.lag,
+        seed=args.seed,
+        fault_rate=args.fault_rate,
+        repos=repos,
+        token=args.token,
+        host=args.host,
+        port=args.port,
+        uploads_port=args.uploads_port,
+    )
     sb.start()
     print(f"API:      {sb.api_url}")
     print(f"Uploads:  {sb.uploads_url}")

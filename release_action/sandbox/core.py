@@ -15,11 +15,31 @@ from . import shapes
 from .server import Server
 from .state import SHA_RE, Store
 
-ROUTES = ("list_releases", "get_release", "get_release_by_tag", "get_latest", "create_release",
-          "update_release", "delete_release", "generate_notes", "list_assets", "get_asset", "update_asset",
-          "delete_asset", "upload_asset", "download_asset")
-KINDS = ("502_after_commit", "reset_after_commit", "stall_after_commit", "500",
-         "secondary_limit", "primary_limit", "429")
+ROUTES = (
+    "list_releases",
+    "get_release",
+    "get_release_by_tag",
+    "get_latest",
+    "create_release",
+    "update_release",
+    "delete_release",
+    "generate_notes",
+    "list_assets",
+    "get_asset",
+    "update_asset",
+    "delete_asset",
+    "upload_asset",
+    "download_asset",
+)
+KINDS = (
+    "502_after_commit",
+    "reset_after_commit",
+    "stall_after_commit",
+    "500",
+    "secondary_limit",
+    "primary_limit",
+    "429",
+)
 RATE_LIMIT = 5000
 
 
@@ -48,10 +68,19 @@ class Sandbox:
     Other engineers code against this exact surface; see the package docstring.
     """
 
-    def __init__(self, lag: float = 0.0, seed: int | None = None, fault_rate: float = 0.0,
-                 repos: Iterable[str] = ("octo/demo",), token: str | None = None,
-                 readonly_token: str | None = None, host: str = "127.0.0.1", port: int = 0,
-                 uploads_port: int = 0, ghes_uploads: bool = False) -> None:
+    def __init__(
+        self,
+        lag: float = 0.0,
+        seed: int | None = None,
+        fault_rate: float = 0.0,
+        repos: Iterable[str] = ("octo/demo",),
+        token: str | None = None,
+        readonly_token: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        uploads_port: int = 0,
+        ghes_uploads: bool = False,
+    ) -> None:
         self.store = Store(seed=seed, lag=lag)
         self.token = token or "ghs_" + self._secret(seed, "write")
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
@@ -88,8 +117,9 @@ class Sandbox:
         self._api_url = f"http://{self.host}:{api.server_address[1]}"
         self._uploads_url = f"http://{self.host}:{up.server_address[1]}"
         for srv in self._servers:
-            threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                             name=f"sandbox-{srv.kind}", daemon=True).start()
+            threading.Thread(
+                target=srv.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{srv.kind}", daemon=True
+            ).start()
         return self
 
     def stop(self) -> None:
@@ -129,59 +159,69 @@ class Sandbox:
         return shapes.Urls(self.api_url, uploads, self.html_url)
 
     # ---- state ----------------------------------------------------------------------------
-    def add_repo(self, full_name: str, immutable: bool = False,
-                 default_branch: str = "main") -> None:
+    def add_repo(self, full_name: str, immutable: bool = False, default_branch: str = "main") -> None:
         self.store.add_repo(full_name, immutable, default_branch)
 
     def set_immutable(self, full_name: str, immutable: bool = True) -> None:
         with self.store.lock:
             self.store.repo(full_name).immutable = immutable
 
-    def push_tag(self, repo: str, tag: str, sha: str | None = None,
-                 valid_after: float = 0.0) -> str:
+    def push_tag(self, repo: str, tag: str, sha: str | None = None, valid_after: float = 0.0) -> str:
         return self.store.push_tag(repo, tag, sha, valid_after)
 
     def tags(self, repo: str) -> dict[str, str]:
         with self.store.lock:
             return {t: sha for t, (sha, _) in self.store.repo(repo).tags.items()}
 
-    def seed_release(self, repo: str, tag: str, *, draft: bool = False, prerelease: bool = False,
-                     name: str | None = None, body: str | None = "",
-                     target_commitish: str = "main", assets: Iterable[tuple[Any, ...]] = (),
-                     make_latest: str = "true") -> dict[str, Any]:
+    def seed_release(
+        self,
+        repo: str,
+        tag: str,
+        *,
+        draft: bool = False,
+        prerelease: bool = False,
+        name: str | None = None,
+        body: str | None = "",
+        target_commitish: str = "main",
+        assets: Iterable[tuple[Any, ...]] = (),
+        make_latest: str = "true",
+    ) -> dict[str, Any]:
         store = self.store
         with store.lock:
-            fields = {"tag_name": tag, "draft": draft, "prerelease": prerelease, "name": name,
-                      "body": body, "make_latest": make_latest,
-                      "target_commitish": target_commitish
-                      if target_commitish in store.repo(repo).branches
-                      or SHA_RE.match(target_commitish)
-                      else store.repo(repo).default_branch}
+            fields = {
+                "tag_name": tag,
+                "draft": draft,
+                "prerelease": prerelease,
+                "name": name,
+                "body": body,
+                "make_latest": make_latest,
+                "target_commitish": target_commitish
+                if target_commitish in store.repo(repo).branches or SHA_RE.match(target_commitish)
+                else store.repo(repo).default_branch,
+            }
             rel = store.create_release(repo, fields, seeded=True)
             for item in assets:
                 aname, data = item[0], bytes(item[1])
                 state = item[2] if len(item) > 2 else "uploaded"
-                asset = store.start_upload(repo, rel["id"], aname, None,
-                                           "application/octet-stream", seeded=True)
+                asset = store.start_upload(repo, rel["id"], aname, None, "application/octet-stream", seeded=True)
                 with open(asset["path"], "wb") as fh:
                     fh.write(data)
                 if state != "starter":
-                    store.finish_upload(repo, asset["id"], len(data),
-                                        hashlib.sha256(data).hexdigest(), seeded=True)
+                    store.finish_upload(repo, asset["id"], len(data), hashlib.sha256(data).hexdigest(), seeded=True)
             full = store.repo(repo).full_name
             return self._render(full, store.repo(repo).releases[rel["id"]])
 
     def _render(self, full: str, rel: dict[str, Any]) -> dict[str, Any]:
         if self._api_url is None:  # not started yet: render with placeholder hosts
-            return shapes.release_json(shapes.Urls("http://sandbox", "http://sandbox-uploads",
-                                                   "http://sandbox"), full, rel)
+            return shapes.release_json(
+                shapes.Urls("http://sandbox", "http://sandbox-uploads", "http://sandbox"), full, rel
+            )
         return shapes.release_json(self._urls(), full, rel)
 
     def releases(self, repo: str) -> list[dict[str, Any]]:
         with self.store.lock:
             r = self.store.repo(repo)
-            return [self._render(r.full_name, rel)
-                    for _, rel in sorted(r.releases.items())]
+            return [self._render(r.full_name, rel) for _, rel in sorted(r.releases.items())]
 
     def asset_bytes(self, repo: str, asset_id: int) -> bytes:
         _, asset = self.store.get_asset(repo, asset_id, lagged=False)
@@ -192,15 +232,22 @@ class Sandbox:
         self.store.lag = seconds
 
     # ---- faults ---------------------------------------------------------------------------
-    def add_fault(self, route: str, kind: str, *, times: int = 1, retry_after: int = 1,
-                  reset_in: int = 2, stall: float | None = None) -> None:
+    def add_fault(
+        self,
+        route: str,
+        kind: str,
+        *,
+        times: int = 1,
+        retry_after: int = 1,
+        reset_in: int = 2,
+        stall: float | None = None,
+    ) -> None:
         if route not in ROUTES:
             raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
         with self.store.lock:
-            self._faults.setdefault(route, []).append(
-                Fault(kind, times, retry_after, reset_in, stall))
+            self._faults.setdefault(route, []).append(Fault(kind, times, retry_after, reset_in, stall))
 
     def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
         with self.store.lock:
@@ -234,8 +281,7 @@ class Sandbox:
         request, so it is not in the log.
         """
         with self.store.lock:
-            self._drafters.append(Drafter(self.store.repo(repo).full_name.lower(), tag,
-                                          flips, delay))
+            self._drafters.append(Drafter(self.store.repo(repo).full_name.lower(), tag, flips, delay))
 
     def _on_publish(self, repo: str, rel: dict[str, Any]) -> None:
         for d in self._drafters:
@@ -253,15 +299,24 @@ class Sandbox:
             rel = r.releases.get(rid) if r else None
             if r is None or rel is None or rel["draft"] or rel["immutable"]:
                 return
-            store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()),
-                          rid)
+            store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()), rid)
 
     # ---- log and rate limits --------------------------------------------------------------
-    def _record(self, method: str, path: str, route: str | None, status: int | None,
-                user_agent: str, fault: str | None) -> None:
+    def _record(
+        self, method: str, path: str, route: str | None, status: int | None, user_agent: str, fault: str | None
+    ) -> None:
         with self.store.lock:
-            self._log.append({"t": time.time(), "method": method, "path": path, "route": route,
-                              "status": status, "user_agent": user_agent, "fault": fault})
+            self._log.append(
+                {
+                    "t": time.time(),
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "user_agent": user_agent,
+                    "fault": fault,
+                }
+            )
 
     @property
     def log(self) -> list[dict[str, Any]]:
@@ -273,9 +328,11 @@ class Sandbox:
             self._log.clear()
 
     def count(self, method: str | None = None, route: str | None = None) -> int:
-        return sum(1 for e in self.log
-                   if (method is None or e["method"] == method.upper())
-                   and (route is None or e["route"] == route))
+        return sum(
+            1
+            for e in self.log
+            if (method is None or e["method"] == method.upper()) and (route is None or e["route"] == route)
+        )
 
     def _rate(self, token: str, spend: bool) -> tuple[bool, dict[str, str]]:
         """Count a request against the token's hourly budget; False once it is spent."""
@@ -288,7 +345,10 @@ class Sandbox:
             if spend and ok:
                 used += 1
             self._rate_state[token] = [used, reset]
-        return ok, {"x-ratelimit-limit": str(RATE_LIMIT),
-                    "x-ratelimit-remaining": str(max(0, RATE_LIMIT - int(used))),
-                    "x-ratelimit-used": str(int(used)), "x-ratelimit-reset": str(int(reset)),
-                    "x-ratelimit-resource": "core"}
+        return ok, {
+            "x-ratelimit-limit": str(RATE_LIMIT),
+            "x-ratelimit-remaining": str(max(0, RATE_LIMIT - int(used))),
+            "x-ratelimit-used": str(int(used)),
+            "x-ratelimit-reset": str(int(reset)),
+            "x-ratelimit-resource": "core",
+        }

@@ -25,7 +25,8 @@ CHUNK = 1 << 20
 _ZERO = bytes(CHUNK)
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    (m, re.compile(p + r"/?$"), r) for m, p, r in [
+    (m, re.compile(p + r"/?$"), r)
+    for m, p, r in [
         ("GET", r"/rate_limit", "rate_limit"),
         ("GET", REPO, "get_repo"),
         ("GET", REPO + r"/releases", "list_releases"),
@@ -41,8 +42,7 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("DELETE", REPO + r"/releases/(?P<rid>\d+)", "delete_release"),
         ("GET", REPO + r"/releases/(?P<rid>\d+)/assets", "list_assets"),
         ("POST", "/api/uploads" + REPO + r"/releases/(?P<rid>\d+)/assets", "upload_asset"),
-        ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)",
-         "browser_download"),
+        ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)", "browser_download"),
     ]
 ]
 UPLOAD_ROUTES = [("POST", re.compile(REPO + r"/releases/(?P<rid>\d+)/assets/?$"), "upload_asset")]
@@ -75,6 +75,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return "GitHub.com"
+
     timeout = 120
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -116,8 +117,9 @@ class Handler(BaseHTTPRequestHandler):
         """Log before the client can see the answer, so tests never race the log."""
         if not self.recorded:
             self.recorded = True
-            self.sb._record(self.method, self.path, self.route, self.status,
-                            self.headers.get("User-Agent", ""), self.fault)
+            self.sb._record(
+                self.method, self.path, self.route, self.status, self.headers.get("User-Agent", ""), self.fault
+            )
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         request_id = uuid.uuid4().hex[:20].upper()
@@ -130,7 +132,8 @@ class Handler(BaseHTTPRequestHandler):
             "X-GitHub-Api-Version-Selected": "2022-11-28",
             "X-GitHub-Media-Type": "github.v3; format=json",
             "X-GitHub-Request-Id": request_id,
-            **self.rl, **(headers or {}),
+            **self.rl,
+            **(headers or {}),
         }
         if status == 204:
             hdrs.pop("Content-Type")
@@ -171,8 +174,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            raise ApiError(400, "Problems parsing JSON",
-                           "https://docs.github.com/rest") from exc
+            raise ApiError(400, "Problems parsing JSON", "https://docs.github.com/rest") from exc
         if not isinstance(data, dict):
             raise ApiError(400, "Problems parsing JSON", "https://docs.github.com/rest")
         return data
@@ -182,8 +184,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._log()
         with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
 
     def _token(self) -> str | None:
@@ -207,30 +208,37 @@ class Handler(BaseHTTPRequestHandler):
                 break
         if self.route is None:
             self._drain()
-            return self._send(404, {"message": "Not Found",
-                                    "documentation_url": "https://docs.github.com/rest"})
+            return self._send(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
         assert match is not None
         params = {k: unquote(v) for k, v in match.groupdict().items()}
-        if self.route == "get_asset" and "application/octet-stream" in self.headers.get(
-                "Accept", ""):
+        if self.route == "get_asset" and "application/octet-stream" in self.headers.get("Accept", ""):
             self.route = "download_asset"
         if self.route not in NO_AUTH:
             token = self._token()
             if token not in (sb.token, sb.readonly_token):
                 self._drain()
-                return self._send(401, {"message": "Bad credentials",
-                                        "documentation_url": "https://docs.github.com/rest",
-                                        "status": "401"})
+                return self._send(
+                    401,
+                    {
+                        "message": "Bad credentials",
+                        "documentation_url": "https://docs.github.com/rest",
+                        "status": "401",
+                    },
+                )
             ok, self.rl = sb._rate(token, self.route != "rate_limit")
             if not ok:
                 self._drain()
                 return self._send(403, _primary_limit(token), {"x-ratelimit-remaining": "0"})
             if method != "GET" and token != sb.token:
                 self._drain()
-                return self._send(403, {
-                    "message": "Resource not accessible by integration",
-                    "documentation_url": "https://docs.github.com/rest/releases/releases",
-                    "status": "403"})
+                return self._send(
+                    403,
+                    {
+                        "message": "Resource not accessible by integration",
+                        "documentation_url": "https://docs.github.com/rest/releases/releases",
+                        "status": "403",
+                    },
+                )
         fault = sb._take_fault(self.route, method != "GET")
         if fault is not None:
             self.fault = fault.kind
@@ -238,8 +246,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if self.route == "download_asset" and fault.kind != "stall_after_commit":
                 # reads commit nothing; a streamed answer can't be swapped afterwards
-                return self._reset() if fault.kind == "reset_after_commit" else self._send(
-                    502, {"message": "Server Error"})
+                return (
+                    self._reset()
+                    if fault.kind == "reset_after_commit"
+                    else self._send(502, {"message": "Server Error"})
+                )
         try:
             reply = getattr(self, "r_" + self.route)(params, query)
         except ApiError as err:
@@ -263,22 +274,25 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"message": "Server Error"})
         elif kind == "secondary_limit":
             self._drain()
-            self._send(403, {
-                "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
-                           "before you try again. If you reach out to GitHub Support for help, "
-                           "please include the request ID.",
-                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
-                                     "rest-api#about-secondary-rate-limits",
-                "status": "403"}, {"Retry-After": str(fault.retry_after)})
+            self._send(
+                403,
+                {
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                    "before you try again. If you reach out to GitHub Support for help, "
+                    "please include the request ID.",
+                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
+                    "rest-api#about-secondary-rate-limits",
+                    "status": "403",
+                },
+                {"Retry-After": str(fault.retry_after)},
+            )
         elif kind == "primary_limit":
             self._drain()
-            self.rl.update({"x-ratelimit-remaining": "0",
-                            "x-ratelimit-reset": str(int(time.time() + fault.reset_in))})
+            self.rl.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time() + fault.reset_in))})
             self._send(403, _primary_limit(self._token() or ""))
         elif kind == "429":
             self._drain()
-            self._send(429, {"message": "Too Many Requests", "status": "429"},
-                       {"Retry-After": str(fault.retry_after)})
+            self._send(429, {"message": "Too Many Requests", "status": "429"}, {"Retry-After": str(fault.retry_after)})
         else:
             return False
         return True
@@ -301,26 +315,32 @@ class Handler(BaseHTTPRequestHandler):
         per_page = min(num("per_page", 30), 100)
         page = num("page", 1)
         if page * per_page > 1000:
-            raise ApiError(422, "Only the first 1000 results are available.",
-                           "https://docs.github.com/v3/#pagination")
+            raise ApiError(422, "Only the first 1000 results are available.", "https://docs.github.com/v3/#pagination")
         last = min(max(1, math.ceil(len(items) / per_page)), 1000 // per_page)
         base = f"{self.sb.api_url}{urlsplit(self.path).path}"
         links = []
         if page < last:
-            links += [f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"',
-                      f'<{base}?per_page={per_page}&page={last}>; rel="last"']
+            links += [
+                f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"',
+                f'<{base}?per_page={per_page}&page={last}>; rel="last"',
+            ]
         if page > 1:
-            links += [f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"',
-                      f'<{base}?per_page={per_page}&page=1>; rel="first"']
+            links += [
+                f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"',
+                f'<{base}?per_page={per_page}&page=1>; rel="first"',
+            ]
         headers = {"Link": ", ".join(links)} if links else {}
-        return 200, items[(page - 1) * per_page: page * per_page], headers
+        return 200, items[(page - 1) * per_page : page * per_page], headers
 
     # ---- routes ---------------------------------------------------------------------------
     def r_rate_limit(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
-        core = {"limit": int(self.rl["x-ratelimit-limit"]),
-                "remaining": int(self.rl["x-ratelimit-remaining"]),
-                "reset": int(self.rl["x-ratelimit-reset"]),
-                "used": int(self.rl["x-ratelimit-used"]), "resource": "core"}
+        core = {
+            "limit": int(self.rl["x-ratelimit-limit"]),
+            "remaining": int(self.rl["x-ratelimit-remaining"]),
+            "reset": int(self.rl["x-ratelimit-reset"]),
+            "used": int(self.rl["x-ratelimit-used"]),
+            "resource": "core",
+        }
         return 200, {"resources": {"core": core}, "rate": core}, {}
 
     def r_get_repo(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
@@ -334,8 +354,7 @@ class Handler(BaseHTTPRequestHandler):
         status, page, headers = self._paginate(rels, q)
         return status, [shapes.release_json(self.urls, repo, r) for r in page], headers
 
-    def _one(self, repo: str, rel: dict[str, Any], status: int = 200,
-             headers: dict[str, str] | None = None) -> Reply:
+    def _one(self, repo: str, rel: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:
         return status, shapes.release_json(self.urls, repo, rel), headers or {}
 
     def r_get_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
@@ -364,8 +383,7 @@ class Handler(BaseHTTPRequestHandler):
     def r_update_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         body = self._json_body()
         repo = self._repo(p)
-        return self._one(repo, self.sb.store.update_release(repo, int(p["rid"]), body,
-                                                            self.sb.html_url))
+        return self._one(repo, self.sb.store.update_release(repo, int(p["rid"]), body, self.sb.html_url))
 
     def r_delete_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         self.sb.store.delete_release(self._repo(p), int(p["rid"]))
@@ -465,7 +483,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def _primary_limit(token: str) -> dict[str, str]:
-    return {"message": f"API rate limit exceeded for installation ID {abs(hash(token)) % 10**8}.",
-            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-"
-                                 "api#about-primary-rate-limits",
-            "status": "403"}
+    return {
+        "message": f"API rate limit exceeded for installation ID {abs(hash(token)) % 10**8}.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-"
+        "api#about-primary-rate-limits",
+        "status": "403",
+    }

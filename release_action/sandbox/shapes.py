@@ -34,19 +34,28 @@ def node_id(prefix: str, num: int) -> str:
     return prefix + base64.b64encode(f"0:{num}".encode()).decode().rstrip("=")
 
 
-def simple_user(urls: Urls, login: str = BOT_LOGIN, uid: int = BOT_ID,
-                kind: str = "Bot") -> dict[str, Any]:
+def simple_user(urls: Urls, login: str = BOT_LOGIN, uid: int = BOT_ID, kind: str = "Bot") -> dict[str, Any]:
     u = f"{urls.api}/users/{login}"
     return {
-        "login": login, "id": uid, "node_id": node_id("MDM6Qm90", uid),
+        "login": login,
+        "id": uid,
+        "node_id": node_id("MDM6Qm90", uid),
         "avatar_url": "https://avatars.githubusercontent.com/in/15368?v=4",
-        "gravatar_id": "", "url": u, "html_url": f"{urls.html}/apps/github-actions",
-        "followers_url": f"{u}/followers", "following_url": f"{u}/following{{/other_user}}",
-        "gists_url": f"{u}/gists{{/gist_id}}", "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
-        "subscriptions_url": f"{u}/subscriptions", "organizations_url": f"{u}/orgs",
-        "repos_url": f"{u}/repos", "events_url": f"{u}/events{{/privacy}}",
-        "received_events_url": f"{u}/received_events", "type": kind,
-        "user_view_type": "public", "site_admin": False,
+        "gravatar_id": "",
+        "url": u,
+        "html_url": f"{urls.html}/apps/github-actions",
+        "followers_url": f"{u}/followers",
+        "following_url": f"{u}/following{{/other_user}}",
+        "gists_url": f"{u}/gists{{/gist_id}}",
+        "starred_url": f"{u}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{u}/subscriptions",
+        "organizations_url": f"{u}/orgs",
+        "repos_url": f"{u}/repos",
+        "events_url": f"{u}/events{{/privacy}}",
+        "received_events_url": f"{u}/received_events",
+        "type": kind,
+        "user_view_type": "public",
+        "site_admin": False,
     }
 
 
@@ -58,13 +67,19 @@ def url_tag(rel: Record) -> str:
 def asset_json(urls: Urls, repo: str, rel: Record, asset: Record) -> dict[str, Any]:
     return {
         "url": f"{urls.api}/repos/{repo}/releases/assets/{asset['id']}",
-        "id": asset["id"], "node_id": node_id("RA_", asset["id"]),
-        "name": asset["name"], "label": asset["label"], "uploader": simple_user(urls),
-        "content_type": asset["content_type"], "state": asset["state"], "size": asset["size"],
-        "digest": asset["digest"], "download_count": asset["download_count"],
-        "created_at": iso(asset["created_at"]), "updated_at": iso(asset["updated_at"]),
-        "browser_download_url":
-            f"{urls.html}/{repo}/releases/download/{url_tag(rel)}/{asset['name']}",
+        "id": asset["id"],
+        "node_id": node_id("RA_", asset["id"]),
+        "name": asset["name"],
+        "label": asset["label"],
+        "uploader": simple_user(urls),
+        "content_type": asset["content_type"],
+        "state": asset["state"],
+        "size": asset["size"],
+        "digest": asset["digest"],
+        "download_count": asset["download_count"],
+        "created_at": iso(asset["created_at"]),
+        "updated_at": iso(asset["updated_at"]),
+        "browser_download_url": f"{urls.html}/{repo}/releases/download/{url_tag(rel)}/{asset['name']}",
     }
 
 
@@ -72,13 +87,21 @@ def release_json(urls: Urls, repo: str, rel: Record) -> dict[str, Any]:
     base = f"{urls.api}/repos/{repo}/releases/{rel['id']}"
     tag = rel["tag_name"]
     out: dict[str, Any] = {
-        "url": base, "assets_url": f"{base}/assets",
+        "url": base,
+        "assets_url": f"{base}/assets",
         "upload_url": f"{urls.uploads}/repos/{repo}/releases/{rel['id']}/assets{{?name,label}}",
         "html_url": f"{urls.html}/{repo}/releases/tag/{url_tag(rel)}",
-        "id": rel["id"], "author": simple_user(urls), "node_id": node_id("RE_", rel["id"]),
-        "tag_name": tag, "target_commitish": rel["target_commitish"], "name": rel["name"],
-        "draft": rel["draft"], "immutable": rel["immutable"], "prerelease": rel["prerelease"],
-        "created_at": iso(rel["created_at"]), "updated_at": iso(rel["updated_at"]),
+        "id": rel["id"],
+        "author": simple_user(urls),
+        "node_id": node_id("RE_", rel["id"]),
+        "tag_name": tag,
+        "target_commitish": rel["target_commitish"],
+        "name": rel["name"],
+        "draft": rel["draft"],
+        "immutable": rel["immutable"],
+        "prerelease": rel["prerelease"],
+        "created_at": iso(rel["created_at"]),
+        "updated_at": iso(rel["updated_at"]),
         "published_at": iso(rel["published_at"]),
         "assets": [asset_json(urls, repo, rel, a) for a in rel["assets"]],
         "tarball_url": None if rel["draft"] else f"{urls.api}/repos/{repo}/tarball/{tag}",
@@ -94,15 +117,25 @@ def repo_json(urls: Urls, repo: Repo) -> dict[str, Any]:
     owner, name = repo.full_name.split("/")
     u = f"{urls.api}/repos/{repo.full_name}"
     return {
-        "id": repo.id, "node_id": node_id("R_", repo.id), "name": name,
-        "full_name": repo.full_name, "private": False,
+        "id": repo.id,
+        "node_id": node_id("R_", repo.id),
+        "name": name,
+        "full_name": repo.full_name,
+        "private": False,
         "owner": simple_user(urls, owner, 9000 + repo.id % 1000, "Organization"),
-        "html_url": f"{urls.html}/{repo.full_name}", "description": None, "fork": False,
-        "url": u, "releases_url": f"{u}/releases{{/id}}", "tags_url": f"{u}/tags",
-        "git_refs_url": f"{u}/git/refs{{/sha}}", "default_branch": repo.default_branch,
-        "visibility": "public", "archived": False, "disabled": False,
-        "permissions": {"admin": False, "maintain": False, "push": True, "triage": True,
-                        "pull": True},
-        "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
+        "html_url": f"{urls.html}/{repo.full_name}",
+        "description": None,
+        "fork": False,
+        "url": u,
+        "releases_url": f"{u}/releases{{/id}}",
+        "tags_url": f"{u}/tags",
+        "git_refs_url": f"{u}/git/refs{{/sha}}",
+        "default_branch": repo.default_branch,
+        "visibility": "public",
+        "archived": False,
+        "disabled": False,
+        "permissions": {"admin": False, "maintain": False, "push": True, "triage": True, "pull": True},
+        "created_at": "2020-01-01T00:00:00Z",
+        "updated_at": "2020-01-01T00:00:00Z",
         "pushed_at": "2020-01-01T00:00:00Z",
     }

@@ -33,8 +33,13 @@ Record = dict[str, Any]
 class ApiError(Exception):
     """A GitHub-shaped error answer raised from deep inside the model."""
 
-    def __init__(self, status: int, message: str, doc: str = "https://docs.github.com/rest",
-                 errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        doc: str = "https://docs.github.com/rest",
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body: dict[str, Any] = {"message": message, "documentation_url": doc}
@@ -47,8 +52,9 @@ def not_found() -> ApiError:
     return ApiError(404, "Not Found", "https://docs.github.com/rest")
 
 
-def validation(resource: str, code: str, field: str | None = None, message: str | None = None,
-               doc: str = DOC_CREATE) -> ApiError:
+def validation(
+    resource: str, code: str, field: str | None = None, message: str | None = None, doc: str = DOC_CREATE
+) -> ApiError:
     err: dict[str, Any] = {"resource": resource, "code": code}
     if field is not None:
         err["field"] = field
@@ -63,8 +69,7 @@ def valid_ref_name(name: str) -> bool:
         return False
     if _BAD_REF_CHARS.search(name) or name.startswith("/") or name.endswith(("/", ".")):
         return False
-    return all(part and not part.startswith(".") and not part.endswith(".lock")
-               for part in name.split("/"))
+    return all(part and not part.startswith(".") and not part.endswith(".lock") for part in name.split("/"))
 
 
 def github_asset_name(name: str) -> str:
@@ -85,8 +90,7 @@ def github_asset_name(name: str) -> str:
 class Repo:
     """One repository's true state plus the version history used for lagged reads."""
 
-    def __init__(self, full_name: str, repo_id: int, immutable: bool, default_branch: str,
-                 sha: str) -> None:
+    def __init__(self, full_name: str, repo_id: int, immutable: bool, default_branch: str, sha: str) -> None:
         self.full_name = full_name
         self.id = repo_id
         self.immutable = immutable
@@ -155,19 +159,16 @@ class Store:
         return out
 
     # ---- repositories and tags ------------------------------------------------------------
-    def add_repo(self, full_name: str, immutable: bool = False,
-                 default_branch: str = "main") -> None:
+    def add_repo(self, full_name: str, immutable: bool = False, default_branch: str = "main") -> None:
         if full_name.count("/") != 1:
             raise ValueError(f"repository must be owner/name: {full_name!r}")
         with self.lock:
             if full_name.lower() in self.repos:
                 return
             self._next_repo += 1
-            self.repos[full_name.lower()] = Repo(full_name, self._next_repo, immutable,
-                                                 default_branch, self.hex(40))
+            self.repos[full_name.lower()] = Repo(full_name, self._next_repo, immutable, default_branch, self.hex(40))
 
-    def push_tag(self, full_name: str, tag: str, sha: str | None = None,
-                 valid_after: float = 0.0) -> str:
+    def push_tag(self, full_name: str, tag: str, sha: str | None = None, valid_after: float = 0.0) -> str:
         with self.lock:
             repo = self.repo(full_name)
             sha = sha or self.hex(40)
@@ -178,16 +179,14 @@ class Store:
         """Publishing needs a usable tag: create it at target_commitish, or wait for a new one."""
         if tag in repo.tags:
             if repo.tags[tag][1] > self.clock():
-                raise validation("Release", "custom",
-                                 message="Published releases must have a valid tag")
+                raise validation("Release", "custom", message="Published releases must have a valid tag")
             return
         if commitish in repo.branches:
             sha = repo.branches[commitish]
         elif SHA_RE.match(commitish):
             sha = commitish
         else:
-            raise validation("Release", "custom", "target_commitish",
-                             "target_commitish is invalid")
+            raise validation("Release", "custom", "target_commitish", "target_commitish is invalid")
         repo.tags[tag] = (sha, self.clock())
 
     # ---- releases -------------------------------------------------------------------------
@@ -203,16 +202,15 @@ class Store:
             raise validation("Release", "custom", "tag_name", "tag_name is not a valid tag", doc)
         body = fields.get("body")
         if isinstance(body, str) and len(body) > MAX_BODY:
-            raise validation("Release", "custom", "body",
-                             f"body is too long (maximum is {MAX_BODY} characters)", doc)
+            raise validation("Release", "custom", "body", f"body is too long (maximum is {MAX_BODY} characters)", doc)
         ml = fields.get("make_latest")
         if ml is not None and ml not in MAKE_LATEST:
-            raise ApiError(422, f"Invalid request.\n\n{ml!r} is not a member of "
-                           f"{list(MAKE_LATEST)}.", doc)
+            raise ApiError(422, f"Invalid request.\n\n{ml!r} is not a member of {list(MAKE_LATEST)}.", doc)
         for key in ("draft", "prerelease", "generate_release_notes"):
             if key in fields and not isinstance(fields[key], bool):
-                raise ApiError(422, f"Invalid request.\n\nFor 'properties/{key}', "
-                               f"{fields[key]!r} is not a boolean.", doc)
+                raise ApiError(
+                    422, f"Invalid request.\n\nFor 'properties/{key}', {fields[key]!r} is not a boolean.", doc
+                )
 
     def _notes(self, repo: Repo, tag: str, html: str, previous: str | None = None) -> str:
         prev = [r for r in repo.releases.values() if not r["draft"] and r["tag_name"] != tag]
@@ -220,27 +218,26 @@ class Store:
         base = f"{html}/{repo.full_name}"
         since = previous or (prev[-1]["tag_name"] if prev else None)
         if since:
-            return (f"## What's Changed\n* Changes since {since}\n\n"
-                    f"**Full Changelog**: {base}/compare/{since}...{tag}")
+            return f"## What's Changed\n* Changes since {since}\n\n**Full Changelog**: {base}/compare/{since}...{tag}"
         return f"## What's Changed\n* First release\n\n**Full Changelog**: {base}/commits/{tag}"
 
     def generate_notes(self, full_name: str, fields: dict[str, Any], html: str = "") -> dict[str, str]:
         """POST /releases/generate-notes: the notes GitHub would write, without a release."""
         tag = fields.get("tag_name")
         if not isinstance(tag, str):
-            raise ApiError(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.", DOC_CREATE)
+            raise ApiError(422, 'Invalid request.\n\n"tag_name" wasn\'t supplied.', DOC_CREATE)
         previous = fields.get("previous_tag_name")
         with self.lock:
             repo = self.repo(full_name)
             if previous is not None and previous not in repo.tags:
-                raise validation("Release", "invalid", "previous_tag_name",
-                                 f"previous tag {previous} was not found", DOC_CREATE)
+                raise validation(
+                    "Release", "invalid", "previous_tag_name", f"previous tag {previous} was not found", DOC_CREATE
+                )
             return {"name": tag, "body": self._notes(repo, tag, html, previous)}
 
-    def create_release(self, full_name: str, fields: dict[str, Any], html: str = "",
-                       seeded: bool = False) -> Record:
+    def create_release(self, full_name: str, fields: dict[str, Any], html: str = "", seeded: bool = False) -> Record:
         if not isinstance(fields.get("tag_name"), str):
-            raise ApiError(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.", DOC_CREATE)
+            raise ApiError(422, 'Invalid request.\n\n"tag_name" wasn\'t supplied.', DOC_CREATE)
         self._check_fields(fields, DOC_CREATE)
         with self.lock:
             repo = self.repo(full_name)
@@ -257,12 +254,19 @@ class Store:
             self._next_release += 1
             now = time.time()
             rel: Record = {
-                "id": self._next_release, "tag_name": tag, "target_commitish": commitish,
-                "name": fields.get("name"), "body": body, "draft": draft,
+                "id": self._next_release,
+                "tag_name": tag,
+                "target_commitish": commitish,
+                "name": fields.get("name"),
+                "body": body,
+                "draft": draft,
                 "prerelease": bool(fields.get("prerelease", False)),
-                "created_at": now, "updated_at": now, "published_at": None if draft else now,
+                "created_at": now,
+                "updated_at": now,
+                "published_at": None if draft else now,
                 "make_latest": fields.get("make_latest") or "true",
-                "latest_mark": None, "slug": self.hex(20),
+                "latest_mark": None,
+                "slug": self.hex(20),
                 "immutable": bool(not draft and repo.immutable),
                 "discussion_category_name": fields.get("discussion_category_name"),
                 "assets": (),
@@ -281,8 +285,7 @@ class Store:
                 raise not_found()
             return rel
 
-    def update_release(self, full_name: str, rid: int, fields: dict[str, Any],
-                       html: str = "") -> Record:
+    def update_release(self, full_name: str, rid: int, fields: dict[str, Any], html: str = "") -> Record:
         self._check_fields(fields, DOC_UPDATE)
         with self.lock:
             repo = self.repo(full_name)
@@ -293,13 +296,20 @@ class Store:
             if old["draft"] and "tag_name" not in fields:
                 # GitHub detaches a draft from its tag when a PATCH omits tag_name.
                 rel["tag_name"] = f"untagged-{old['slug']}"
-            for key in ("tag_name", "target_commitish", "name", "body", "prerelease",
-                        "draft", "make_latest", "discussion_category_name"):
+            for key in (
+                "tag_name",
+                "target_commitish",
+                "name",
+                "body",
+                "prerelease",
+                "draft",
+                "make_latest",
+                "discussion_category_name",
+            ):
                 if key in fields and (fields[key] is not None or key in ("name", "body")):
                     rel[key] = fields[key]
             if old["immutable"] and (rel["tag_name"] != old["tag_name"] or rel["draft"]):
-                raise ApiError(422, "Cannot modify the tag or draft state of an immutable "
-                               "release.", DOC_UPDATE)
+                raise ApiError(422, "Cannot modify the tag or draft state of an immutable release.", DOC_UPDATE)
             publishing = old["draft"] and not rel["draft"]
             if not rel["draft"]:
                 self._check_unique(repo, rel["tag_name"], rid)
@@ -332,8 +342,11 @@ class Store:
     def latest(self, full_name: str) -> Record:
         """Newest published non-prerelease; an explicit make_latest=true wins over age."""
         with self.lock:
-            cands = [r for r in self.view(self.repo(full_name)).values()
-                     if not r["draft"] and not r["prerelease"] and r["make_latest"] != "false"]
+            cands = [
+                r
+                for r in self.view(self.repo(full_name)).values()
+                if not r["draft"] and not r["prerelease"] and r["make_latest"] != "false"
+            ]
             if not cands:
                 raise not_found()
             return max(cands, key=lambda r: (r["latest_mark"] or 0.0, r["created_at"], r["id"]))
@@ -368,8 +381,7 @@ class Store:
             _, rel, asset = self._find_asset(full_name, aid, lagged)
             return rel, asset
 
-    def _replace_asset(self, repo: Repo, rel: Record, asset: Record | None, aid: int,
-                       seeded: bool = False) -> Record:
+    def _replace_asset(self, repo: Repo, rel: Record, asset: Record | None, aid: int, seeded: bool = False) -> Record:
         assets = [a for a in rel["assets"] if a["id"] != aid]
         if asset is not None:
             assets.append(asset)
@@ -383,8 +395,9 @@ class Store:
         if rel["immutable"] and not rel["draft"]:
             raise ApiError(422, "Cannot upload assets to an immutable release.", doc)
 
-    def start_upload(self, full_name: str, rid: int, name: str, label: str | None,
-                     content_type: str, seeded: bool = False) -> Record:
+    def start_upload(
+        self, full_name: str, rid: int, name: str, label: str | None, content_type: str, seeded: bool = False
+    ) -> Record:
         """Register a "starter" asset; it stays that way if the upload never completes."""
         with self.lock:
             repo = self.repo(full_name)
@@ -400,27 +413,31 @@ class Store:
             aid = self._next_asset
             now = time.time()
             asset: Record = {
-                "id": aid, "name": name, "label": label or "", "content_type": content_type,
-                "state": "starter", "size": 0, "digest": None, "download_count": 0,
-                "created_at": now, "updated_at": now,
+                "id": aid,
+                "name": name,
+                "label": label or "",
+                "content_type": content_type,
+                "state": "starter",
+                "size": 0,
+                "digest": None,
+                "download_count": 0,
+                "created_at": now,
+                "updated_at": now,
                 "path": os.path.join(self.tmpdir, f"asset-{aid}"),
             }
             self.asset_index[aid] = (repo.full_name.lower(), rid)
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 
-    def finish_upload(self, full_name: str, aid: int, size: int, digest: str,
-                      seeded: bool = False) -> Record:
+    def finish_upload(self, full_name: str, aid: int, size: int, digest: str, seeded: bool = False) -> Record:
         with self.lock:
             repo, _, asset = self._find_asset(full_name, aid, lagged=False)
             rel = repo.releases[self.asset_index[aid][1]]
-            asset = dict(asset, state="uploaded", size=size, digest=f"sha256:{digest}",
-                         updated_at=time.time())
+            asset = dict(asset, state="uploaded", size=size, digest=f"sha256:{digest}", updated_at=time.time())
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 
-    def update_asset(self, full_name: str, aid: int,
-                     fields: dict[str, Any]) -> tuple[Record, Record]:
+    def update_asset(self, full_name: str, aid: int, fields: dict[str, Any]) -> tuple[Record, Record]:
         with self.lock:
             repo, rel, asset = self._find_asset(full_name, aid, lagged=False)
             self._check_mutable(rel, DOC_ASSET)

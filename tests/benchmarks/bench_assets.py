@@ -107,9 +107,7 @@ def curl_upload(sb: Sandbox, upload_url: str, path: Path, name: str, stream: boo
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-2g", action="store_true", help="leave out the 2 GiB file")
     args = parser.parse_args()
@@ -127,9 +125,7 @@ def main() -> int:
                 result = action_upload(sb, upload_url, path, f"action-{size}-{i}.bin", size)
                 ours.append(result["seconds"])
                 peaks.append(result["maxrss_kib"] / 1024)
-                theirs.append(
-                    curl_upload(sb, upload_url, path, f"curl-{size}-{i}.bin", stream=size > 1024**3)
-                )
+                theirs.append(curl_upload(sb, upload_url, path, f"curl-{size}-{i}.bin", stream=size > 1024**3))
             mine, curl = statistics.median(ours), statistics.median(theirs)
             throughput.append(
                 f"| {label} | {size / MB / mine:,.0f} MB/s ({mine:.2f} s) | "

@@ -41,9 +41,7 @@ FIRST_REQUEST_GOAL_S = 0.5
 def sh(
     cmd: list[str], *, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False
-    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False)
     if check and proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
@@ -89,9 +87,7 @@ def container_env(sb, tag: str, fc: Path) -> tuple[dict[str, str], list[str]]:
     from release_action.inputs import INPUTS
 
     # every declared input, as the runner passes them (defaults, expressions evaluated)
-    values = {
-        f"INPUT_{n.upper()}": spec.default for n, spec in INPUTS.items() if not spec.default.startswith("${{")
-    }
+    values = {f"INPUT_{n.upper()}": spec.default for n, spec in INPUTS.items() if not spec.default.startswith("${{")}
     values |= {
         "INPUT_TAG": tag,
         "INPUT_NAME": "Bench",
@@ -145,9 +141,7 @@ def one_run(image: str, sb, tag: str, work: Path) -> dict[str, float]:
     try:
         if proc.returncode != 0:
             sys.exit(f"docker run exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        started = parse_docker_time(
-            sh(["docker", "inspect", "--format", "{{.State.StartedAt}}", name]).stdout
-        )
+        started = parse_docker_time(sh(["docker", "inspect", "--format", "{{.State.StartedAt}}", name]).stdout)
     finally:
         subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
     new = sb.log[seen:]

@@ -260,9 +260,7 @@ def sb():
 
 def test_image_is_built_like_the_runner_builds_it(image) -> None:
     fmt = "{{json .Config.User}}|{{json .Config.WorkingDir}}|{{json .Config.Entrypoint}}"
-    user, workdir, entrypoint = (
-        _sh(["docker", "image", "inspect", "--format", fmt, IMAGE]).stdout.strip().split("|")
-    )
+    user, workdir, entrypoint = _sh(["docker", "image", "inspect", "--format", fmt, IMAGE]).stdout.strip().split("|")
     # The runner sets --workdir itself and needs root: no USER, no WORKDIR.
     assert user in ('""', "null"), user
     assert workdir in ('""', "null"), workdir

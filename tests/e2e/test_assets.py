@@ -195,9 +195,7 @@ def test_a_differing_asset_on_a_published_immutable_release_is_an_error_naming_a
 
 
 def test_a_dry_run_lists_the_planned_uploads_and_replacements_without_writing(sb, action, dist):
-    sb.seed_release(
-        REPO, TAG, assets=[("checksums.txt", b"old sums\n"), ("app-linux.tar.gz", b"linux build\n")]
-    )
+    sb.seed_release(REPO, TAG, assets=[("checksums.txt", b"old sums\n"), ("app-linux.tar.gz", b"linux build\n")])
     sb.clear_log()
 
     run = action.run({"files": "dist/**", "dry_run": "true"})

@@ -52,9 +52,7 @@ def test_chaos_soak_every_wave_converges_on_one_release_per_tag(sb, action: Acti
             ids = {run.outputs["id"] for _, run in pairs}
             assert ids == {str(release["id"])}, f"{where}: runs report {ids}, GitHub holds {release['id']}"
             assert release["id"] == release_of.setdefault(tag, release["id"]), f"{where}: {tag} replaced"
-            assert release["body"] in {asked["notes"] for asked, _ in pairs}, (
-                f"{where}: body {release['body']!r}"
-            )
+            assert release["body"] in {asked["notes"] for asked, _ in pairs}, f"{where}: body {release['body']!r}"
         leftovers = [r["id"] for r in sb.releases(REPO) if r["draft"]]
         assert leftovers == [], f"{where}: leftover drafts {leftovers}"
 

@@ -40,8 +40,7 @@ def gh(sandbox: Sandbox) -> Iterator[Client]:
         yield client
 
 
-def upload(gh: Client, rel: dict, name: str, data: bytes = b"hi",
-           ctype: str = "text/plain") -> requests.Response:
+def upload(gh: Client, rel: dict, name: str, data: bytes = b"hi", ctype: str = "text/plain") -> requests.Response:
     url = rel["upload_url"].split("{")[0]
     return gh.post(url, params={"name": name}, data=data, headers={"Content-Type": ctype})
 

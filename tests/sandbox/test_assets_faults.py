@@ -20,11 +20,19 @@ REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
 
 
-@pytest.mark.parametrize(("given", "stored"), [
-    ("plain.tar.gz", "plain.tar.gz"), ("my file (1).zip", "my.file.1.zip"),
-    ("a~b:c", "a.b.c"), (".env", "default.env"), ("trail.", "trail"), ("v1+x_y-z", "v1+x_y-z"),
-    ("ünï.txt", "default.n.txt"), ("a..b", "a.b"),
-])
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("plain.tar.gz", "plain.tar.gz"),
+        ("my file (1).zip", "my.file.1.zip"),
+        ("a~b:c", "a.b.c"),
+        (".env", "default.env"),
+        ("trail.", "trail"),
+        ("v1+x_y-z", "v1+x_y-z"),
+        ("ünï.txt", "default.n.txt"),
+        ("a..b", "a.b"),
+    ],
+)
 def test_github_asset_name(given, stored):
     assert github_asset_name(given) == stored
 
@@ -47,8 +55,7 @@ def test_upload_list_get_patch_download_delete(sandbox, gh, up):
     assert asset["url"] == f"{sandbox.api_url}{R}/assets/{asset['id']}"
     dup = up(rel, "my file.txt", b"x")
     assert dup.status_code == 422
-    assert dup.json()["errors"] == [
-        {"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]
+    assert dup.json()["errors"] == [{"resource": "ReleaseAsset", "code": "already_exists", "field": "name"}]
     listed = gh.get(f"{R}/{rel['id']}/assets").json()
     assert [a["id"] for a in listed] == [asset["id"]]
     assert gh.get(f"{R}/{rel['id']}").json()["assets"][0]["id"] == asset["id"]
@@ -62,8 +69,7 @@ def test_upload_list_get_patch_download_delete(sandbox, gh, up):
     assert gh.delete(f"{R}/assets/{asset['id']}").status_code == 204
     assert gh.get(f"{R}/assets/{asset['id']}").status_code == 404
     assert gh.get(f"{R}/{rel['id']}/assets").json() == []
-    assert up({"upload_url": rel["upload_url"].replace(str(rel["id"]), "1")}, "x").status_code \
-        == 404
+    assert up({"upload_url": rel["upload_url"].replace(str(rel["id"]), "1")}, "x").status_code == 404
     # uploads host serves uploads only, the API host does not take them at /repos/...
     assert gh.post(f"{R}/{rel['id']}/assets", params={"name": "x"}, data=b"1").status_code == 404
 
@@ -73,8 +79,7 @@ def test_upload_needs_length_and_write_token(sandbox, gh):
     url = rel["upload_url"].split("{")[0] + "?name=a.txt"
     chunked = gh.post(url, data=iter([b"abc"]))
     assert chunked.status_code == 411
-    ro = requests.post(url, data=b"x", timeout=10,
-                       headers={"Authorization": f"token {sandbox.readonly_token}"})
+    ro = requests.post(url, data=b"x", timeout=10, headers={"Authorization": f"token {sandbox.readonly_token}"})
     assert ro.status_code == 403
     assert requests.post(url, data=b"x", timeout=10).status_code == 401
 
@@ -91,8 +96,12 @@ def test_large_streamed_upload(sandbox, gh, up):
             yield block
 
     url = rel["upload_url"].split("{")[0]
-    r = gh.post(url, params={"name": "zeros.bin"}, data=body(),
-                headers={"Content-Length": str(size), "Content-Type": "application/zip"})
+    r = gh.post(
+        url,
+        params={"name": "zeros.bin"},
+        data=body(),
+        headers={"Content-Length": str(size), "Content-Type": "application/zip"},
+    )
     assert r.status_code == 201
     assert r.json()["size"] == size
     assert r.json()["digest"] == "sha256:" + digest.hexdigest()
@@ -102,17 +111,20 @@ def test_interrupted_upload_leaves_starter(sandbox, gh):
     rel = gh.post(R, json={"tag_name": "v1"}).json()
     up = urlsplit(sandbox.uploads_url)
     with socket.create_connection((up.hostname, up.port)) as s:
-        s.sendall((f"POST /repos/{REPO}/releases/{rel['id']}/assets?name=cut.bin HTTP/1.1\r\n"
-                   f"Host: x\r\nAuthorization: token {sandbox.token}\r\n"
-                   "Content-Type: application/zip\r\nContent-Length: 1000\r\n\r\n").encode()
-                  + b"x" * 10)
+        s.sendall(
+            (
+                f"POST /repos/{REPO}/releases/{rel['id']}/assets?name=cut.bin HTTP/1.1\r\n"
+                f"Host: x\r\nAuthorization: token {sandbox.token}\r\n"
+                "Content-Type: application/zip\r\nContent-Length: 1000\r\n\r\n"
+            ).encode()
+            + b"x" * 10
+        )
     deadline = time.time() + 5
     while time.time() < deadline and not sandbox.releases(REPO)[0]["assets"]:
         time.sleep(0.02)
     asset = sandbox.releases(REPO)[0]["assets"][0]
     assert asset["state"] == "starter" and asset["name"] == "cut.bin"
-    assert gh.post(rel["upload_url"].split("{")[0], params={"name": "cut.bin"},
-                   data=b"1").status_code == 422
+    assert gh.post(rel["upload_url"].split("{")[0], params={"name": "cut.bin"}, data=b"1").status_code == 422
     assert gh.delete(f"{R}/assets/{asset['id']}").status_code == 204
 
 
@@ -147,8 +159,16 @@ def test_scripted_faults(sandbox, gh):
     assert gh.patch(f"{R}/{sandbox.releases(REPO)[0]['id']}", json={"body": "s"}).ok
     assert time.time() - t0 >= 0.3
     faults = [e["fault"] for e in sandbox.log if e["fault"]]
-    assert faults == ["502_after_commit", "500", "500", "reset_after_commit", "secondary_limit",
-                      "primary_limit", "429", "stall_after_commit"]
+    assert faults == [
+        "502_after_commit",
+        "500",
+        "500",
+        "reset_after_commit",
+        "secondary_limit",
+        "primary_limit",
+        "429",
+        "stall_after_commit",
+    ]
     with pytest.raises(ValueError):
         sandbox.add_fault("nope", "500")
 
@@ -205,11 +225,9 @@ def test_cli_prints_env_lines():
     while "INPUT_REPOSITORY" not in out.getvalue() and time.time() < deadline:
         time.sleep(0.02)
     text = out.getvalue()
-    api = next(line.split("=", 1)[1] for line in text.splitlines()
-               if line.startswith("INPUT_API_URL="))
+    api = next(line.split("=", 1)[1] for line in text.splitlines() if line.startswith("INPUT_API_URL="))
     assert "INPUT_TOKEN=ghs_cli" in text and "INPUT_REPOSITORY=o/r" in text
-    r = requests.get(f"{api}/repos/o/r/releases", headers={"Authorization": "token ghs_cli"},
-                     timeout=10)
+    r = requests.get(f"{api}/repos/o/r/releases", headers={"Authorization": "token ghs_cli"}, timeout=10)
     assert r.status_code == 200
     stop.set()
     th.join(5)

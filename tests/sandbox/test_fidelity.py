@@ -52,24 +52,21 @@ def test_replay_octokit_fixtures(scenario):
     full = f"octokit-fixture-org/{scenario}"
     with Sandbox(repos=(full,)) as sb:
         assets = [("test-upload.txt", b"Hello, world!\n")] if "conflict" in scenario else []
-        seeded = sb.seed_release(full, "v1.0.0", name="Version 1.0.0", body="Initial release",
-                                 assets=assets)
+        seeded = sb.seed_release(full, "v1.0.0", name="Version 1.0.0", body="Initial release", assets=assets)
         ids = {("release", 1000): seeded["id"]}
         if assets:
             ids[("asset", 1000)] = seeded["assets"][0]["id"]
         for rec in records:
-            path = re.sub(r"/releases/assets/(\d+)",
-                          lambda m: f"/releases/assets/{ids[('asset', int(m[1]))]}", rec["path"])
-            path = re.sub(r"/releases/(\d+)/",
-                          lambda m: f"/releases/{ids[('release', int(m[1]))]}/", path)
+            path = re.sub(
+                r"/releases/assets/(\d+)", lambda m: f"/releases/assets/{ids[('asset', int(m[1]))]}", rec["path"]
+            )
+            path = re.sub(r"/releases/(\d+)/", lambda m: f"/releases/{ids[('release', int(m[1]))]}/", path)
             base = sb.uploads_url if "uploads." in rec["scope"] else sb.api_url
-            headers = {k: str(v) for k, v in rec["reqheaders"].items()
-                       if k in ("accept", "content-type")}
+            headers = {k: str(v) for k, v in rec["reqheaders"].items() if k in ("accept", "content-type")}
             headers["authorization"] = f"token {sb.token}"
             body = rec["body"]
             data = (body if isinstance(body, str) else json.dumps(body)).encode() if body else None
-            resp = requests.request(rec["method"].upper(), base + path, data=data,
-                                    headers=headers, timeout=10)
+            resp = requests.request(rec["method"].upper(), base + path, data=data, headers=headers, timeout=10)
             where = f"{rec['method']} {rec['path']}"
             assert resp.status_code == rec["status"], where
             if rec["response"] not in ("", None):
@@ -86,8 +83,9 @@ def _fields(model: Any) -> set[str]:
 
 def test_openapi_schemas(sandbox, gh, up):
     models = pytest.importorskip("githubkit_schemas.v2022_11_28.models")
-    rel = gh.post(R, json={"tag_name": "v1", "name": "n", "body": "b",
-                           "discussion_category_name": "Announcements"}).json()
+    rel = gh.post(
+        R, json={"tag_name": "v1", "name": "n", "body": "b", "discussion_category_name": "Announcements"}
+    ).json()
     up(rel, "a.txt", b"abc")
     gh.post(R, json={"tag_name": "v2", "draft": True, "prerelease": True})
     sandbox.seed_release(REPO, "v0")
@@ -110,14 +108,18 @@ def test_pygithub_unchanged(tmp_path):
     # PyGithub only follows upload URLs on its own host:port or on sub-domains of the API
     # host, so the sandbox serves uploads GHES-style under {api_url}/api/uploads here.
     with Sandbox(ghes_uploads=True) as sb:
-        gh = github.Github(auth=github.Auth.Token(sb.token), base_url=sb.api_url, retry=None,
-                           seconds_between_requests=0, seconds_between_writes=0)
+        gh = github.Github(
+            auth=github.Auth.Token(sb.token),
+            base_url=sb.api_url,
+            retry=None,
+            seconds_between_requests=0,
+            seconds_between_writes=0,
+        )
         repo = gh.get_repo(REPO)
         assert repo.full_name == REPO
         rel = repo.create_git_release("v1.0.0", "First", "notes", draft=True)
         assert rel.draft and rel.id
-        rel = rel.update_release(name="First!", message="more notes", draft=False,
-                                 tag_name="v1.0.0")
+        rel = rel.update_release(name="First!", message="more notes", draft=False, tag_name="v1.0.0")
         assert not rel.draft and rel.name == "First!"
         assert [r.tag_name for r in repo.get_releases()] == ["v1.0.0"]
         assert repo.get_release("v1.0.0").id == rel.id
@@ -131,7 +133,12 @@ def test_pygithub_unchanged(tmp_path):
         assert asset.delete_asset()
         rel.delete_release()
         assert sb.releases(REPO) == []
-        assert {e["route"] for e in sb.log} >= {"create_release", "update_release",
-                                                 "upload_asset", "delete_asset",
-                                                 "delete_release", "list_releases"}
+        assert {e["route"] for e in sb.log} >= {
+            "create_release",
+            "update_release",
+            "upload_asset",
+            "delete_asset",
+            "delete_release",
+            "list_releases",
+        }
         gh.close()

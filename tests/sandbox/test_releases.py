@@ -51,8 +51,7 @@ def test_create_published(sandbox, gh):
     assert r.status_code == 201
     rel = r.json()
     assert r.headers["Location"] == rel["url"] == f"{sandbox.api_url}{R}/{rel['id']}"
-    assert rel["upload_url"] == (f"{sandbox.uploads_url}/repos/{REPO}/releases/{rel['id']}"
-                                 "/assets{?name,label}")
+    assert rel["upload_url"] == (f"{sandbox.uploads_url}/repos/{REPO}/releases/{rel['id']}/assets{{?name,label}}")
     assert rel["html_url"].endswith(f"/{REPO}/releases/tag/v1.0.0")
     assert rel["tarball_url"].endswith("/tarball/v1.0.0")
     assert rel["draft"] is False and rel["published_at"] and rel["immutable"] is False
@@ -62,8 +61,7 @@ def test_create_published(sandbox, gh):
     again = gh.post(R, json={"tag_name": "v1.0.0"})
     assert again.status_code == 422
     assert again.json()["message"] == "Validation Failed"
-    assert again.json()["errors"] == [
-        {"resource": "Release", "code": "already_exists", "field": "tag_name"}]
+    assert again.json()["errors"] == [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]
     assert again.json()["status"] == "422"
     assert len(sandbox.releases(REPO)) == 1
 
@@ -110,9 +108,14 @@ def test_validation_errors(gh):
     assert "tag_name" in missing.json()["message"]
     long = gh.post(R, json={"tag_name": "v1", "body": "x" * 125001})
     assert long.status_code == 422
-    assert long.json()["errors"] == [{
-        "resource": "Release", "code": "custom", "field": "body",
-        "message": "body is too long (maximum is 125000 characters)"}]
+    assert long.json()["errors"] == [
+        {
+            "resource": "Release",
+            "code": "custom",
+            "field": "body",
+            "message": "body is too long (maximum is 125000 characters)",
+        }
+    ]
     assert gh.post(R, json={"tag_name": "v1", "body": "x" * 125000}).status_code == 201
     for bad in ("a..b", "a b", "x~1", "-/.x", "end.", "x.lock", "a//b", "@", "q?", "/a"):
         r = gh.post(R, json={"tag_name": bad})
@@ -175,8 +178,7 @@ def test_get_latest_and_by_tag(sandbox, gh):
 
 
 def test_list_order_and_pagination(sandbox, gh):
-    ids = [gh.post(R, json={"tag_name": f"v{i}", "draft": i % 2 == 0}).json()["id"]
-           for i in range(7)]
+    ids = [gh.post(R, json={"tag_name": f"v{i}", "draft": i % 2 == 0}).json()["id"] for i in range(7)]
     listed = gh.get(R).json()
     assert [r["id"] for r in listed] == ids[::-1]
     p1 = gh.get(R, params={"per_page": 3})
@@ -204,8 +206,9 @@ def test_delete_release(sandbox, gh):
 
 
 def test_seed_release_and_true_state(sandbox, gh):
-    seeded = sandbox.seed_release(REPO, "s1", name="Seed", body="b",
-                                  assets=[("a.txt", b"abc"), ("b.bin", b"", "starter")])
+    seeded = sandbox.seed_release(
+        REPO, "s1", name="Seed", body="b", assets=[("a.txt", b"abc"), ("b.bin", b"", "starter")]
+    )
     assert seeded["name"] == "Seed"
     assert [a["state"] for a in seeded["assets"]] == ["uploaded", "starter"]
     assert sandbox.asset_bytes(REPO, seeded["assets"][0]["id"]) == b"abc"
