@@ -11,6 +11,8 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 import backoff
 
@@ -86,6 +88,7 @@ class Engine:
         self.owned: set[int] = set()  # releases this run created
         self.known: set[int] = set()  # releases this run created or adopted
         self.deleted: set[int] = set()  # releases this run deleted
+        self.settled: set[int] = set()  # releases read back once racing writes had time to land
         self.created_at: float | None = None
         self.conflict_at: float | None = None
         self.written_at: dict[int, str] = {}  # release id → updated_at of our last write
@@ -111,7 +114,15 @@ class Engine:
             if dry_run:
                 return self._dry_run(desired, observed)
             if isinstance(step, Done):
-                return self._result(step.release_id)
+                if not self._in_flux(step.release_id):
+                    return self._result(step.release_id)
+                # Someone else changed it a moment ago: a race may still be under way (a
+                # drafter flips a release right after its publish). Look once more, later.
+                self.settled.add(step.release_id)
+                self.log(f"release {step.release_id} changed moments ago; checking it again once writes settle")
+                self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "writes to settle")
+                observed = self.observe(desired)
+                continue
             for line in describe(step, desired):
                 self.log(line)
             if isinstance(step, Wait):
@@ -273,6 +284,7 @@ class Engine:
         """
         release_id = data["id"]
         self.known.add(release_id)
+        self.settled.add(release_id)
         self.writes_to[release_id] += 1
         self.written_at[release_id] = data.get("updated_at") or ""
         self._remember(data)
@@ -288,6 +300,22 @@ class Engine:
             drafts.update((d.id, d) for d in self._known_drafts(desired, skip={release_id}))
             return Observed(Release.from_json(fresh), tuple(drafts.values()))
         return self.observe(desired)  # drafted again by another writer, or deleted
+
+    def _in_flux(self, release_id: int) -> bool:
+        """Did another writer change this release within the settle window, by GitHub's clock?
+
+        An identical re-run minutes after the release costs one read; a run that lands in the
+        middle of a race, just after another run's publish, checks again after the settle.
+        """
+        if release_id in self.settled or not self.github.server_date:
+            return False
+        changed = self.cache.get(release_id, {}).get("updated_at")
+        try:
+            now = parsedate_to_datetime(self.github.server_date).timestamp()
+            then = datetime.fromisoformat(changed.replace("Z", "+00:00")).timestamp()
+        except (TypeError, ValueError, AttributeError):
+            return False
+        return now - then <= SETTLE_SECONDS + 1  # both clocks tick in whole seconds
 
     # -- bookkeeping -----------------------------------------------------------------------
 

@@ -148,6 +148,7 @@ class GitHub:
         self.timeout = (5.0, max(2.0, min(30.0, deadline.seconds / 6)))
         self.requests_made = 0
         self.writes_made = 0
+        self.server_date: str | None = None  # the Date header of the last answer: GitHub's clock
         self._recent_writes: deque[float] = deque()
 
     # -- the calls -------------------------------------------------------------------------
@@ -165,11 +166,7 @@ class GitHub:
 
     def iter_releases(self) -> Iterator[dict]:
         """Every release, drafts included, newest first, following Link headers."""
-        url: str | None = f"{self.api_url}{self.repo_path}/releases?per_page=100"
-        while url:
-            response = self.request("GET", url)
-            yield from response.json()
-            url = response.links.get("next", {}).get("url")
+        return self._pages(f"{self.repo_path}/releases?per_page=100")
 
     def create_release(self, payload: dict) -> dict:
         return self.request("POST", f"{self.repo_path}/releases", json=payload).json()
@@ -179,13 +176,7 @@ class GitHub:
 
     def delete_release(self, release_id: int) -> bool:
         """Delete; False when it was already gone (someone else cleaned up first)."""
-        try:
-            self.request("DELETE", f"{self.repo_path}/releases/{release_id}")
-        except GitHubError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
+        return self._delete(f"{self.repo_path}/releases/{release_id}")
 
     def generate_notes(self, tag: str, target: str | None, previous_tag: str | None) -> dict:
         payload = {"tag_name": tag}
@@ -196,22 +187,10 @@ class GitHub:
         return self.request("POST", f"{self.repo_path}/releases/generate-notes", json=payload).json()
 
     def list_assets(self, release_id: int) -> list[dict]:
-        assets: list[dict] = []
-        url: str | None = f"{self.api_url}{self.repo_path}/releases/{release_id}/assets?per_page=100"
-        while url:
-            response = self.request("GET", url)
-            assets.extend(response.json())
-            url = response.links.get("next", {}).get("url")
-        return assets
+        return list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page=100"))
 
     def delete_asset(self, asset_id: int) -> bool:
-        try:
-            self.request("DELETE", f"{self.repo_path}/releases/assets/{asset_id}")
-        except GitHubError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
+        return self._delete(f"{self.repo_path}/releases/assets/{asset_id}")
 
     def upload_asset(self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str) -> dict:
         """Stream `size` bytes to the release's upload URL (a different host on github.com)."""
@@ -228,6 +207,23 @@ class GitHub:
         return response.json()
 
     # -- the machinery ---------------------------------------------------------------------
+
+    def _pages(self, path: str) -> Iterator[dict]:
+        """The items of a list endpoint, page by page along the Link header's `next`."""
+        url: str | None = path
+        while url:
+            response = self.request("GET", url)
+            yield from response.json()
+            url = response.links.get("next", {}).get("url")
+
+    def _delete(self, path: str) -> bool:
+        try:
+            self.request("DELETE", path)
+        except GitHubError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     def _json_or_none(self, method: str, path: str) -> dict | None:
         try:
@@ -298,6 +294,7 @@ class GitHub:
                     raise OutcomeUnknown(f"{method} {url}: {exc.__class__.__name__} after sending") from exc
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
                 continue
+            self.server_date = response.headers.get("Date", self.server_date)
             if response.status_code < 400:
                 return response
             error = self._error(method, url, response)

@@ -68,15 +68,29 @@ def test_the_dask_race_a_drafting_run_beside_publishing_runs_ends_published(sb, 
 
 
 def test_the_dask_race_with_read_lag_inside_the_settle_window(sb, action: Action):
-    """Reads lag 0.5 s and the drafter strikes 50 ms after each publish: a run's verify read,
-    one settle (1 s) after its publish, sees the flip and publishes again.
+    """Reads lag 1 s and the drafter strikes 50 ms after each publish: a run's verify read,
+    one settle (2 s) after its publish, sees the flip and publishes again.
 
-    (A flip that only becomes readable after the settle window, lag + drafter delay > 1 s, is
-    beyond what any read-only verify can see; the report of this suite says so.)
+    (A flip that only becomes readable after the settle window, lag + drafter delay > 2 s, is
+    beyond what any read-only verify can see; the README says so.)
     """
-    sb.set_lag(0.5)
+    sb.set_lag(1.0)
     sb.start_drafter(REPO, TAG, flips=1, delay=0.05)
 
     results = action.run_many([{"tag": TAG, "notes": "Release notes"}] * 6)
 
     assert_converged(sb, results, bodies=("Release notes",))
+
+
+def test_a_drafter_that_never_stops_fails_the_run_naming_the_cause(sb, action: Action):
+    """Repairs are bounded: a release still drafted again after every publish is an error,
+    never a release silently left unpublished."""
+    sb.start_drafter(REPO, TAG, flips=1000, delay=0.05)
+
+    run = action.run({"tag": TAG, "notes": "Release notes"})
+
+    assert run.code == 1, run
+    assert len(run.errors) == 1, run
+    assert "another workflow keeps drafting this tag" in run.errors[0], run
+    assert 3 <= sb.count("PATCH", "update_release") <= 5, sb.log
+    assert len(releases_for(sb, TAG)) == 1

@@ -25,6 +25,13 @@ def test_an_unchanged_rerun_takes_exactly_one_read(sb, action: Action):
     assert measured.writes == 0
 
 
+def test_a_run_seconds_after_another_runs_write_reads_once_more_after_the_settle(sb, action: Action):
+    measured = counts.rerun_in_a_race(sb, action)
+
+    assert measured.requests == 2
+    assert measured.writes == 0
+
+
 def test_an_update_takes_at_most_read_patch_verify(sb, action: Action):
     measured = counts.update_notes(sb, action)
 
