@@ -176,9 +176,11 @@ class Engine:
             # this run would end on a release that then vanishes. Settle first, as the winner
             # does before its verify read, so both see the same world.
             self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "the winner's release to settle")
+            return desired, self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
+            return desired, self._observe_settled(desired)
         except GitHubError as exc:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
@@ -188,6 +190,13 @@ class Engine:
             else:
                 raise
         return desired, self.observe(desired)
+
+    def _observe_settled(self, desired: Desired) -> Observed:
+        """Observe after a settle wait: what is published now has had time for racing writes."""
+        observed = self.observe(desired)
+        if observed.published is not None:
+            self.settled.add(observed.published.id)
+        return observed
 
     def _with_generated_notes(self, payload: dict, desired: Desired) -> dict:
         """The create API cannot take a base tag: ask for the notes, then create with them."""

@@ -115,6 +115,20 @@ class Deadline:
             self.sleep(seconds)
 
 
+class _Bearer(requests.auth.AuthBase):
+    """The token as an Authorization header; its repr never shows it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_Bearer(***)"
+
+
 class GitHub:
     """The REST calls the action makes, for one repository."""
 
@@ -135,15 +149,16 @@ class GitHub:
         self.wall_clock = wall_clock
         self.log = log
         self.session = session or requests.Session()
+        self.session.auth = _Bearer(token)  # set as auth, so no ~/.netrc entry can replace it
         self.session.headers.update(
             {
-                "Authorization": f"Bearer {token}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
                 "User-Agent": USER_AGENT,
             }
         )
-        self.session.trust_env = False  # no ~/.netrc or proxy settings may redirect the token
+        # trust_env stays on: self-hosted and GHES runners need HTTPS_PROXY and REQUESTS_CA_BUNDLE.
+        # requests drops the Authorization header on a redirect to another host.
         # Connect fast; a read may take a while, but never most of the budget.
         self.timeout = (5.0, max(2.0, min(30.0, deadline.seconds / 6)))
         self.requests_made = 0

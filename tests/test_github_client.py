@@ -105,8 +105,19 @@ def test_every_request_has_a_connect_and_a_read_timeout(m, make):
     assert connect > 0 and read > 0
 
 
-def test_the_session_ignores_netrc_and_proxy_settings_from_the_environment(make):
-    assert make().session.trust_env is False
+def test_a_netrc_entry_for_the_api_host_cannot_replace_the_token(m, make, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.github.com login someone password other-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    m.get(f"{RELEASES}/1", json={"id": 1})
+    make().get_release(1)
+    assert m.last_request.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_the_token_does_not_show_in_the_sessions_repr(make):
+    assert TOKEN not in repr(make().session.auth)
 
 
 def test_a_tag_is_looked_up_with_its_slashes_escaped(m, make):
