@@ -32,12 +32,10 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown
+from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 from release_action.inputs import InputError
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
@@ -331,22 +329,15 @@ class Syncer:
 
     def observe(self) -> tuple[dict[str, dict], float]:
         """The release's assets by name, and GitHub's time of the answer."""
-        assets: dict[str, dict] = {}
-        url: str | None = f"{self.github.api_url}{self.github.repo_path}/releases/{self.release_id}/assets?per_page=100"
-        now = self.wall_clock()
         try:
-            while url:
-                response = self.github.request("GET", url)
-                now = _server_time(response.headers.get("Date")) or now
-                for asset in response.json():
-                    if asset.get("id") not in self.deleted:
-                        assets[asset["name"]] = asset
-                url = response.links.get("next", {}).get("url")
+            listed = self.github.list_assets(self.release_id)
         except GitHubError as exc:
             if exc.status == 404:
                 gone = f"release {self.release_id} was deleted while its assets were synced"
                 raise ReleaseGone(gone) from exc
             raise
+        assets = {a["name"]: a for a in listed if a.get("id") not in self.deleted}
+        now = self.github.server_now() or self.wall_clock()
         return assets, now
 
     def plans(self, assets: dict[str, dict], now: float) -> list[tuple[LocalFile, Plan]]:
@@ -355,7 +346,7 @@ class Syncer:
             asset = assets.get(file.name)
             age = None
             if asset is not None and asset.get("state") == "starter":
-                created = _iso_time(asset.get("created_at"))
+                created = github_time(asset.get("created_at"))
                 age = None if created is None else max(0.0, now - created)
             if asset is not None:
                 self.uploaded_at.pop(file.name, None)  # seen: from now on, missing means deleted
@@ -471,24 +462,6 @@ def sync(
 def output_of(asset: dict) -> dict[str, Any]:
     keys = ("name", "id", "size", "digest", "browser_download_url")
     return {key: asset.get(key) for key in keys}
-
-
-def _server_time(header: str | None) -> float | None:
-    if not header:
-        return None
-    try:
-        return parsedate_to_datetime(header).timestamp()
-    except (TypeError, ValueError):
-        return None
-
-
-def _iso_time(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def describe_size(size: int) -> str:

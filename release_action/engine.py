@@ -11,8 +11,6 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 import backoff
 
@@ -31,7 +29,7 @@ from release_action.decide import (
     decide,
     plan,
 )
-from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown
+from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
 SETTLE_SECONDS = 2.0  # after a create or publish, let a racing drafter's write land before verifying
@@ -316,13 +314,11 @@ class Engine:
         An identical re-run minutes after the release costs one read; a run that lands in the
         middle of a race, just after another run's publish, checks again after the settle.
         """
-        if release_id in self.settled or not self.github.server_date:
+        if release_id in self.settled:
             return False
-        changed = self.cache.get(release_id, {}).get("updated_at")
-        try:
-            now = parsedate_to_datetime(self.github.server_date).timestamp()
-            then = datetime.fromisoformat(changed.replace("Z", "+00:00")).timestamp()
-        except (TypeError, ValueError, AttributeError):
+        now = self.github.server_now()
+        then = github_time(self.cache.get(release_id, {}).get("updated_at"))
+        if now is None or then is None:
             return False
         return now - then <= SETTLE_SECONDS + 1  # both clocks tick in whole seconds
 

@@ -13,6 +13,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
@@ -26,6 +28,14 @@ USER_AGENT = f"safe-release-action/{__version__}"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 SECONDARY_DEFAULT_WAIT = 60.0  # GitHub's advice, and octokit's, when no Retry-After is sent
 WRITES_PER_MINUTE = 80  # GitHub's secondary limit on content-creating requests
+
+
+def github_time(value: str | None) -> float | None:
+    """A GitHub timestamp ("2024-05-10T16:00:00Z") in epoch seconds, or None."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp() if value else None
+    except ValueError:
+        return None
 
 
 class GitHubError(Exception):
@@ -167,6 +177,13 @@ class GitHub:
         self._recent_writes: deque[float] = deque()
 
     # -- the calls -------------------------------------------------------------------------
+
+    def server_now(self) -> float | None:
+        """GitHub's clock, as the Date header of the last answer told it (whole seconds)."""
+        try:
+            return parsedate_to_datetime(self.server_date).timestamp() if self.server_date else None
+        except (TypeError, ValueError):
+            return None
 
     @property
     def repo_path(self) -> str:

@@ -23,6 +23,7 @@ from release_action.github import (
     GitHubError,
     OutcomeUnknown,
     RateLimited,
+    github_time,
 )
 
 API = "https://api.github.com"
@@ -542,3 +543,17 @@ def test_a_wait_longer_than_the_remaining_budget_raises_without_sleeping(fake):
         deadline.wait(7, "b")
     assert fake.sleeps == [4]
     assert deadline.remaining() == 6
+
+
+def test_github_clock_comes_from_the_date_header_of_the_last_answer(m, make):
+    client = make()
+    assert client.server_now() is None
+    m.get(f"{RELEASES}/1", json={"id": 1}, headers={"Date": "Fri, 10 May 2024 16:00:05 GMT"})
+    client.get_release(1)
+    assert client.server_now() == github_time("2024-05-10T16:00:05Z") == 1715356805.0
+
+
+def test_github_time_reads_githubs_timestamps_and_refuses_anything_else():
+    assert github_time("2024-05-10T16:00:00Z") == 1715356800.0
+    assert github_time(None) is None
+    assert github_time("yesterday") is None
