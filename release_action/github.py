@@ -243,8 +243,17 @@ class GitHub:
     def _pages(self, path: str) -> Iterator[dict]:
         """The items of a list endpoint, page by page along the Link header's `next`."""
         url: str | None = path
+        first = True
         while url:
-            response = self.request("GET", url)
+            try:
+                response = self.request("GET", url)
+            except GitHubError as exc:
+                # GitHub lists only the first 1000 items and answers 422 past them.
+                if first or exc.status != 422:
+                    raise
+                self.log(f"{exc.message} Older items cannot be listed; going on without them.")
+                return
+            first = False
             yield from response.json()
             url = response.links.get("next", {}).get("url")
 

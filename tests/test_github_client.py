@@ -557,3 +557,18 @@ def test_github_time_reads_githubs_timestamps_and_refuses_anything_else():
     assert github_time("2024-05-10T16:00:00Z") == 1715356800.0
     assert github_time(None) is None
     assert github_time("yesterday") is None
+
+
+def test_listing_stops_quietly_where_github_stops_listing_at_1000_results(m, make):
+    page_10 = f"{RELEASES}?per_page=100&page=10"
+    page_11 = f"{RELEASES}?per_page=100&page=11"
+    m.get(f"{RELEASES}?per_page=100", json=[{"id": 1}], headers={"Link": f'<{page_10}>; rel="next"'})
+    m.get(page_10, json=[{"id": 2}], headers={"Link": f'<{page_11}>; rel="next"'})
+    m.get(page_11, status_code=422, json={"message": "Only the first 1000 results are available."})
+    assert [r["id"] for r in make().iter_releases()] == [1, 2]
+
+
+def test_a_422_on_the_first_page_of_a_list_is_an_error(m, make):
+    m.get(f"{RELEASES}?per_page=100", status_code=422, json={"message": "Validation Failed"})
+    with pytest.raises(GitHubError):
+        list(make().iter_releases())
