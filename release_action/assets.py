@@ -3,7 +3,7 @@
 `collect` runs before any write: it expands the globs, hashes every file (streamed sha256,
 constant memory) and refuses names that would collide once GitHub renames them.
 
-`sync` is level-triggered like the engine: observe the release's assets, decide per file
+`Syncer` is level-triggered like the engine: observe the release's assets, decide per file
 (keep, upload, replace, wait, refuse), act, and observe again, until one observation shows
 every file present with its digest; that last listing is the verification.
 
@@ -439,24 +439,6 @@ class Syncer:
             if exc.status == 422 and "immutable" in exc.message.lower():
                 raise locked_error(self.release.get("tag_name", ""), [f"{file.name}: {exc.message}"]) from exc
             raise
-
-
-def sync(
-    github: GitHub,
-    release: dict,
-    files: Sequence[LocalFile],
-    *,
-    overwrite: bool,
-    immutable: bool | None = None,
-    log: Callable[[str], None] = print,
-) -> list[dict]:
-    """Make `release` hold `files`; return them as verified by the last listing (output shape).
-
-    `immutable`: whether the release refuses asset changes; by default read from the
-    release JSON (`"immutable": true` on a published release).
-    """
-    syncer = Syncer(github, release, files, overwrite=overwrite, immutable=immutable, log=log)
-    return [output_of(asset) for asset in syncer.run()]
 
 
 def output_of(asset: dict) -> dict[str, Any]:

@@ -36,6 +36,19 @@ def draft(id_: int, **fields) -> Release:
     return Release(id=id_, tag_name=fields.pop("tag_name", TAG), draft=True, **{**values, **fields})
 
 
+# The create for WANT: published at once, so GitHub's one-published-per-tag lock decides races.
+CREATE_WANT = Create(
+    {
+        "tag_name": TAG,
+        "name": "Release 1",
+        "draft": False,
+        "prerelease": False,
+        "make_latest": "legacy",
+        "body": "notes",
+        "target_commitish": "abc123",
+    }
+)
+
 ROWS = [
     # (rule, desired, observed, context, expected step)
     (
@@ -43,17 +56,7 @@ ROWS = [
         WANT,
         Observed(),
         Context(),
-        Create(
-            {
-                "tag_name": TAG,
-                "name": "Release 1",
-                "draft": False,
-                "prerelease": False,
-                "make_latest": "legacy",
-                "body": "notes",
-                "target_commitish": "abc123",
-            }
-        ),
+        CREATE_WANT,
     ),
     (
         "nothing exists and no name given: the title defaults to the tag",
@@ -252,17 +255,7 @@ ROWS = [
         WANT,
         Observed(),
         Context(owned=frozenset({42}), age_of_own_create=LAG_WINDOW + 1),
-        Create(
-            {
-                "tag_name": TAG,
-                "name": "Release 1",
-                "draft": False,
-                "prerelease": False,
-                "make_latest": "legacy",
-                "body": "notes",
-                "target_commitish": "abc123",
-            }
-        ),
+        CREATE_WANT,
     ),
     (
         "a create was refused as already_exists but nothing is visible: wait for the winner",
