@@ -25,7 +25,7 @@ ENV PYTHONUNBUFFERED=1 \
 COPY requirements/runtime.txt /app/requirements/runtime.txt
 RUN pip install --no-cache-dir --require-hashes --no-deps -r /app/requirements/runtime.txt
 
-# The action itself (.dockerignore keeps release_action/sandbox, tests and the rest out),
+# The action itself, whole (.dockerignore keeps tests, the bench and the rest out),
 # then bytecode for it, so that a cold start does not compile anything.
 COPY release_action /app/release_action
 COPY entrypoint.py /app/entrypoint.py

@@ -19,7 +19,7 @@ from release_action.assets import (
     starter_grace,
 )
 from release_action.inputs import InputError
-from release_action.sandbox import github_asset_name as sandbox_asset_name
+from release_bench.sandbox import github_asset_name as sandbox_asset_name
 
 
 def make(root: Path, files: dict[str, bytes]) -> None:

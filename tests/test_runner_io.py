@@ -19,7 +19,8 @@ from release_action import main as main_module
 from release_action import runner_io
 from release_action.github import Deadline
 from release_action.inputs import INPUTS
-from release_action.runner_io import Runner, escape_data, escape_property, format_outputs, parse_outputs
+from release_action.runner_io import Runner, escape_data, escape_property, format_outputs
+from release_bench.harness import parse_outputs
 
 
 def runner_reads(text: str) -> dict[str, str]:

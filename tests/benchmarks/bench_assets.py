@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from release_action.sandbox import Sandbox  # noqa: E402
+from release_bench.sandbox import Sandbox  # noqa: E402
 
 REPO = "octo/demo"
 MB = 1_000_000

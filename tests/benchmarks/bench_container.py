@@ -217,7 +217,7 @@ def main() -> int:
         return 2
 
     sys.path.insert(0, str(ROOT))
-    from release_action.sandbox import Sandbox
+    from release_bench.sandbox import Sandbox
 
     rows: list[tuple[str, str, str]] = []
     build_s = float("nan")

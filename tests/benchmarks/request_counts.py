@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the e2e 
 from e2e.conftest import Action
 from e2e.counts import SCENARIOS, Counts
 
-from release_action.sandbox import Sandbox
+from release_bench.sandbox import Sandbox
 
 
 def measure(scenario, repeat: int) -> list[Counts]:

@@ -2,7 +2,7 @@
 `docker run` with the runner's mounts, variables and working directory; then the same
 through `act`; then eight containers racing on one tag.
 
-The GitHub Releases API is the in-process sandbox (release_action.sandbox) on 127.0.0.1;
+The GitHub Releases API is the in-process sandbox (release_bench.sandbox) on 127.0.0.1;
 the containers reach it with `--network host` (the one difference from the hosted runner,
 whose container-action network is a bridge).
 
@@ -246,7 +246,7 @@ def image(docker_engine) -> dict:
 
 @pytest.fixture
 def sb():
-    from release_action.sandbox import Sandbox
+    from release_bench.sandbox import Sandbox
 
     sandbox = Sandbox(repos=(REPO,)).start()
     try:
@@ -280,7 +280,7 @@ def test_image_is_built_like_the_runner_builds_it(image) -> None:
             IMAGE,
             "-c",
             "import importlib.util as u, pathlib as p, release_action, requests, backoff;"
-            "print(u.find_spec('release_action.sandbox') is None,"
+            "print(u.find_spec('release_bench') is None,"
             " p.Path('/app/tests').exists(),"
             " any(p.Path('/app/release_action/__pycache__').glob('*.pyc')))",
         ]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from release_action.runner_io import parse_outputs
-from release_action.sandbox import Sandbox
+from release_bench.harness import parse_outputs
+from release_bench.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from release_action.sandbox import Sandbox
+from release_bench.sandbox import Sandbox
 
 from .conftest import REPO, TAG, WRITES, Action, Run
 

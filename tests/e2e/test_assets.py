@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from release_action.sandbox import Sandbox
-from release_action.sandbox import github_asset_name as github_name
+from release_bench.sandbox import Sandbox
+from release_bench.sandbox import github_asset_name as github_name
 
 from .conftest import PROCESS_TIMEOUT, REPO, TAG, Action, assert_converged, releases_for, writes
 

@@ -1,4 +1,4 @@
-"""`python -m release_action demo`: the README's command replays the Dask race and reports it."""
+"""`python -m release_bench demo`: the README's command replays the Dask race and reports it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .conftest import ROOT
 
 def demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "release_action", "demo", *args],
+        [sys.executable, "-m", "release_bench", "demo", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

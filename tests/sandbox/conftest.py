@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from release_action.sandbox import Sandbox
+from release_bench.sandbox import Sandbox
 
 REPO = "octo/demo"
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from release_action.sandbox import Sandbox, github_asset_name, valid_ref_name
-from release_action.sandbox.cli import main
+from release_bench.sandbox import Sandbox, github_asset_name, valid_ref_name
+from release_bench.sandbox.cli import main
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from release_action.sandbox import Sandbox
+from release_bench.sandbox import Sandbox
 
 FIXTURES = Path("/work/shared/reference/octokit-fixtures")
 REPO = "octo/demo"

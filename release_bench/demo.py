@@ -1,4 +1,4 @@
-"""`python -m release_action demo`: replay the Dask race against the embedded sandbox.
+"""`python -m release_bench demo`: replay the Dask race against the embedded sandbox.
 
 A release-drafter style workflow turns the tag's release back into a draft right after it is
 published, while N copies of this action (the real entrypoint, as separate processes, as N
@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from release_action.runner_io import parse_outputs
-from release_action.sandbox import Sandbox
+from release_bench.harness import parse_outputs
+from release_bench.sandbox import Sandbox
 
 REPO = "octo/demo"
 TAG = "v1.0.0"
@@ -118,7 +118,7 @@ def race(sb: Sandbox, runs: int, timeout: int) -> list[RunResult]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m release_action demo",
+        prog="python -m release_bench demo",
         description="Replay the Dask race (a drafter plus N concurrent runs on one tag) in a local sandbox.",
     )
     parser.add_argument("--runs", type=int, default=8, help="concurrent runs of the action (default 8)")

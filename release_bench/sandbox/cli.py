@@ -1,4 +1,4 @@
-"""`python -m release_action sandbox`: serve a Sandbox until Ctrl-C, for manual runs."""
+"""`python -m release_bench sandbox`: serve a Sandbox until Ctrl-C, for manual runs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .core import Sandbox
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="release_action sandbox", description="Serve a local imitation of GitHub's Releases REST API."
+        prog="release_bench sandbox", description="Serve a local imitation of GitHub's Releases REST API."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="API port (0: random)")
