@@ -28,13 +28,15 @@ from __future__ import annotations
 import glob
 import hashlib
 import mimetypes
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from release_action import local_files
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 from release_action.inputs import InputError
 
@@ -44,6 +46,14 @@ STARTER_GRACE_RATE = 10_000_000  # ... plus one second per this many bytes of th
 POLL_SECONDS = 1.0  # between observations while waiting for another run's upload
 MAX_REPLACES = 3  # replacements of one asset before deciding another writer fights over it
 LAG_WINDOW = 30.0  # our own upload missing from a listing this soon after is read lag
+# GitHub's limits, checked before the first write so that a run never starts what GitHub
+# refuses halfway. "About releases", Storage and bandwidth quotas
+# (https://docs.github.com/en/repositories/releasing-projects-on-github/about-releases#storage-and-bandwidth-quotas):
+# "Each file included in a release must be under 2 GiB", and at most 1000 assets per release
+# (the upload answers 422 "file_count limited to 1000 assets per release"). The API's own check
+# is "size must be less than or equal to 2147483648", so exactly 2 GiB is let through.
+MAX_ASSETS = 1000
+MAX_ASSET_SIZE = 2 * 1024**3
 
 # mimetypes' encodings (".tar.gz" is a gzip file, whatever it holds) as content types.
 ENCODING_TYPES = {
@@ -88,22 +98,27 @@ def content_type(name: str) -> str:
 
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in chunks (constant memory whatever its size)."""
+    with open(path, "rb") as stream:
+        return sha256_of_stream(stream)
+
+
+def sha256_of_stream(stream: BinaryIO) -> str:
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
-    with open(path, "rb") as stream:
-        while count := stream.readinto(buffer):
-            digest.update(view[:count])
+    while count := stream.readinto(buffer):  # type: ignore[attr-defined]
+        digest.update(view[:count])
     return digest.hexdigest()
 
 
 @dataclass(frozen=True)
 class LocalFile:
-    path: Path
+    path: Path  # resolved: the file that was checked and hashed, and is uploaded
     name: str  # the asset name, as GitHub will store it
     size: int
     sha256: str  # hex
     content_type: str
+    identity: local_files.Identity | None = None  # (device, inode) when hashed: the upload opens the same file
 
     @property
     def digest(self) -> str:
@@ -116,22 +131,38 @@ def collect(
     fail_on_unmatched: bool,
     *,
     warn: Callable[[str], None] = print,
+    roots: Sequence[Path] | None = None,
 ) -> list[LocalFile]:
     """The files the globs name, hashed, with their asset names; sorted by path.
 
-    Raises InputError for a pattern that matches no file (when `fail_on_unmatched`) and for
-    two files that GitHub would store under one name. Reads only; call it before any write.
+    Every match must lead (symlinks followed) inside `roots` (default: `working_directory`;
+    the action passes the workspace and RUNNER_TEMP) and be a regular file, or the whole run
+    is refused: a match outside is never silently dropped, since the pattern that reached it
+    is wrong or hostile. Directories a pattern matches (`dist/**` matches `dist/sub`) are
+    passed over, as `ls` would list them but not upload them.
+
+    Raises InputError for a match outside `roots` or not a regular file, a pattern that
+    matches no file (when `fail_on_unmatched`), more files than a release can hold, a file
+    GitHub would refuse for its size, and two files that GitHub would store under one name.
+    Reads only; call it before any write.
     """
     root = Path(working_directory)
+    allowed = tuple(Path(os.path.realpath(r)) for r in (roots if roots is not None else (root,)))
     found: dict[Path, Path] = {}  # resolved → as matched
     for pattern in patterns:
         matched = 0
-        for hit in glob.glob(pattern, root_dir=root, recursive=True):
-            path = root / hit
-            if not path.is_file():
+        for hit in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
+            try:
+                real = local_files.resolve_inside(root / hit, allowed)
+            except local_files.Refused as exc:
+                raise InputError(
+                    f"Input `files`: the pattern {pattern!r} matches {hit!r}, which {exc}. Only regular "
+                    "files inside the workspace or RUNNER_TEMP are attached: fix or narrow the pattern."
+                ) from None
+            if real.is_dir():
                 continue
             matched += 1
-            found.setdefault(path.resolve(), path)
+            found.setdefault(real, root / hit)
         if not matched:
             message = f"Input `files`: the pattern {pattern!r} matches no file under {root}."
             if fail_on_unmatched:
@@ -141,21 +172,45 @@ def collect(
                 )
             warn(message)
 
-    by_name: dict[str, Path] = {}
-    for path in sorted(found.values()):
+    if len(found) > MAX_ASSETS:
+        raise InputError(
+            f"Input `files`: the patterns match {len(found)} files; GitHub holds at most {MAX_ASSETS} "
+            "assets per release. Bundle files into archives, or narrow the patterns."
+        )
+
+    by_name: dict[str, tuple[Path, Path]] = {}  # asset name → (resolved, as matched)
+    for real, path in sorted(found.items(), key=lambda item: item[1]):
         name = github_asset_name(path.name)
         if name in by_name:
             raise InputError(
-                f"Input `files`: {_rel(by_name[name], root)} and {_rel(path, root)} would both be "
+                f"Input `files`: {_rel(by_name[name][1], root)} and {_rel(path, root)} would both be "
                 f"uploaded as {name!r} (a release holds one asset per name, and GitHub replaces "
                 "special characters with '.'). Rename one of them, or narrow the patterns."
             )
-        by_name[name] = path
+        by_name[name] = (real, path)
+
+    checked = []  # every file's type and size, before the first byte is hashed
+    for name, (real, path) in by_name.items():
+        try:
+            real, info = local_files.regular_file(real, allowed)
+        except local_files.Refused as exc:
+            raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}; only regular files are attached.") from None
+        if info.st_size > MAX_ASSET_SIZE:
+            raise InputError(
+                f"Input `files`: {_rel(path, root)!r} is {describe_size(info.st_size)}; GitHub accepts "
+                f"release assets of at most {describe_size(MAX_ASSET_SIZE)}. Split the file."
+            )
+        checked.append((name, real, path, info))
 
     files = []
-    for name, path in by_name.items():
-        size = path.stat().st_size
-        files.append(LocalFile(path, name, size, sha256_of(path), content_type(path.name)))
+    for name, real, path, info in checked:
+        identity = local_files.identity_of(info)
+        try:
+            with local_files.open_same(real, identity) as stream:
+                digest = sha256_of_stream(stream)
+        except local_files.Refused as exc:
+            raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}.") from None
+        files.append(LocalFile(real, name, info.st_size, digest, content_type(path.name), identity))
     return sorted(files, key=lambda f: str(f.path))
 
 
@@ -174,8 +229,12 @@ class FileBody:
     memory flat. `seek` lets the client resend it after a rate limit.
     """
 
-    def __init__(self, path: Path, size: int) -> None:
-        self._stream = open(path, "rb")  # noqa: SIM115 (closed by close(), see upload())
+    def __init__(self, path: Path, size: int, identity: local_files.Identity | None = None) -> None:
+        # The file collect() hashed, not one swapped in under its name since (local_files).
+        if identity is None:
+            self._stream: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed by close(), see upload())
+        else:
+            self._stream = local_files.open_same(path, identity)
         self._size = size
         self._pos = 0
 
@@ -206,7 +265,13 @@ class FileBody:
 
 
 def upload(github: GitHub, upload_url: str, file: LocalFile) -> dict:
-    body = FileBody(file.path, file.size)
+    try:
+        body = FileBody(file.path, file.size, file.identity)
+    except local_files.Refused as exc:
+        raise AssetError(
+            f"{file.path} {exc} (it was hashed before the first request as {file.name}). "
+            "Make sure no other process changes the files while this step runs."
+        ) from None
     try:
         return github.upload_asset(upload_url, file.name, body, file.size, file.content_type)
     finally:

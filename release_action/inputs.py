@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from release_action import local_files
+
 MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
+# A UTF-8 character is at most 4 bytes: a longer notes file cannot be MAX_BODY characters.
+MAX_NOTES_FILE_BYTES = 4 * MAX_BODY
+MIN_TIMEOUT = 1  # below a second no request can finish
 MAX_TIMEOUT = 6 * 3600  # a job's own limit: a longer budget is a typo
 
 
@@ -64,7 +69,11 @@ EXPRESSION_ENV = {
 TRUE = ("true", "True", "TRUE")
 FALSE = ("false", "False", "FALSE")
 MAKE_LATEST = ("true", "false", "legacy")
-REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+# GitHub's account names: letters, digits and single inner hyphens, at most 39 characters;
+# a managed user (Enterprise Managed Users) carries an `_shortcode` suffix.
+OWNER = re.compile(r"^(?=.{1,39}$)[A-Za-z0-9](?:-?[A-Za-z0-9])*(?:_[A-Za-z0-9]+)?$")
+# Repository names: letters, digits, '.', '_' and '-', at most 100; never '.' or '..'.
+REPO_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$")
 # git check-ref-format: no control characters, space, ~ ^ : ? * [ or backslash anywhere.
 REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
@@ -90,6 +99,10 @@ class Inputs:
     working_directory: Path
     overwrite_files: bool
     fail_on_unmatched_files: bool
+    # Where local files may be read from (the workspace, RUNNER_TEMP); see local_files.
+    roots: tuple[Path, ...] = ()
+    # What the action changed about the input, for the log (e.g. a `refs/tags/` prefix dropped).
+    notices: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never let the token reach a log through repr()
         return f"Inputs(tag={self.tag!r}, repository={self.repository!r}, api_url={self.api_url!r})"
@@ -119,6 +132,80 @@ def ref_problem(name: str) -> str | None:
         if part.endswith(".lock"):
             return "a component ends with '.lock'"
     return None
+
+
+def tag_input(name: str, value: str, notices: list[str]) -> str:
+    """A tag input as a tag name: `refs/tags/NAME` (the `${{ github.ref }}` slip) becomes NAME."""
+    if value.startswith("refs/tags/") and value != "refs/tags/":
+        short = value.removeprefix("refs/tags/")
+        notices.append(
+            f"Input `{name}` is the full ref {value!r}; using the tag name {short!r}. "
+            "Pass `${{ github.ref_name }}` to avoid this notice."
+        )
+        value = short
+    if value.startswith("refs/"):
+        raise InputError(
+            f"Input `{name}` is {value!r}, a full ref that is not a tag: of full refs only "
+            "`refs/tags/NAME` is accepted (as NAME). Pass the tag name, e.g. `${{ github.ref_name }}` "
+            "on a tag push."
+        )
+    return value
+
+
+def repository_problem(repository: str) -> str | None:
+    """Why `repository` is not a GitHub `owner/name`, or None."""
+    owner, slash, name = repository.partition("/")
+    if not slash:
+        return "use the form owner/name"
+    if not OWNER.match(owner):
+        return (
+            f"the owner {owner!r} is not a GitHub account name (letters, digits and single "
+            "hyphens, not at either end, at most 39 characters)"
+        )
+    if not REPO_NAME.match(name):
+        return (
+            f"the name {name!r} is not a GitHub repository name (letters, digits, '.', '_' and "
+            "'-', at most 100 characters, not '.' or '..')"
+        )
+    return None
+
+
+def masked(url: str) -> str:
+    """`url` fit to print: whatever precedes an '@' after the scheme (credentials) is hidden."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return f"{scheme}{sep}{rest}"
+
+
+def api_url_input(value: str) -> str:
+    """The `api_url` input, checked: https (or http to loopback), no credentials, a valid port."""
+    api_url = value.rstrip("/") or "https://api.github.com"
+    shown = masked(api_url)
+    if re.search(r"[\x00-\x20\x7f\\]", api_url):
+        raise InputError(f"Input `api_url` {shown!r} contains a space, a control character or a backslash.")
+    try:
+        parts = urlsplit(api_url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError as exc:
+        raise InputError(f"Input `api_url` {shown!r} is not a valid URL ({masked(str(exc))}).") from None
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"Input `api_url` {shown!r} must not carry credentials; pass the token as `token`.")
+    if parts.scheme not in ("https", "http") or not host:
+        raise InputError(f"Input `api_url` {shown!r} is not an http(s) URL.")
+    if port == 0:
+        raise InputError(f"Input `api_url` {shown!r} has port 0.")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise InputError(
+            f"Input `api_url` {shown!r} uses plain http to a non-loopback host: the token "
+            "would cross the network in clear text. Use https."
+        )
+    if parts.query or parts.fragment or api_url.endswith(("?", "#")):
+        raise InputError(f"Input `api_url` {shown!r} must not carry a query or a fragment.")
+    return api_url
 
 
 def is_loopback(host: str) -> bool:
@@ -151,8 +238,10 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         raise InputError(f"Input `{name}` is {value!r}; use true or false.")
 
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
+    roots = local_files.roots_of(env, workspace)
+    notices: list[str] = []
 
-    tag = raw("tag")
+    tag = tag_input("tag", raw("tag"), notices)
     if not tag:
         ref = env.get("GITHUB_REF", "")
         if ref.startswith("refs/tags/"):
@@ -169,16 +258,21 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
     if notes_file:
         if notes_text.strip():
             raise InputError("Set either `notes` or `notes_file`, not both.")
-        path = workspace / notes_file
         try:
-            notes_text = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
+            data = local_files.read_capped(workspace / notes_file, roots, MAX_NOTES_FILE_BYTES)
+        except local_files.TooLarge as exc:
             raise InputError(
-                f"Input `notes_file`: {notes_file!r} does not exist under the workspace "
-                f"({workspace}). Check the path, and that the file is created before this step."
+                f"Input `notes_file`: {notes_file!r} {exc}, so it holds more than the {MAX_BODY} "
+                "characters GitHub accepts. Shorten the notes, or link to a changelog instead."
             ) from None
-        except IsADirectoryError:
-            raise InputError(f"Input `notes_file`: {notes_file!r} is a directory.") from None
+        except local_files.Refused as exc:
+            raise InputError(
+                f"Input `notes_file`: {notes_file!r} {exc}. The notes file must be a regular file inside "
+                f"the workspace ({roots[0]}) or RUNNER_TEMP; check the path, and that the file is "
+                "created before this step."
+            ) from None
+        try:
+            notes_text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"Input `notes_file`: {notes_file!r} is not UTF-8 ({exc.reason} at byte {exc.start}). Save it as UTF-8."
@@ -191,7 +285,7 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         )
 
     generate_notes = boolean("generate_notes")
-    previous_tag = raw("previous_tag") or None
+    previous_tag = tag_input("previous_tag", raw("previous_tag"), notices) or None
     if previous_tag is not None:
         if not generate_notes:
             raise InputError("Input `previous_tag` only applies with `generate_notes: true`.")
@@ -212,41 +306,42 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
             "No token: pass `token: ${{ secrets.GITHUB_TOKEN }}` (the default) or a token "
             "with `contents: write` on the repository."
         )
-    if any(c.isspace() for c in token) or not token.isprintable():
-        raise InputError("Input `token` contains whitespace or control characters; check the secret.")
+    if not all("!" <= c <= "~" for c in token):  # HTTP headers carry ASCII; a token is printable ASCII
+        raise InputError(
+            "Input `token` contains a space, a control character or a non-ASCII character; "
+            "check the secret (a token is printable ASCII)."
+        )
 
     repository = raw("repository")
-    if not REPOSITORY.match(repository):
-        raise InputError(f"Input `repository` is {repository!r}; use the form owner/name.")
+    if problem := repository_problem(repository):
+        raise InputError(f"Input `repository` is {repository!r}: {problem}.")
 
-    api_url = raw("api_url").rstrip("/") or "https://api.github.com"
-    parts = urlsplit(api_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InputError(f"Input `api_url` {api_url!r} is not an http(s) URL.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise InputError(
-            f"Input `api_url` {api_url!r} uses plain http to a non-loopback host: the token "
-            "would cross the network in clear text. Use https."
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise InputError(f"Input `api_url` {api_url!r} must not carry credentials, a query or a fragment.")
+    api_url = api_url_input(raw("api_url"))
 
     timeout_text = raw("timeout_seconds")
     try:
         timeout = float(timeout_text)
     except ValueError:
         timeout = -1.0
-    if not 0 < timeout <= MAX_TIMEOUT:
+    if not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
         raise InputError(
-            f"Input `timeout_seconds` is {timeout_text!r}; use a number of seconds between 1 and {MAX_TIMEOUT}."
+            f"Input `timeout_seconds` is {timeout_text!r}; use a number of seconds from {MIN_TIMEOUT} to {MAX_TIMEOUT}."
         )
 
     files = tuple(
         line.strip() for line in raw("files").splitlines() if line.strip() and not line.strip().startswith("#")
     )
     working_directory = workspace / raw("working_directory") if raw("working_directory") else workspace
-    if files and not working_directory.is_dir():
-        raise InputError(f"Input `working_directory` {str(working_directory)!r} is not a directory.")
+    if files:
+        try:
+            working_directory = local_files.resolve_inside(working_directory, roots[:1])
+        except local_files.Refused as exc:
+            raise InputError(
+                f"Input `working_directory` {raw('working_directory')!r} {exc}; it must be a directory "
+                f"inside the workspace ({roots[0]})."
+            ) from None
+        if not working_directory.is_dir():
+            raise InputError(f"Input `working_directory` {raw('working_directory')!r} is not a directory.")
 
     return Inputs(
         tag=tag,
@@ -268,4 +363,6 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
         working_directory=working_directory,
         overwrite_files=boolean("overwrite_files"),
         fail_on_unmatched_files=boolean("fail_on_unmatched_files"),
+        roots=roots,
+        notices=tuple(notices),
     )

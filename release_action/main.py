@@ -164,7 +164,9 @@ def collect_files(inputs: Inputs, runner: Runner) -> list[LocalFile]:
     """The `files` to attach, hashed; InputError (before any request) when a glob is wrong."""
     if not inputs.files:
         return []
-    files = collect(inputs.files, inputs.working_directory, inputs.fail_on_unmatched_files, warn=runner.warning)
+    files = collect(
+        inputs.files, inputs.working_directory, inputs.fail_on_unmatched_files, warn=runner.warning, roots=inputs.roots
+    )
     for file in files:
         runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest})")
     return files
@@ -217,6 +219,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
         inputs = read_inputs(env)
         runner.mask(inputs.token)
         runner.echo(f"safe-release-action {__version__}")
+        for notice in inputs.notices:
+            runner.command("notice", notice)
         files = collect_files(inputs, runner)  # before any request: a wrong glob writes nothing
     except InputError as exc:
         runner.error(str(exc), title="safe-release-action: invalid input")

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from release_action import assets as assets_module
+from release_action import local_files
 from release_action.assets import (
     CHUNK,
+    MAX_ASSET_SIZE,
+    MAX_ASSETS,
+    AssetError,
     FileBody,
     LocalFile,
     collect,
@@ -17,9 +25,11 @@ from release_action.assets import (
     plan_file,
     sha256_of,
     starter_grace,
+    upload,
 )
 from release_action.inputs import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
+from tests.fs_helpers import no_hang, unprivileged
 
 
 def make(root: Path, files: dict[str, bytes]) -> None:
@@ -70,6 +80,7 @@ def test_sha256_is_streamed_over_files_larger_than_one_chunk(tmp_path):
 
 
 def test_collect_expands_recursive_globs_to_files_only_sorted_and_deduplicated(tmp_path):
+    tmp_path = tmp_path.resolve()
     make(tmp_path, {"dist/b.zip": b"b", "dist/a.txt": b"a", "dist/sub/c.tar.gz": b"c", "other/x": b"x"})
     (tmp_path / "dist" / "emptydir").mkdir()
 
@@ -177,3 +188,203 @@ def test_overwrite_refusal_says_how_to_fix_it():
 def test_a_starters_grace_grows_with_the_file_size():
     assert starter_grace(0) == pytest.approx(10.0)
     assert starter_grace(2 * 1024**3) > 200
+
+
+# -- which files may be attached: the one rule of release_action.local_files ---------------------
+# Every match must lead (symlinks followed) inside the allowed roots and be a regular file;
+# one match that does not refuses the whole run, before any request.
+
+SECRET = b"do-not-publish-this"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> dict[str, Path]:
+    """A workspace with dist/, a RUNNER_TEMP beside it, and a secret outside both."""
+    base = tmp_path.resolve()
+    ws, temp, outside = base / "ws", base / "temp", base / "outside"
+    make(ws, {"dist/app.zip": b"app", "dist/notes.txt": b"n"})
+    make(temp, {"built.tar.gz": b"tgz"})
+    make(outside, {"secret.txt": SECRET, "sub/deeper.txt": SECRET})
+    return {"ws": ws, "temp": temp, "outside": outside}
+
+
+def plant(tree: dict[str, Path], kind: str) -> str:
+    """Put one hostile or special thing where `dist/*`-like patterns find it; return the pattern."""
+    ws, outside = tree["ws"], tree["outside"]
+    if kind == "climbing glob":
+        return "../outside/*"
+    if kind == "absolute glob elsewhere":
+        return str(outside / "*.txt")
+    if kind == "/etc/host*":
+        return "/etc/host*"
+    if kind == "symlink to /proc/self/environ":
+        (ws / "dist" / "env.txt").symlink_to("/proc/self/environ")
+        return "dist/*"
+    if kind == "symlink to a file outside":
+        (ws / "dist" / "leak.txt").symlink_to(outside / "secret.txt")
+        return "dist/*.txt"
+    if kind == "symlinked directory leading outside, under **":
+        (ws / "dist" / "more").symlink_to(outside, target_is_directory=True)
+        return "dist/**"
+    if kind == "dangling symlink":
+        (ws / "dist" / "gone.zip").symlink_to(ws / "never-built.zip")
+        return "dist/*"
+    if kind == "a FIFO":
+        os.mkfifo(ws / "dist" / "pipe.zip")
+        return "dist/*"
+    if kind == "a socket":
+        import socket
+
+        short = Path(tempfile.mkdtemp(dir=ws / "dist"))  # AF_UNIX paths are short
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(short / "s"))
+        return "dist/**"
+    if kind == "symlink to /dev/null":
+        (ws / "dist" / "null.zip").symlink_to("/dev/null")
+        return "dist/*"
+    raise AssertionError(kind)
+
+
+REFUSED_MATCHES = [
+    ("climbing glob", "outside"),
+    ("absolute glob elsewhere", "outside"),
+    ("/etc/host*", "outside"),
+    ("symlink to /proc/self/environ", "outside"),
+    ("symlink to a file outside", "outside"),
+    ("symlinked directory leading outside, under **", "outside"),
+    ("dangling symlink", "does not exist"),
+    ("a FIFO", "is a FIFO"),
+    ("a socket", "is a socket"),
+    ("symlink to /dev/null", "outside"),
+]
+
+
+@pytest.mark.parametrize(("kind", "says"), REFUSED_MATCHES, ids=[k for k, _ in REFUSED_MATCHES])
+@pytest.mark.parametrize("fail_on_unmatched", [True, False])
+def test_a_match_that_is_not_a_regular_file_inside_the_roots_refuses_the_run(tree, kind, says, fail_on_unmatched):
+    pattern = plant(tree, kind)
+    warnings: list[str] = []
+    roots = [tree["ws"], tree["temp"]]
+    with no_hang(), pytest.raises(InputError) as caught:
+        collect([pattern], tree["ws"], fail_on_unmatched, warn=warnings.append, roots=roots)
+    message = str(caught.value)
+    assert "Input `files`" in message
+    assert says in message
+    assert SECRET.decode() not in message
+    assert warnings == []  # refused, not passed over with a warning
+
+
+def test_without_roots_the_working_directory_is_the_only_root(tree):
+    with pytest.raises(InputError, match="outside"):
+        collect(["../temp/*"], tree["ws"], True)
+
+
+def test_files_in_runner_temp_are_attached_when_it_is_a_root(tree):
+    (file,) = collect([str(tree["temp"] / "*.tar.gz")], tree["ws"], True, roots=[tree["ws"], tree["temp"]])
+    assert file.path == tree["temp"] / "built.tar.gz"
+    assert file.sha256 == hashlib.sha256(b"tgz").hexdigest()
+
+
+def test_a_symlink_to_a_file_inside_is_attached_under_its_own_name_from_the_resolved_file(tree):
+    (tree["ws"] / "dist" / "app-latest.zip").symlink_to("app.zip")
+    files = collect(["dist/app-latest.zip"], tree["ws"], True, roots=[tree["ws"]])
+    (file,) = files
+    assert file.name == "app-latest.zip"
+    assert file.path == tree["ws"] / "dist" / "app.zip"  # what was checked is what is read
+    assert file.identity == local_files.identity_of(os.stat(tree["ws"] / "dist" / "app.zip"))
+
+
+def test_a_symlink_and_its_target_matched_together_are_one_file(tree):
+    (tree["ws"] / "dist" / "app-latest.zip").symlink_to("app.zip")
+    files = collect(["dist/*.zip"], tree["ws"], True, roots=[tree["ws"]])
+    assert [(f.name, f.path.name) for f in files] == [("app-latest.zip", "app.zip")]
+
+
+def test_an_unreadable_file_refuses_the_run():
+    # pytest's tmp_path is private to root; `nobody` must be able to reach the file.
+    ws = Path(tempfile.mkdtemp(prefix="unreadable-")).resolve()
+    try:
+        ws.chmod(0o755)
+        make(ws, {"dist/app.zip": b"app"})
+        (ws / "dist").chmod(0o755)
+        (ws / "dist" / "app.zip").chmod(0o000)
+
+        result = unprivileged(lambda: collect(["dist/*"], ws, True, roots=[ws]))
+
+        assert result.startswith("InputError: Input `files`:"), result
+        assert "'dist/app.zip' cannot be read (permission denied)" in result
+    finally:
+        shutil.rmtree(ws)
+
+
+# -- GitHub's limits, before the first write ------------------------------------------------------
+
+
+def test_the_limits_are_githubs():
+    # "About releases", Storage and bandwidth quotas: 1000 assets per release; each file
+    # under 2 GiB (the API: "size must be less than or equal to 2147483648").
+    assert MAX_ASSETS == 1000
+    assert MAX_ASSET_SIZE == 2_147_483_648
+
+
+def test_as_many_files_as_a_release_holds_are_collected(tmp_path):
+    make(tmp_path, {f"dist/f{i:04}.txt": b"" for i in range(MAX_ASSETS)})
+    assert len(collect(["dist/*"], tmp_path, True)) == MAX_ASSETS
+
+
+def test_more_files_than_a_release_holds_refuse_the_run_before_hashing(tmp_path, monkeypatch):
+    make(tmp_path, {f"dist/f{i:04}.txt": b"" for i in range(MAX_ASSETS + 1)})
+    monkeypatch.setattr(assets_module, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    with pytest.raises(InputError) as caught:
+        collect(["dist/*"], tmp_path, True)
+    assert "Input `files`" in str(caught.value)
+    assert f"{MAX_ASSETS + 1} files" in str(caught.value) and f"at most {MAX_ASSETS}" in str(caught.value)
+
+
+def test_a_file_over_githubs_size_limit_refuses_the_run_before_any_file_is_hashed(tmp_path, monkeypatch):
+    make(tmp_path, {"dist/a-small.txt": b"x"})
+    with open(tmp_path / "dist" / "b-huge.bin", "wb") as stream:
+        stream.truncate(MAX_ASSET_SIZE + 1)  # sparse: no disk space
+    monkeypatch.setattr(assets_module, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    with pytest.raises(InputError) as caught:
+        collect(["dist/*"], tmp_path, True)
+    assert "'dist/b-huge.bin'" in str(caught.value) and "2.0 GiB" in str(caught.value)
+
+
+def test_a_file_of_exactly_the_size_limit_is_accepted(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets_module, "MAX_ASSET_SIZE", 10)  # hashing 2 GiB here would cost seconds
+    make(tmp_path, {"ten.bin": b"x" * 10, "eleven.bin": b"x" * 11})
+    assert [f.size for f in collect(["ten.bin"], tmp_path, True)] == [10]
+    with pytest.raises(InputError, match=r"eleven\.bin"):
+        collect(["*.bin"], tmp_path, True)
+
+
+# -- the upload reads the file that was hashed -----------------------------------------------------
+
+
+@pytest.mark.parametrize("swap", ["replaced by another file", "replaced by a symlink", "deleted"])
+def test_a_file_swapped_after_hashing_is_not_uploaded(tmp_path, swap):
+    make(tmp_path, {"dist/app.zip": b"app", "other.zip": b"other"})
+    (file,) = collect(["dist/*"], tmp_path, True)
+    if swap == "replaced by another file":
+        os.replace(tmp_path / "other.zip", file.path)
+    elif swap == "replaced by a symlink":
+        file.path.unlink()
+        file.path.symlink_to(tmp_path / "other.zip")
+    else:
+        file.path.unlink()
+
+    with pytest.raises(local_files.Refused):
+        FileBody(file.path, file.size, file.identity)
+    with pytest.raises(AssetError, match=r"app\.zip"):
+        upload(None, "https://uploads.example/x{?name,label}", file)  # refused before any request
+
+
+def test_the_file_that_was_hashed_is_the_one_uploaded(tmp_path):
+    make(tmp_path, {"dist/app.zip": b"app"})
+    (file,) = collect(["dist/*"], tmp_path, True)
+    body = FileBody(file.path, file.size, file.identity)
+    try:
+        assert b"".join(body) == b"app"
+    finally:
+        body.close()

@@ -6,16 +6,20 @@ INPUT_<NAME>, set to its default (expressions already substituted) unless the wo
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 import requests_mock
 
+from release_action import local_files
 from release_action import main as main_module
-from release_action.inputs import INPUTS, MAX_BODY, InputError, read_inputs
+from release_action.inputs import INPUTS, MAX_BODY, MAX_NOTES_FILE_BYTES, MAX_TIMEOUT, InputError, read_inputs
+from tests.fs_helpers import no_hang, unprivileged
 
 TOKEN = "ghs_inputTestToken0123456789"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -51,6 +55,7 @@ def workspace(tmp_path: Path) -> Path:
     (ws / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
     (ws / "long.md").write_text("x" * (MAX_BODY + 1), encoding="utf-8")
     (ws / "adir").mkdir()
+    (ws / "environ.md").symlink_to("/proc/self/environ")
     return ws
 
 
@@ -139,6 +144,37 @@ def test_a_well_formed_tag_is_accepted_as_is(workspace, tag):
     assert read_inputs(runner_env(workspace, tag=tag)).tag == tag
 
 
+def test_a_tag_given_as_refs_tags_name_is_the_tag_name_with_a_notice(workspace):
+    inputs = read_inputs(runner_env(workspace, tag="refs/tags/v9"))
+    assert inputs.tag == "v9"
+    (notice,) = inputs.notices
+    assert names_input(notice, "tag") and "'refs/tags/v9'" in notice and "'v9'" in notice
+    assert "github.ref_name" in notice  # says how to avoid it
+
+
+def test_a_plain_tag_gives_no_notice(workspace):
+    assert read_inputs(runner_env(workspace, tag="v9")).notices == ()
+
+
+@pytest.mark.parametrize("tag", ["refs/heads/main", "refs/pull/7/merge", "refs/remotes/o/v1", "refs/tags/", "refs/v1"])
+def test_any_other_full_ref_as_tag_is_refused(workspace, tag):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, tag=tag))
+    assert names_input(str(caught.value), "tag")
+    assert repr(tag) in str(caught.value)
+
+
+def test_refs_tags_is_stripped_once_only(workspace):
+    with pytest.raises(InputError, match="`tag`"):
+        read_inputs(runner_env(workspace, tag="refs/tags/refs/heads/x"))
+
+
+def test_a_previous_tag_given_as_refs_tags_name_is_the_tag_name_with_a_notice(workspace):
+    inputs = read_inputs(runner_env(workspace, previous_tag="refs/tags/v1.0.0", generate_notes="true"))
+    assert inputs.previous_tag == "v1.0.0"
+    assert len(inputs.notices) == 1 and names_input(inputs.notices[0], "previous_tag")
+
+
 # Where the action is deliberately stricter than `git check-ref-format refs/tags/NAME`.
 STRICTER_THAN_GIT = {"-x", "@"}
 
@@ -188,19 +224,52 @@ def test_any_other_boolean_spelling_is_an_error_naming_the_input(workspace, name
 # -- repository, notes, api_url, timeout, make_latest, previous_tag, token --------------------
 
 
-@pytest.mark.parametrize("repository", ["octo/repo", "o/r.js", "Octo-Org/my_repo.v2", "a1/-"])
+GOOD_REPOSITORIES = [
+    "octo/repo",
+    "o/r.js",
+    "Octo-Org/my_repo.v2",
+    "a1/-",
+    "a-b-c/.github",  # a name may start with '.', it just is not '.' or '..'
+    "a/...",
+    "octocat_acme/repo",  # a managed user (Enterprise Managed Users): handle_shortcode
+    "x" * 39 + "/" + "y" * 100,
+]
+BAD_REPOSITORIES = [
+    "octo",
+    "octo/repo/extra",
+    "/repo",
+    "octo/",
+    "oc to/repo",
+    "-octo/repo",
+    "octo-/repo",
+    "oc--to/repo",
+    "oc.to/repo",
+    "_octo/repo",
+    "octo_/repo",
+    "x" * 40 + "/repo",
+    "octo/" + "y" * 101,
+    "a/..",
+    "a/.",
+    "../repo",
+    "octo/re po",
+    "octo/rep%2fo",
+    "octo/répo",
+    "",
+    "https://github.com/octo/repo",
+]
+
+
+@pytest.mark.parametrize("repository", GOOD_REPOSITORIES)
 def test_repository_is_owner_slash_name(workspace, repository):
     assert read_inputs(runner_env(workspace, repository=repository)).repository == repository
 
 
-@pytest.mark.parametrize(
-    "repository",
-    ["octo", "octo/repo/extra", "/repo", "octo/", "oc to/repo", "-octo/repo", "", "https://github.com/octo/repo"],
-)
-def test_a_repository_not_of_the_form_owner_slash_name_is_an_error(workspace, repository):
+@pytest.mark.parametrize("repository", BAD_REPOSITORIES)
+def test_a_repository_not_following_githubs_naming_rules_is_an_error(workspace, repository):
     with pytest.raises(InputError) as caught:
         read_inputs(runner_env(workspace, repository=repository))
     assert names_input(str(caught.value), "repository")
+    assert repr(repository) in str(caught.value)
 
 
 def test_notes_of_exactly_githubs_limit_are_accepted(workspace):
@@ -243,6 +312,214 @@ def test_a_notes_file_that_is_missing_not_utf8_a_directory_or_too_long_is_an_err
     assert notes_file in str(caught.value) or "125000" in str(caught.value)
 
 
+# -- local files: notes_file -------------------------------------------------------------------
+# One rule (release_action.local_files): the path, every symlink followed, must lead inside the
+# workspace or RUNNER_TEMP, to a regular file. Anything else is refused before any request,
+# and the refusal names the input and the path as given.
+
+SECRET = "do-not-publish-this"
+
+
+@pytest.fixture
+def places(tmp_path: Path, workspace: Path) -> dict[str, Path]:
+    """A workspace, a RUNNER_TEMP beside it, and a secret outside both."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(SECRET)
+    temp = tmp_path / "runner_temp"
+    temp.mkdir()
+    (temp / "notes.md").write_text("from RUNNER_TEMP")
+    return {"workspace": workspace, "outside": outside, "temp": temp}
+
+
+def plant(places: dict[str, Path], kind: str) -> str:
+    """Make one hostile or special `notes_file` in the workspace; return the input's value."""
+    ws, outside = places["workspace"], places["outside"]
+    if kind == "symlink to /proc/self/environ":
+        return "environ.md"
+    if kind == "absolute path elsewhere":
+        return str(outside / "secret.md")
+    if kind == "/etc/passwd":
+        return "/etc/passwd"
+    if kind == "relative path climbing out":
+        return "../outside/secret.md"
+    if kind == "symlink to a file outside":
+        (ws / "NOTES.md").symlink_to(outside / "secret.md")
+        return "NOTES.md"
+    if kind == "symlinked directory leading outside":
+        (ws / "linked").symlink_to(outside, target_is_directory=True)
+        return "linked/secret.md"
+    if kind == "relative symlink climbing out":
+        (ws / "up.md").symlink_to("../outside/secret.md")
+        return "up.md"
+    if kind == "symlink to /dev/zero":
+        (ws / "zero.md").symlink_to("/dev/zero")
+        return "zero.md"
+    if kind == "dangling symlink":
+        (ws / "gone.md").symlink_to(ws / "never-made.md")
+        return "gone.md"
+    if kind == "symlink loop":
+        (ws / "loop-a").symlink_to(ws / "loop-b")
+        (ws / "loop-b").symlink_to(ws / "loop-a")
+        return "loop-a"
+    if kind == "a directory":
+        return "adir"
+    if kind == "a FIFO":
+        os.mkfifo(ws / "pipe.md")
+        return "pipe.md"
+    if kind == "a file over the byte cap":
+        (ws / "huge.md").write_bytes(b"x" * (MAX_NOTES_FILE_BYTES + 1))
+        return "huge.md"
+    raise AssertionError(kind)
+
+
+REFUSED_NOTES_FILES = [
+    ("symlink to /proc/self/environ", "outside"),
+    ("absolute path elsewhere", "outside"),
+    ("/etc/passwd", "outside"),
+    ("relative path climbing out", "outside"),
+    ("symlink to a file outside", "outside"),
+    ("symlinked directory leading outside", "outside"),
+    ("relative symlink climbing out", "outside"),
+    ("symlink to /dev/zero", "outside"),
+    ("dangling symlink", "does not exist"),
+    ("symlink loop", "cannot be resolved"),
+    ("a directory", "is a directory"),
+    ("a FIFO", "is a FIFO"),
+    ("a file over the byte cap", f"larger than {MAX_NOTES_FILE_BYTES} bytes"),
+]
+
+
+@pytest.mark.parametrize(("kind", "says"), REFUSED_NOTES_FILES, ids=[k for k, _ in REFUSED_NOTES_FILES])
+def test_a_notes_file_that_is_not_a_regular_file_inside_the_workspace_is_refused(places, kind, says):
+    notes_file = plant(places, kind)
+    env = runner_env(places["workspace"], notes_file=notes_file)
+    env["RUNNER_TEMP"] = str(places["temp"])
+    with no_hang(), pytest.raises(InputError) as caught:
+        read_inputs(env)
+    message = str(caught.value)
+    assert names_input(message, "notes_file")
+    assert repr(notes_file) in message  # the path as the workflow spelled it
+    assert says in message
+    assert SECRET not in message and TOKEN not in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("relative path inside", "Héllo ✓\n\n- fixed `::` and 100%\n"),
+        ("absolute path inside the workspace", "Héllo ✓\n\n- fixed `::` and 100%\n"),
+        ("symlink to a file inside the workspace", "Héllo ✓\n\n- fixed `::` and 100%\n"),
+        ("absolute path in RUNNER_TEMP", "from RUNNER_TEMP"),
+        ("symlink to a file in RUNNER_TEMP", "from RUNNER_TEMP"),
+    ],
+)
+def test_a_notes_file_inside_the_workspace_or_runner_temp_is_read(places, kind, body):
+    ws, temp = places["workspace"], places["temp"]
+    notes_file = {
+        "relative path inside": "docs/notes.md",
+        "absolute path inside the workspace": str(ws / "docs" / "notes.md"),
+        "symlink to a file inside the workspace": "current.md",
+        "absolute path in RUNNER_TEMP": str(temp / "notes.md"),
+        "symlink to a file in RUNNER_TEMP": "temp.md",
+    }[kind]
+    (ws / "current.md").symlink_to("docs/notes.md")
+    (ws / "temp.md").symlink_to(temp / "notes.md")
+    env = runner_env(ws, notes_file=notes_file)
+    env["RUNNER_TEMP"] = str(temp)
+    assert read_inputs(env).notes == body
+
+
+def test_without_runner_temp_only_the_workspace_is_allowed(places):
+    with pytest.raises(InputError, match="outside"):
+        read_inputs(runner_env(places["workspace"], notes_file=str(places["temp"] / "notes.md")))
+
+
+def test_an_unreadable_notes_file_is_an_input_error():
+    # A directory only `nobody` can traverse: pytest's own tmp_path is private to root.
+    ws = Path(tempfile.mkdtemp(prefix="unreadable-"))
+    try:
+        ws.chmod(0o755)
+        (ws / "notes.md").write_text("secret")
+        (ws / "notes.md").chmod(0o000)
+        env = runner_env(ws, notes_file="notes.md")
+
+        result = unprivileged(lambda: read_inputs(env))
+
+        assert result.startswith("InputError: "), result
+        assert names_input(result, "notes_file") and "'notes.md'" in result
+        assert "cannot be read (permission denied)" in result
+    finally:
+        shutil.rmtree(ws)
+
+
+def test_the_notes_file_is_read_with_a_cap_never_whole(tmp_path):
+    big = tmp_path / "big.md"
+    limit = 100_000
+    big.write_bytes(b"x" * (20 * limit))
+    io = Path("/proc/self/io")
+
+    def bytes_read() -> int:
+        return int(re.search(r"^rchar: (\d+)$", io.read_text(), re.M).group(1))
+
+    before = bytes_read()
+    with pytest.raises(local_files.TooLarge):
+        local_files.read_capped(big, [tmp_path], limit)
+    read = bytes_read() - before
+
+    # limit + 1 bytes of the file, plus the first reading of /proc/self/io itself (< 1 KiB)
+    assert limit + 1 <= read < limit + 1 + 1024, read
+
+
+def test_the_byte_cap_follows_from_githubs_character_limit():
+    # UTF-8 spends at most 4 bytes on a character: more bytes cannot be MAX_BODY characters.
+    assert MAX_NOTES_FILE_BYTES == 4 * MAX_BODY
+    assert len(("\U0001f600" * MAX_BODY).encode("utf-8")) == MAX_NOTES_FILE_BYTES
+
+
+def test_a_notes_file_within_the_byte_cap_but_over_the_character_limit_is_refused(workspace):
+    (workspace / "wide.md").write_text("é" * (MAX_BODY + 1), encoding="utf-8")
+    with pytest.raises(InputError, match=str(MAX_BODY)) as caught:
+        read_inputs(runner_env(workspace, notes_file="wide.md"))
+    assert names_input(str(caught.value), "notes_file")
+
+
+# -- working_directory -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("working_directory", "says"),
+    [
+        ("../outside", "outside"),
+        ("/etc", "outside"),
+        ("escape", "outside"),  # a symlink in the workspace to a directory outside
+        ("nowhere", "does not exist"),
+        ("docs/notes.md", "not a directory"),
+    ],
+)
+def test_a_working_directory_not_inside_the_workspace_is_refused(places, working_directory, says):
+    (places["workspace"] / "escape").symlink_to(places["outside"], target_is_directory=True)
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(places["workspace"], files="*", working_directory=working_directory))
+    assert names_input(str(caught.value), "working_directory")
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize("working_directory", ["docs", "inner", "."])
+def test_a_working_directory_inside_the_workspace_is_resolved(workspace, working_directory):
+    (workspace / "inner").symlink_to(workspace / "docs", target_is_directory=True)
+    inputs = read_inputs(runner_env(workspace, files="*", working_directory=working_directory))
+    expected = {"docs": "docs", "inner": "docs", ".": ""}[working_directory]
+    assert inputs.working_directory == (workspace / expected).resolve()
+
+
+def test_the_roots_are_the_workspace_and_runner_temp(workspace, tmp_path):
+    env = runner_env(workspace)
+    assert read_inputs(env).roots == (workspace.resolve(),)
+    env["RUNNER_TEMP"] = str(tmp_path)
+    assert read_inputs(env).roots == (workspace.resolve(), tmp_path.resolve())
+
+
 @pytest.mark.parametrize(
     ("api_url", "expected"),
     [
@@ -275,16 +552,68 @@ def test_an_api_url_that_could_leak_the_token_is_an_error(workspace, api_url):
     assert names_input(str(caught.value), "api_url")
 
 
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "http://[::1",
+        "http://[::1]:9000:1",
+        "https://api.github.com:99999",
+        "https://api.github.com:abc",
+        "https://api.github.com:0",
+        "https://[nothex]/",
+        "https://evil.example\\@api.github.com",
+        "https://api.github.com\\evil",
+        "https://api. github.com",
+    ],
+)
+def test_an_api_url_that_does_not_parse_is_an_input_error(workspace, api_url):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, api_url=api_url))
+    assert names_input(str(caught.value), "api_url")
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "https://user:hunter2@api.github.com",
+        "https://hunter2@api.github.com",
+        "https://user:hunter2@[::1",
+        "http://user:hunter2@127.0.0.1:99999",
+        "https://user:hunter2@ghe.example.com:abc/api/v3",
+        "https://user:hunter2@a@api.github.com",
+        "ftp://user:hunter2@api.github.com",
+    ],
+)
+def test_an_api_url_error_never_echoes_credentials(workspace, api_url):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, api_url=api_url))
+    assert names_input(str(caught.value), "api_url")
+    assert "hunter2" not in str(caught.value) and "user" not in str(caught.value)
+
+
 def test_timeout_seconds_is_a_number_of_seconds(workspace):
     assert read_inputs(runner_env(workspace, timeout_seconds="90.5")).timeout_seconds == 90.5
     assert read_inputs(runner_env(workspace)).timeout_seconds == 300
 
 
-@pytest.mark.parametrize("timeout", ["abc", "", "0", "-5", "nan", "inf", "100000", "5m"])
-def test_a_timeout_that_is_not_a_positive_bounded_number_is_an_error(workspace, timeout):
+@pytest.mark.parametrize("timeout", ["1", "21600", "1.0", "300"])
+def test_a_timeout_within_the_documented_range_is_accepted(workspace, timeout):
+    assert read_inputs(runner_env(workspace, timeout_seconds=timeout)).timeout_seconds == float(timeout)
+
+
+@pytest.mark.parametrize("timeout", ["abc", "", "0", "0.5", "0.999", "-5", "nan", "inf", "21600.5", "100000", "5m"])
+def test_a_timeout_outside_the_documented_range_is_an_error_that_states_it(workspace, timeout):
+    assert MAX_TIMEOUT == 21600
     with pytest.raises(InputError) as caught:
         read_inputs(runner_env(workspace, timeout_seconds=timeout))
     assert names_input(str(caught.value), "timeout_seconds")
+    assert "from 1 to 21600" in str(caught.value)
+
+
+def test_the_readme_states_the_timeout_range_the_action_enforces():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `timeout_seconds` |")]
+    assert "1 to 21600" in row
 
 
 @pytest.mark.parametrize("value", ["true", "false", "legacy"])
@@ -322,11 +651,29 @@ def test_a_missing_token_is_an_error_naming_token(workspace):
     assert names_input(str(caught.value), "token")
 
 
-def test_a_token_with_whitespace_is_an_error_that_does_not_echo_it(workspace):
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ghs_abc def",
+        "ghs_abc\tdef",
+        "ghs_abc\x00def",
+        "ghs_abc\x7fdef",
+        "ghs_abcédef",
+        "ghs_abc☃def",
+        "ghs_abc\u00a0def",
+    ],
+)
+def test_a_token_that_is_not_printable_ascii_is_an_error_that_does_not_echo_it(workspace, token):
+    # http.client encodes headers as Latin-1: a non-ASCII token would end in a traceback.
     with pytest.raises(InputError) as caught:
-        read_inputs(runner_env(workspace, token="ghs_abc def"))
+        read_inputs(runner_env(workspace, token=token))
     assert names_input(str(caught.value), "token")
-    assert "ghs_abc" not in str(caught.value)
+    assert token not in str(caught.value) and "ghs_abc" not in str(caught.value)
+
+
+def test_every_printable_ascii_character_is_allowed_in_a_token(workspace):
+    token = "".join(chr(c) for c in range(0x21, 0x7F))
+    assert read_inputs(runner_env(workspace, token=token)).token == token
 
 
 def test_outside_the_runner_expression_defaults_fall_back_to_github_variables(workspace):
@@ -381,6 +728,19 @@ BAD_INPUTS = [
     ("token", {"token": ""}),
     ("target_commitish", {"target_commitish": "main branch"}),
     ("working_directory", {"files": "dist/*", "working_directory": "nowhere"}),
+    # hostile or careless input: each used to be accepted, or to end in a traceback
+    ("notes_file", {"notes_file": "environ.md"}),  # a symlink to /proc/self/environ
+    ("notes_file", {"notes_file": "/etc/passwd"}),
+    ("notes_file", {"notes_file": "../../../../etc/hostname"}),
+    ("notes_file", {"notes_file": "adir"}),
+    ("working_directory", {"files": "*", "working_directory": "/etc"}),
+    ("tag", {"tag": "refs/heads/main"}),
+    ("repository", {"repository": "a/.."}),
+    ("timeout_seconds", {"timeout_seconds": "0.5"}),
+    ("token", {"token": "ghs_☃"}),
+    ("api_url", {"api_url": "http://[::1"}),
+    ("api_url", {"api_url": "https://api.github.com:99999"}),
+    ("api_url", {"api_url": "https://u:hunter2@[::1"}),
 ]
 
 
@@ -395,4 +755,5 @@ def test_every_bad_input_fails_the_step_with_an_error_annotation_before_any_requ
     assert len(errors) == 1
     assert names_input(errors[0], name)
     assert m.call_count == 0
-    assert TOKEN not in out
+    assert TOKEN not in out and "hunter2" not in out
+    assert "INPUT_TOKEN" not in out  # nothing of the environment (/proc/self/environ) reached the log
