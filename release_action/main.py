@@ -62,7 +62,7 @@ def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Ou
                 plan += plan_assets(github, result.release, files, overwrite=inputs.overwrite_files)
             for line in plan:
                 runner.echo(line)
-        outcome = Outcome(result.release, result.status, tuple(result.warnings), plan=tuple(plan))
+        outcome = Outcome(result.release, result.status, tuple(result.warnings))
     elif files:
         assets = AssetRun(runner, github, engine, overwrite=inputs.overwrite_files)
         outcome = assets.converge(desired, files, inputs.repository)

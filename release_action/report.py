@@ -36,7 +36,6 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     assets: tuple[dict, ...] = ()  # the release's assets from `files`, as GitHub lists them
     done: Mapping[str, str] = field(default_factory=dict)  # asset name → what this run did to it
-    plan: tuple[str, ...] = ()  # dry run: what would be written, line by line
 
 
 def outputs_of(outcome: Outcome, tag: str, requests: Requests) -> dict[str, str]:
