@@ -12,6 +12,7 @@ every run agreeing on its id, no leftover drafts.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -41,11 +42,11 @@ class RunResult:
 
     @property
     def requests(self) -> str:
-        """The run's own count, from its last line: '… (N API requests, M writes)'."""
-        lines = self.stdout.strip().splitlines()
-        if lines and "API requests" in lines[-1]:
-            return lines[-1].rsplit("(", 1)[1].rstrip(")")
-        return "?"
+        """The run's own count, from its `requests` output: '{"total": N, "writes": M}'."""
+        if "requests" not in self.outputs:
+            return "?"
+        spent = json.loads(self.outputs["requests"])
+        return f"{spent['total']} API requests, {spent['writes']} writes"
 
     @property
     def error(self) -> str:

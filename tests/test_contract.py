@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,9 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from release_action.engine import Result
 from release_action.inputs import INPUTS
-from release_action.main import outputs_of
+from release_action.report import Outcome, Requests, outputs_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION_YML = ROOT / "action.yml"
@@ -46,7 +46,7 @@ def action() -> dict:
 
 def code_outputs() -> set[str]:
     release = {"id": 1, "html_url": "h", "upload_url": "u", "draft": False, "prerelease": False}
-    return set(outputs_of(Result(release, "created"), "v1", []))
+    return set(outputs_of(Outcome(release, "created"), "v1", Requests(4, 1)))
 
 
 def test_action_yml_declares_exactly_the_inputs_the_code_reads(action):
@@ -83,7 +83,7 @@ def test_every_output_is_described(action):
 
 def test_outputs_are_strings_with_lowercase_booleans():
     release = {"id": 5, "html_url": "h", "upload_url": "u", "draft": True, "prerelease": False}
-    outputs = outputs_of(Result(release, "updated"), "v1", [])
+    outputs = outputs_of(Outcome(release, "updated"), "v1", Requests(3, 1))
     assert all(isinstance(v, str) for v in outputs.values())
     assert (outputs["id"], outputs["draft"], outputs["prerelease"], outputs["status"]) == (
         "5",
@@ -91,6 +91,12 @@ def test_outputs_are_strings_with_lowercase_booleans():
         "false",
         "updated",
     )
+
+
+def test_the_requests_output_is_json_with_the_total_and_the_writes():
+    release = {"id": 5, "html_url": "h", "upload_url": "u", "draft": False, "prerelease": False}
+    outputs = outputs_of(Outcome(release, "unchanged"), "v1", Requests(7, 2))
+    assert json.loads(outputs["requests"]) == {"total": 7, "writes": 2}
 
 
 def test_the_action_runs_the_dockerfile_and_is_marketplace_ready(action):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import secrets
+import signal
+import sys
 
 import pytest
 import requests_mock
@@ -19,8 +22,19 @@ from release_action import main as main_module
 from release_action import runner_io
 from release_action.github import Deadline
 from release_action.inputs import INPUTS
-from release_action.runner_io import Runner, escape_data, escape_property, format_outputs
+from release_action.runner_io import (
+    Cancelled,
+    Runner,
+    RunnerFileError,
+    SafeLines,
+    cancellable,
+    escape_data,
+    escape_property,
+    format_outputs,
+    neutralise,
+)
 from release_bench.harness import parse_outputs
+from release_bench.runner_reader import commands_in
 
 
 def runner_reads(text: str) -> dict[str, str]:
@@ -200,6 +214,140 @@ def test_the_summary_is_appended_to_github_step_summary(tmp_path):
     assert path.read_text(encoding="utf-8") == "# before\n### Release\n"
 
 
+def test_an_output_file_the_step_cannot_write_is_a_clear_error(tmp_path):
+    runner = Runner({"GITHUB_OUTPUT": str(tmp_path / "gone" / "output")}, out=io.StringIO())
+    with pytest.raises(RunnerFileError, match=r"Could not write the step's outputs to GITHUB_OUTPUT .*gone"):
+        runner.set_outputs({"id": "1"})
+
+
+def test_a_summary_file_the_step_cannot_write_is_a_clear_error(tmp_path):
+    runner = Runner({"GITHUB_STEP_SUMMARY": str(tmp_path)}, out=io.StringIO())  # a directory
+    with pytest.raises(RunnerFileError, match="Could not write the job summary to GITHUB_STEP_SUMMARY"):
+        runner.summary("### Release\n")
+
+
+def test_a_value_that_is_not_valid_unicode_is_written_escaped_not_refused(tmp_path):
+    path = tmp_path / "output"
+    Runner({"GITHUB_OUTPUT": str(path)}, out=io.StringIO()).set_outputs({"name": "a\udcffb"})
+    assert parse_outputs(path.read_text(encoding="utf-8")) == {"name": "a\\udcffb"}
+
+
+# -- the log: no outside text becomes a command ----------------------------------------------------
+
+# Each is one text as it could reach a log line (a server's message, a file name, notes).
+HOSTILE_LOG_TEXT = [
+    "::error::x",
+    "::ERROR::x",
+    "::stop-commands::token",
+    "::add-mask::v1.0.0",
+    "::warning title=t,file=f::x",
+    ":::error::x",
+    "   ::error::after spaces",
+    "\t::error::after a tab",
+    "\xa0::error::after a no-break space",
+    "\u3000::error::after an ideographic space",
+    "\u2003\u205f::error::after unicode spaces",
+    "line one\n::error::x",
+    "line one\r::error::x",
+    "line one\r\n::error::x",
+    "line one\x85::error::x",
+    "line one\u2028::error::x",
+    "\n\n::group::x\n::endgroup::",
+    "##[error]x",
+    "text, then ##[warning]x",
+    "###[error]x",
+    "##[##[error]x]",
+    "#\n##[error]x",
+    "a file name\udcff\n::error::x",
+]
+# Text that reads as no command stays exactly as it is.
+HARMLESS_LOG_TEXT = [
+    "",
+    "plain",
+    "a :: b",
+    "x::y::z",
+    "## a heading",
+    "#[x] and ##(y)",
+    "100% %0A %25",
+    "two\nlines",
+    "  indented",
+    "https://[::1]:8080/api",
+    "ünïcödé ✓",
+]
+
+
+def echoed(text: str) -> str:
+    out = io.StringIO()
+    Runner({}, out=out).echo(text)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("text", HOSTILE_LOG_TEXT)
+def test_no_line_of_echoed_text_is_a_command_to_the_runner(text):
+    out = echoed(text)
+    assert commands_in(out) == []
+    assert out.replace("\\", "") == text.replace("\udcff", "udcff") + "\n"  # only backslashes were added
+
+
+@pytest.mark.parametrize("text", HARMLESS_LOG_TEXT)
+def test_echoed_text_that_reads_as_no_command_is_printed_as_it_is(text):
+    assert echoed(text) == text + "\n"
+
+
+def test_a_command_line_is_defused_with_a_visible_backslash():
+    assert (
+        neutralise("::warning::x\n  ::error::y\nsee ##[error]z") == "\\::warning::x\n  \\::error::y\nsee ##\\[error]z"
+    )
+
+
+def test_the_runners_own_commands_stay_commands():
+    out = io.StringIO()
+    runner = Runner({"GITHUB_ACTIONS": "true"}, out=out)
+    runner.mask("s3cret")
+    with runner.group("Phase ::error::x"):
+        runner.notice("note\n::stop-commands::x")
+    assert [name for name, _line in commands_in(out.getvalue())] == ["add-mask", "group", "notice", "endgroup"]
+
+
+def test_text_written_to_stderr_in_pieces_is_neutralised_line_by_line():
+    target = io.StringIO()
+    safe = SafeLines(target)
+    for piece in ["warning from a library: ", "x\n  :", ":stop-commands::", "t\r##", "[error]y\n::er", "ror::z"]:
+        safe.write(piece)
+    assert target.getvalue() == "warning from a library: x\n  \\::stop-commands::t\r##\\[error]y\n"
+    safe.finish()
+    assert commands_in(target.getvalue()) == []
+    assert target.getvalue().endswith("\\::error::z")
+
+
+def test_while_the_action_runs_stderr_is_neutralised_and_restored_after(capsys):
+    runner = Runner({}, out=io.StringIO())
+    with runner.safe_stderr():
+        print("oops\n::add-mask::v1", file=sys.stderr)
+    print("::after", file=sys.stderr)
+    assert capsys.readouterr().err == "oops\n\\::add-mask::v1\n::after\n"
+
+
+# -- cancellation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_from_the_runner_ends_the_run_as_cancelled_and_a_second_one_is_ignored(sig):
+    before = signal.getsignal(sig)
+    with pytest.raises(Cancelled, match=sig.name), cancellable():
+        signal.raise_signal(sig)
+        for _ in range(1000):  # the handler runs between bytecodes
+            pass
+    assert signal.getsignal(sig) == before
+    with cancellable():
+        with pytest.raises(Cancelled):
+            signal.raise_signal(sig)
+            for _ in range(1000):
+                pass
+        signal.raise_signal(signal.SIGTERM)  # the runner's second signal: ignored
+        signal.raise_signal(signal.SIGINT)
+
+
 # -- the token appears in no output --------------------------------------------------------------
 
 TOKEN = "ghs_NeverPrintMe0123456789abcdef"
@@ -324,3 +472,94 @@ def test_the_module_draws_delimiters_from_the_secrets_module():
     seen = {format_outputs({"x": "1"}).split("\n")[0] for _ in itertools.repeat(None, 20)}
     assert len(seen) == 20
     assert runner_io.secrets is secrets
+
+
+# -- never a traceback: every failure ends in one ::error:: ----------------------------------------
+
+
+def hostile_bug(*_args, **_kwargs):
+    raise ValueError("a bug\n::stop-commands::x")
+
+
+def test_a_bug_ends_in_one_error_that_says_so_and_asks_for_a_report(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(main_module, "converge", hostile_bug)
+    env = action_env(tmp_path, GITHUB_ACTION_REPOSITORY="octo/safe-release-action")
+
+    code = main_module.main(env)
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == ""
+    assert "Traceback" not in out
+    assert [name for name, _line in commands_in(out)] == ["error"]
+    (error,) = [line for line in out.splitlines() if line.startswith("::error")]
+    assert "unexpected ValueError" in error and "a bug in the action" in error
+    assert "https://github.com/octo/safe-release-action/issues" in error
+    assert "stop-commands" not in error  # the exception's text (outside data, perhaps) stays out
+
+
+def test_with_runner_debug_a_bugs_traceback_is_shown_in_a_group_as_log_text(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(main_module, "converge", hostile_bug)
+
+    code = main_module.main(action_env(tmp_path, RUNNER_DEBUG="1"))
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert [name for name, _line in commands_in(out)] == ["group", "endgroup", "error"]
+    group = out[out.index("::group::") : out.index("::endgroup::")]
+    assert "Traceback (most recent call last)" in group
+    assert "ValueError: a bug\n\\::stop-commands::x" in group
+
+
+def test_a_library_writing_outside_text_to_stderr_cannot_issue_a_command(tmp_path, capsys, monkeypatch):
+    def logs_then_fails(*_args, **_kwargs):
+        sys.stderr.write("Failed to parse headers: \n::add-mask::v1\n")  # as logging's last resort writes
+        raise OSError(5, "Input/output error", "dist/app.zip")
+
+    monkeypatch.setattr(main_module, "converge", logs_then_fails)
+
+    code = main_module.main(action_env(tmp_path))
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "Failed to parse headers" in err
+    assert commands_in(err) == []
+    (error,) = [line for line in out.splitlines() if line.startswith("::error")]
+    assert "dist/app.zip" in error and "Input/output error" in error
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_run_the_runner_cancels_ends_in_one_error_not_a_traceback(tmp_path, capsys, monkeypatch, sig):
+    def cancelled(*_args, **_kwargs):
+        signal.raise_signal(sig)
+        for _ in range(1000):  # the handler runs between bytecodes
+            pass
+
+    monkeypatch.setattr(main_module, "converge", cancelled)
+
+    code = main_module.main(action_env(tmp_path))
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err == ""
+    (error,) = [line for line in out.splitlines() if line.startswith("::error")]
+    assert f"stopped ({sig.name})" in error and "timeout-minutes" in error
+
+
+def test_an_output_file_the_step_cannot_write_ends_the_run_in_one_error(tmp_path, capsys, fake_deadline):
+    env = action_env(tmp_path, GITHUB_OUTPUT=str(tmp_path / "gone" / "output"))
+
+    code, out, err, _ = run_action(env, capsys, {"json": RELEASE})
+
+    assert code == 1
+    assert err == ""
+    (error,) = [line for line in out.splitlines() if line.startswith("::error")]
+    assert "GITHUB_OUTPUT" in error
+
+
+def test_the_requests_output_counts_the_requests_the_run_sent(tmp_path, capsys, fake_deadline):
+    code, _out, _err, m = run_action(action_env(tmp_path), capsys, {"json": RELEASE})
+
+    outputs = parse_outputs((tmp_path / "output").read_text(encoding="utf-8"))
+    assert code == 0
+    assert json.loads(outputs["requests"]) == {"total": m.call_count, "writes": 0}

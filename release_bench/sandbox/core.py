@@ -52,6 +52,7 @@ class Fault:
     retry_after: int = 1
     reset_in: int = 2
     stall: float | None = None
+    message: str | None = None  # the error body's `message` instead of GitHub's (hostile-server tests)
 
 
 @dataclass
@@ -241,13 +242,14 @@ class Sandbox:
         retry_after: int = 1,
         reset_in: int = 2,
         stall: float | None = None,
+        message: str | None = None,
     ) -> None:
         if route not in ROUTES:
             raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
         with self.store.lock:
-            self._faults.setdefault(route, []).append(Fault(kind, times, retry_after, reset_in, stall))
+            self._faults.setdefault(route, []).append(Fault(kind, times, retry_after, reset_in, stall, message))
 
     def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
         with self.store.lock:

@@ -269,30 +269,38 @@ class Handler(BaseHTTPRequestHandler):
     def _pre_fault(self, fault: Any) -> bool:
         """Faults that answer without touching state; True when the request is finished."""
         kind = fault.kind
+
+        def body(default: dict[str, Any]) -> dict[str, Any]:
+            return default if fault.message is None else {**default, "message": fault.message}
+
         if kind == "500":
             self._drain()
-            self._send(500, {"message": "Server Error"})
+            self._send(500, body({"message": "Server Error"}))
         elif kind == "secondary_limit":
             self._drain()
             self._send(
                 403,
-                {
-                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
-                    "before you try again. If you reach out to GitHub Support for help, "
-                    "please include the request ID.",
-                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
-                    "rest-api#about-secondary-rate-limits",
-                    "status": "403",
-                },
+                body(
+                    {
+                        "message": "You have exceeded a secondary rate limit. Please wait a few minutes "
+                        "before you try again. If you reach out to GitHub Support for help, "
+                        "please include the request ID.",
+                        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-"
+                        "rest-api#about-secondary-rate-limits",
+                        "status": "403",
+                    }
+                ),
                 {"Retry-After": str(fault.retry_after)},
             )
         elif kind == "primary_limit":
             self._drain()
             self.rl.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time() + fault.reset_in))})
-            self._send(403, _primary_limit(self._token() or ""))
+            self._send(403, body(_primary_limit(self._token() or "")))
         elif kind == "429":
             self._drain()
-            self._send(429, {"message": "Too Many Requests", "status": "429"}, {"Retry-After": str(fault.retry_after)})
+            self._send(
+                429, body({"message": "Too Many Requests", "status": "429"}), {"Retry-After": str(fault.retry_after)}
+            )
         else:
             return False
         return True

@@ -6,6 +6,7 @@ tests/benchmarks/request_counts.py (which prints them as the README's table).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,9 +29,8 @@ class Counts:
 
 
 def requests_reported(run: Run) -> int:
-    """The run's own count, from its last line: '… (N API requests, M writes)'."""
-    tail = run.stdout.strip().splitlines()[-1]
-    return int(tail.rsplit("(", 1)[1].split(" API requests")[0])
+    """The run's own count, from its `requests` output: '{"total": N, "writes": M}'."""
+    return json.loads(run.outputs["requests"])["total"]
 
 
 def _measure(sb: Sandbox, scenario: str, runs: list[Run]) -> Counts:

@@ -6,8 +6,10 @@ tests/benchmarks/request_counts.py); a change that costs more requests fails her
 
 from __future__ import annotations
 
+import json
+
 from . import counts
-from .conftest import Action
+from .conftest import TAG, WRITES, Action
 
 
 def test_a_fresh_create_takes_at_most_four_requests_one_of_them_a_write(sb, action: Action):
@@ -61,3 +63,17 @@ def test_an_eight_way_race_costs_little_more_than_one_create(sb, action: Action)
     )
     assert sb.count("PATCH") == 0
     assert sb.count("DELETE") == 0
+
+
+def test_a_run_reports_exactly_the_requests_and_writes_github_saw(sb, action: Action):
+    action.run({"tag": TAG, "notes": "old notes"})
+    sb.clear_log()
+
+    run = action.run({"tag": TAG, "notes": "new notes"})
+
+    assert run.code == 0, run
+    seen = sb.log
+    assert json.loads(run.outputs["requests"]) == {
+        "total": len(seen),
+        "writes": sum(1 for e in seen if e["method"] in WRITES),
+    }
