@@ -22,7 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -141,7 +141,13 @@ def token_from(env: Mapping[str, str]) -> str:
     )
 
 
-def action_env(args: argparse.Namespace, env: Mapping[str, str], cwd: Path, log: TextIO) -> dict[str, str]:
+def action_env(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: TextIO,
+    remote_of: Callable[[Path], Remote | None] = origin_remote,
+) -> dict[str, str]:
     """The environment to run main() with: `env` without its INPUT_*, plus one INPUT_* per flag given.
 
     Inputs not given stay unset, so main() applies the action's own defaults.
@@ -160,7 +166,7 @@ def action_env(args: argparse.Namespace, env: Mapping[str, str], cwd: Path, log:
         raise CommandError("No tag: give --tag (the release's tag, for example --tag v1.2.3).")
     run_env["INPUT_TOKEN"] = token_from(env)
     if args.repository is None:
-        remote = origin_remote(cwd)
+        remote = remote_of(cwd)
         if remote is not None:
             run_env["INPUT_REPOSITORY"] = remote.repository
             if args.api_url is None:

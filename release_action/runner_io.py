@@ -73,7 +73,7 @@ class Runner:
     def summary(self, markdown: str) -> None:
         path = self.env.get("GITHUB_STEP_SUMMARY")
         if path:
-            with open(path, "a", encoding="utf-8") as stream:
+            with open(path, "a", encoding="utf-8", newline="") as stream:
                 stream.write(markdown)
 
 
