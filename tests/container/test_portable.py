@@ -152,4 +152,6 @@ def test_the_portable_action_creates_reruns_and_updates_under_act(sb, tmp_path) 
     # The second and third steps found the venv the first one made.
     assert len(re.findall(r"safe-release is installed already", log)) == 2, log[-6000:]
     assert sb.token not in unmasked(log)
-    print(f"act with three portable steps: {time.monotonic() - started:.1f} s")
+    steps = re.findall(r"Success - Main \./portable \[([^\]]+)\]", log)
+    install = re.findall(r"installed \S+ in ([\d.]+ s)", log)
+    print(f"act, three portable steps: {time.monotonic() - started:.1f} s; steps {steps}; install {install}")

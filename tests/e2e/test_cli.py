@@ -274,3 +274,13 @@ def normalised(sb, text: str, tag: str) -> str:
     for release in releases_for(sb, tag):
         text = text.replace(str(release["id"]), "ID")
     return text.replace(tag, "TAG")
+
+
+def test_with_flags_inside_a_run_step_workflow_commands_pass_through_and_outputs_reach_the_step(installed, sb, workdir):
+    env = runner_env(sb, workdir, 1) | {"GH_TOKEN": sb.token}  # with flags, INPUT_* are not read
+    flags = ["--tag", "v5.0.0", "--repository", REPO, "--api-url", sb.api_url, "--dry-run"]
+    proc = run(installed.command, *flags, env=env, cwd=workdir)
+    assert proc.returncode == 0, shown(proc)
+    assert "::group::Plan for octo/demo tag v5.0.0" in proc.stdout  # the runner folds it
+    assert outputs_of(env)["status"] == "created"  # what would happen; the step's outputs have it
+    assert writes(sb) == []
