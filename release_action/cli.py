@@ -6,7 +6,7 @@ unchanged, same outputs, exit codes and log. Started with flags, it turns them i
 INPUT_* variables a runner would set (the flags are made from INPUTS, so they cannot drift
 from action.yml), adds what a terminal lacks (the token from GH_TOKEN or GITHUB_TOKEN, the
 repository and its API from the git remote), calls the same `main(env)`, and prints the
-outputs: as `name: value` lines, or with --json as one JSON object.
+outputs: one `name  value` line each, or with --json one JSON object.
 
 The engine is imported only when a run starts, so `--help` never pays for `requests`.
 """
@@ -256,8 +256,6 @@ def started_by_runner(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 
 
 def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> int:
-    from release_action.main import main as run_action  # the engine: imported once a run starts
-
     in_actions = env.get("GITHUB_ACTIONS") == "true"
     shown = sys.stderr if args.json else sys.stdout
     log: TextIO = shown if in_actions else PersonLog(shown)
@@ -266,6 +264,8 @@ def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) 
     except CommandError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    from release_action.main import main as run_action  # the engine: imported once a run starts
+
     with tempfile.TemporaryDirectory(prefix="safe-release-") as tmp:
         # Under Actions the outputs also go to the step's own GITHUB_OUTPUT; read back only ours.
         output = Path(run_env.get("GITHUB_OUTPUT") or Path(tmp, "output"))
@@ -275,9 +275,9 @@ def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) 
         with contextlib.redirect_stdout(log):
             code = run_action(run_env)
         log.flush()
-        with open(output, encoding="utf-8", newline="") as stream:
+        with open(output, "rb") as stream:
             stream.seek(start)
-            outputs = read_outputs(stream.read())
+            outputs = read_outputs(stream.read().decode("utf-8"))
     if code == 0:
         if args.json:
             print(json.dumps(outputs, ensure_ascii=False))
