@@ -1,16 +1,22 @@
-"""Specification of the public contract: action.yml and the code agree on inputs and outputs."""
+"""Specification of the public contract: action.yml and the code agree on inputs and outputs, and
+the three ways to run the action (action.yml, portable/action.yml, the `safe-release` command)
+offer the same inputs and outputs."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
+from release_action import cli
 from release_action.inputs import INPUTS
 from release_action.report import Outcome, Requests, outputs_of
 
@@ -119,3 +125,114 @@ def test_action_yml_validates_against_the_action_metadata_schema():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the three interfaces: action.yml, portable/action.yml, the safe-release command -----------
+
+PORTABLE_YML = ROOT / "portable" / "action.yml"
+
+
+@pytest.fixture(scope="module")
+def portable() -> dict:
+    return yaml.safe_load(PORTABLE_YML.read_text(encoding="utf-8"))
+
+
+def portable_steps(portable: dict) -> dict[str, dict]:
+    return {step.get("id", str(n)): step for n, step in enumerate(portable["runs"]["steps"])}
+
+
+def test_the_portable_action_has_action_ymls_inputs_names_defaults_and_descriptions(action, portable):
+    assert portable["inputs"] == action["inputs"]
+
+
+def test_the_portable_action_has_action_ymls_outputs_each_from_the_commands_step(action, portable):
+    assert list(portable["outputs"]) == list(action["outputs"])
+    for name, spec in portable["outputs"].items():
+        assert spec["description"] == action["outputs"][name]["description"], name
+        assert spec["value"] == f"${{{{ steps.release.outputs.{name} }}}}", name
+
+
+def test_the_portable_action_passes_every_input_through_the_environment_and_no_other_way(portable):
+    release = portable_steps(portable)["release"]
+    passed = {key: value for key, value in release["env"].items() if key.startswith("INPUT_")}
+    assert passed == {f"INPUT_{name.upper()}": f"${{{{ inputs.{name} }}}}" for name in INPUTS}
+    assert release["run"].strip() == '"$SAFE_RELEASE"'
+    for step in portable["runs"]["steps"]:
+        # An expression inside a script would be spliced into it as code (template injection).
+        assert "${{" not in step.get("run", ""), step
+        assert "inputs." not in str(step.get("run", "")), step
+
+
+def test_the_portable_action_runs_bash_on_every_os_and_pins_what_it_uses_by_sha(portable):
+    assert portable["runs"]["using"] == "composite"
+    for step in portable["runs"]["steps"]:
+        assert ("run" in step) != ("uses" in step), step
+        if "run" in step:
+            assert step["shell"] == "bash", step  # Git Bash on Windows: one syntax for all three
+    for line in PORTABLE_YML.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith(("uses:", "- uses:")):
+            assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d", line), line
+
+
+def test_the_portable_action_is_marketplace_ready(action, portable):
+    for key in ("name", "description", "author"):
+        assert str(portable.get(key, "")).strip(), key
+    assert portable["branding"] == action["branding"]
+    assert portable["name"] != action["name"]  # the Marketplace lists actions by name
+
+
+def command_flags() -> dict[str, argparse.Action]:
+    return {a.dest: a for a in cli.parser()._actions if a.option_strings}
+
+
+def test_the_command_has_a_flag_for_every_input_but_the_token_and_no_other_but_its_own():
+    flags = command_flags()
+    assert set(flags) == (set(INPUTS) - set(cli.NOT_FLAGS)) | {"help", "json", "version"}
+    assert set(cli.NOT_FLAGS) == {"token"}  # from the environment: flags show in process lists
+    for name in INPUTS.keys() - cli.NOT_FLAGS.keys():
+        assert flags[name].option_strings[0] == "--" + name.replace("_", "-"), name
+
+
+def test_the_commands_help_is_the_inputs_descriptions_in_flag_words(action):
+    flags = command_flags()
+    for name, spec in action["inputs"].items():
+        if name in cli.NOT_FLAGS:
+            continue
+        first_sentence = spec["description"].split(". ")[0]
+        for input_name in re.findall(r"`([a-z_]+)`", first_sentence):
+            if input_name in INPUTS:
+                first_sentence = first_sentence.replace(f"`{input_name}`", "--" + input_name.replace("_", "-"))
+        assert flags[name].help.startswith(first_sentence), (name, flags[name].help)
+
+
+def test_boolean_inputs_are_on_off_flags_and_the_others_take_a_value():
+    for name, flag_action in command_flags().items():
+        if name in cli.BOOLEANS:
+            assert flag_action.option_strings == [f"--{name.replace('_', '-')}", f"--no-{name.replace('_', '-')}"]
+        elif name in INPUTS:
+            assert flag_action.nargs in (None, "+"), name
+
+
+def test_the_portable_action_validates_against_the_action_metadata_schema():
+    exe = shutil.which("check-jsonschema")
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("check-jsonschema (a test dependency) is missing in CI")
+        pytest.skip("check-jsonschema is not installed")
+    result = subprocess.run(
+        [exe, "--builtin-schema", "vendor.github-actions", str(PORTABLE_YML)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_pinned_build_backend_is_one_pyproject_accepts():
+    """The portable action builds with requirements/build.txt and no build isolation."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (requirement,) = pyproject["build-system"]["requires"]
+    name, _, minimum = requirement.partition(">=")
+    pins = re.findall(r"^([\w.-]+)==([\d.]+)", (ROOT / "requirements" / "build.txt").read_text(), re.M)
+    assert [pin[0] for pin in pins] == [name]
+    assert tuple(map(int, pins[0][1].split("."))) >= tuple(map(int, minimum.split(".")))

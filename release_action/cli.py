@@ -1,0 +1,305 @@
+"""`safe-release`: the action's engine as a command, for terminals, other CI and the portable action.
+
+One engine, two ways in. Started the way a runner starts an action (no arguments, and
+GITHUB_ACTIONS=true or INPUT_* variables set), it is the container's entrypoint: `main(env)`
+unchanged, same outputs, exit codes and log. Started with flags, it turns them into the
+INPUT_* variables a runner would set (the flags are made from INPUTS, so they cannot drift
+from action.yml), adds what a terminal lacks (the token from GH_TOKEN or GITHUB_TOKEN, the
+repository and its API from the git remote), calls the same `main(env)`, and prints the
+outputs: one `name  value` line each, or with --json one JSON object.
+
+The engine is imported only when a run starts, so `--help` never pays for `requests`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from release_action import __version__
+from release_action.inputs import INPUTS
+from release_action.remote import Remote, parse_remote
+
+PROG = "safe-release"
+TOKEN_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")  # gh's order: GH_TOKEN wins when both are set
+# An input is a boolean when its default is one; a test holds this against read_inputs.
+BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.default in ("true", "false"))
+# Inputs without a flag, and why.
+NOT_FLAGS = {"token": "read from GH_TOKEN or GITHUB_TOKEN: a flag would show in process lists and shell history"}
+# What the command does where the runner would have filled in an expression default.
+COMMAND_DEFAULTS = {
+    "tag": "Required outside Actions.",
+    "target_commitish": "Default: GITHUB_SHA when set, else GitHub's default branch.",
+    "repository": "Default: the `origin` remote of the current directory's git checkout, else GITHUB_REPOSITORY.",
+    "api_url": (
+        "Default: when the repository comes from the remote, its host's API (api.github.com for "
+        "github.com, api.NAME.ghe.com for NAME.ghe.com, https://HOST/api/v3 for any other host); "
+        "else GITHUB_API_URL, else https://api.github.com."
+    ),
+}
+EXIT_INPUT = 2  # as main(): bad input, nothing written
+EXIT_INTERRUPTED = 130
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def describe(name: str) -> str:
+    """The input's description from INPUTS, with input names written as this command's flags."""
+    spec = INPUTS[name]
+    text = re.sub(
+        r"`([a-z_]+)`", lambda m: flag(m[1]) if m[1] in INPUTS and m[1] not in NOT_FLAGS else m[0], spec.description
+    )
+    if name in COMMAND_DEFAULTS:
+        text += " " + re.sub(r"`([a-z_]+)`", lambda m: flag(m[1]) if m[1] in INPUTS else m[0], COMMAND_DEFAULTS[name])
+    elif name in BOOLEANS:
+        text += f" Default: {'on' if spec.default == 'true' else 'off'}."
+    elif spec.default:
+        text += f" Default: {spec.default}."
+    return text.replace("%", "%%")  # argparse formats help with %
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command's flags: one per input of INPUTS (but the token), then the command's own."""
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        allow_abbrev=False,  # a flag is its whole name: a later flag cannot change what a prefix meant
+        description=(
+            "Create or update the GitHub release for a tag so that it ends exactly as asked, however many "
+            "runs race on it: the engine of safe-release-action, as a command."
+        ),
+        epilog=(
+            "The token comes from GH_TOKEN or GITHUB_TOKEN (in that order), never from a flag: flags show in "
+            "process lists and shell history. Paths are relative to the current directory (GITHUB_WORKSPACE "
+            "under Actions); errors name inputs as action.yml does (`notes_file` is --notes-file). "
+            "Started with no flags where a runner starts actions (GITHUB_ACTIONS=true or INPUT_* variables "
+            "set), it runs as the action: inputs from INPUT_*, outputs to GITHUB_OUTPUT. "
+            "Exit status: 0 the release was read back as asked, 1 it failed, 2 bad input (nothing was written)."
+        ),
+    )
+    for name in INPUTS:
+        if name in NOT_FLAGS:
+            continue
+        if name in BOOLEANS:
+            p.add_argument(
+                flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None, help=describe(name)
+            )
+        elif name == "files":
+            p.add_argument(
+                flag(name),
+                dest=name,
+                metavar="PATTERN",
+                nargs="+",
+                action="extend",
+                help=describe(name) + " Repeat the flag or give several patterns; quote globs.",
+            )
+        else:
+            p.add_argument(flag(name), dest=name, metavar=name.upper(), help=describe(name))
+    p.add_argument(
+        "--json", action="store_true", help="Print the outputs as one JSON object on stdout, the log on stderr."
+    )
+    p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    return p
+
+
+# -- from flags to the environment a runner would give the action ------------------------------
+
+
+class CommandError(Exception):
+    """The command cannot start a run; the message says what to do."""
+
+
+def origin_remote(cwd: Path) -> Remote | None:
+    """The repository of `git remote get-url origin` in `cwd`, or None (no git, no checkout, no origin)."""
+    try:
+        proc = subprocess.run(
+            ["git", "remote", "get-url", "origin"], cwd=cwd, capture_output=True, text=True, timeout=15, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return parse_remote(proc.stdout) if proc.returncode == 0 else None
+
+
+def token_from(env: Mapping[str, str]) -> str:
+    for variable in TOKEN_VARIABLES:
+        if env.get(variable, "").strip():
+            return env[variable].strip()
+    raise CommandError(
+        "No token: export GH_TOKEN (for example `export GH_TOKEN=$(gh auth token)`) or GITHUB_TOKEN, "
+        "holding a token with `contents: write` on the repository."
+    )
+
+
+def action_env(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: TextIO,
+    remote_of: Callable[[Path], Remote | None] = origin_remote,
+) -> dict[str, str]:
+    """The environment to run main() with: `env` without its INPUT_*, plus one INPUT_* per flag given.
+
+    Inputs not given stay unset, so main() applies the action's own defaults.
+    """
+    run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_")}
+    for name in INPUTS:
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if name in BOOLEANS:
+            value = "true" if value else "false"
+        elif name == "files":
+            value = "\n".join(value)
+        run_env[f"INPUT_{name.upper()}"] = value
+    if args.tag is None and not env.get("GITHUB_REF", "").startswith("refs/tags/"):
+        raise CommandError("No tag: give --tag (the release's tag, for example --tag v1.2.3).")
+    run_env["INPUT_TOKEN"] = token_from(env)
+    if args.repository is None:
+        remote = remote_of(cwd)
+        if remote is not None:
+            run_env["INPUT_REPOSITORY"] = remote.repository
+            if args.api_url is None:
+                run_env["INPUT_API_URL"] = remote.api_url
+            print(f"repository {remote.repository} at {run_env['INPUT_API_URL']} (from git remote origin)", file=log)
+        elif env.get("GITHUB_REPOSITORY"):
+            run_env["INPUT_REPOSITORY"] = env["GITHUB_REPOSITORY"]
+        else:
+            raise CommandError(
+                f"No repository: {cwd} is not a git checkout with an `origin` remote on a GitHub host. "
+                "Give --repository OWNER/NAME, or run the command inside the checkout."
+            )
+    return run_env
+
+
+# -- showing the run to a person ---------------------------------------------------------------
+
+COMMAND = re.compile(r"^::([a-z-]+)(?: [^:]*)?::(.*)$")
+ESCAPED = re.compile(r"%(25|0D|0A)")
+UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # but tab and newline: no terminal escapes from the API
+
+
+def for_person(line: str) -> str | None:
+    """A log line with the runner's workflow commands turned into plain text (None: nothing to show)."""
+    match = COMMAND.match(line)
+    if match:
+        name, message = match[1], ESCAPED.sub(lambda m: UNESCAPE[m[1]], match[2])
+        if name in ("group",):
+            line = f"== {message}"
+        elif name in ("error", "warning", "notice"):
+            line = f"{name}: {message}"
+        else:  # endgroup, add-mask (its value is a secret), debug, ...
+            return None
+    return CONTROL.sub("?", line)
+
+
+class PersonLog(io.TextIOBase):
+    """A text stream that shows main()'s log lines `for_person` (outside Actions)."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self.pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            shown = for_person(line)
+            if shown is not None:
+                self.target.write(shown + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def read_outputs(text: str) -> dict[str, str]:
+    """Outputs as main() appends them to GITHUB_OUTPUT (`name<<DELIMITER` blocks, see runner_io)."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.split("\n"))
+    for line in lines:
+        name, heredoc, delimiter = line.partition("<<")
+        if not heredoc:
+            if "=" in line:
+                key, _, value = line.partition("=")
+                outputs[key] = value
+            continue
+        body = []
+        for body_line in lines:
+            if body_line == delimiter:
+                break
+            body.append(body_line)
+        outputs[name] = "\n".join(body)
+    return outputs
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def started_by_runner(argv: Sequence[str], env: Mapping[str, str]) -> bool:
+    """No flags, in an environment a runner made for an action: run as the action."""
+    return not argv and (env.get("GITHUB_ACTIONS") == "true" or any(key.startswith("INPUT_") for key in env))
+
+
+def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> int:
+    in_actions = env.get("GITHUB_ACTIONS") == "true"
+    shown = sys.stderr if args.json else sys.stdout
+    log: TextIO = shown if in_actions else PersonLog(shown)
+    try:
+        run_env = action_env(args, env, cwd, log)
+    except CommandError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    from release_action.main import main as run_action  # the engine: imported once a run starts
+
+    with tempfile.TemporaryDirectory(prefix="safe-release-") as tmp:
+        # Under Actions the outputs also go to the step's own GITHUB_OUTPUT; read back only ours.
+        output = Path(run_env.get("GITHUB_OUTPUT") or Path(tmp, "output"))
+        output.touch()
+        start = output.stat().st_size
+        run_env["GITHUB_OUTPUT"] = str(output)
+        with contextlib.redirect_stdout(log):
+            code = run_action(run_env)
+        log.flush()
+        with open(output, "rb") as stream:
+            stream.seek(start)
+            outputs = read_outputs(stream.read().decode("utf-8"))
+    if code == 0:
+        if args.json:
+            print(json.dumps(outputs, ensure_ascii=False))
+        else:
+            width = max(map(len, outputs), default=0)
+            for name, value in outputs.items():
+                print(f"{name:<{width}}  {value}")
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `safe-release` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):  # a Windows pipe's code page must not end the run
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        if started_by_runner(argv, os.environ):
+            from release_action.main import main as run_action
+
+            return run_action(os.environ)
+        return run_with_flags(parser().parse_args(argv), os.environ, Path.cwd())
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,200 @@
+"""Specification of the `safe-release` command: flags → the INPUT_* a runner would set → main(env).
+
+In-process and fast; tests/e2e/test_cli.py runs the command built into a wheel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+
+from release_action import cli
+from release_action.inputs import INPUTS, InputError, read_inputs
+from release_action.remote import Remote
+from release_action.runner_io import format_outputs
+
+
+def env_for(argv: list[str], env: dict[str, str] | None = None, remote: Remote | None = None) -> dict[str, str]:
+    """The environment the command would run main() with, the git remote stubbed."""
+    args = cli.parser().parse_args(argv)
+    return cli.action_env(args, {"GH_TOKEN": "t0ken", **(env or {})}, Path("."), io.StringIO(), lambda cwd: remote)
+
+
+def inputs_of(env: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key.startswith("INPUT_")}
+
+
+REPO_FLAGS = ["--tag", "v1", "--repository", "octo/demo"]
+
+
+def test_a_flag_given_is_its_input_and_an_input_not_given_stays_unset_for_mains_defaults():
+    assert inputs_of(env_for([*REPO_FLAGS, "--notes", "Hi"])) == {
+        "INPUT_TAG": "v1",
+        "INPUT_REPOSITORY": "octo/demo",
+        "INPUT_NOTES": "Hi",
+        "INPUT_TOKEN": "t0ken",
+    }
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--draft"], "true"),
+        (["--no-draft"], "false"),
+        (["--draft", "--no-draft"], "false"),  # the last one wins
+        ([], None),
+    ],
+)
+def test_booleans_are_a_flag_and_its_no_form(flags, expected):
+    assert env_for([*REPO_FLAGS, *flags]).get("INPUT_DRAFT") == expected
+
+
+def test_files_are_repeatable_and_take_several_patterns_each():
+    env = env_for([*REPO_FLAGS, "--files", "dist/*.whl", "dist/*.tar.gz", "--files", "sbom.json"])
+    assert env["INPUT_FILES"] == "dist/*.whl\ndist/*.tar.gz\nsbom.json"
+
+
+def test_the_callers_own_input_variables_never_leak_into_a_run_with_flags():
+    env = env_for(REPO_FLAGS, {"INPUT_DRAFT": "true", "INPUT_FILES": "*", "HOME": "/h"})
+    assert "INPUT_DRAFT" not in env and "INPUT_FILES" not in env and env["HOME"] == "/h"
+
+
+@pytest.mark.parametrize(
+    ("env", "token"),
+    [
+        ({"GH_TOKEN": "gh"}, "gh"),
+        ({"GITHUB_TOKEN": "github"}, "github"),
+        ({"GH_TOKEN": "gh", "GITHUB_TOKEN": "github"}, "gh"),  # gh's order
+        ({"GH_TOKEN": " ", "GITHUB_TOKEN": "github"}, "github"),
+    ],
+)
+def test_the_token_comes_from_gh_token_then_github_token(env, token):
+    args = cli.parser().parse_args(REPO_FLAGS)
+    assert cli.action_env(args, env, Path("."), io.StringIO(), lambda cwd: None)["INPUT_TOKEN"] == token
+
+
+def test_there_is_no_token_flag_and_no_token_is_an_error_naming_the_variables():
+    assert "--token" not in cli.parser().format_help()
+    args = cli.parser().parse_args(REPO_FLAGS)
+    with pytest.raises(cli.CommandError, match="export GH_TOKEN"):
+        cli.action_env(args, {}, Path("."), io.StringIO(), lambda cwd: None)
+
+
+def test_a_tag_is_required_unless_the_run_is_on_a_tag_push():
+    with pytest.raises(cli.CommandError, match="give --tag"):
+        env_for(["--repository", "octo/demo"])
+    with pytest.raises(cli.CommandError, match="give --tag"):
+        env_for(["--repository", "octo/demo"], {"GITHUB_REF": "refs/heads/main"})
+    assert "INPUT_TAG" not in env_for(["--repository", "octo/demo"], {"GITHUB_REF": "refs/tags/v2"})
+
+
+def test_the_repository_and_its_api_come_from_the_git_remote():
+    env = env_for(["--tag", "v1"], remote=Remote("ghes.example.com", "team/tool"))
+    assert (env["INPUT_REPOSITORY"], env["INPUT_API_URL"]) == ("team/tool", "https://ghes.example.com/api/v3")
+
+
+def test_an_explicit_api_url_wins_over_the_remotes_host():
+    env = env_for(["--tag", "v1", "--api-url", "http://127.0.0.1:1"], remote=Remote("github.com", "o/r"))
+    assert (env["INPUT_REPOSITORY"], env["INPUT_API_URL"]) == ("o/r", "http://127.0.0.1:1")
+
+
+def test_an_explicit_repository_leaves_the_api_to_mains_default():
+    env = env_for([*REPO_FLAGS], remote=Remote("ghes.example.com", "team/tool"))
+    assert env["INPUT_REPOSITORY"] == "octo/demo" and "INPUT_API_URL" not in env
+
+
+def test_without_a_remote_the_repository_is_github_repository_or_an_error():
+    assert env_for(["--tag", "v1"], {"GITHUB_REPOSITORY": "o/r"})["INPUT_REPOSITORY"] == "o/r"
+    with pytest.raises(cli.CommandError, match="--repository OWNER/NAME"):
+        env_for(["--tag", "v1"])
+
+
+def test_abbreviated_flags_are_refused():
+    with pytest.raises(SystemExit) as exc:
+        cli.parser().parse_args(["--tag", "v1", "--notes-f", "x"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "as_action"),
+    [
+        ([], {"GITHUB_ACTIONS": "true"}, True),
+        ([], {"INPUT_TAG": "v1"}, True),
+        ([], {}, False),  # a terminal: flags mode, which asks for --tag
+        (["--tag", "v1"], {"GITHUB_ACTIONS": "true", "INPUT_TAG": "v2"}, False),  # flags always win
+    ],
+)
+def test_it_runs_as_the_action_when_a_runner_started_it_without_flags(argv, env, as_action):
+    assert cli.started_by_runner(argv, env) is as_action
+
+
+def test_an_input_is_a_boolean_flag_exactly_when_main_reads_it_as_a_boolean():
+    """BOOLEANS is derived from the defaults; read_inputs is the authority on which inputs are booleans."""
+    base = {"INPUT_TAG": "v1", "INPUT_TOKEN": "t", "INPUT_REPOSITORY": "o/r", "GITHUB_WORKSPACE": "."}
+    read_as_boolean = set()
+    for name in INPUTS:
+        try:
+            read_inputs({**base, f"INPUT_{name.upper()}": "maybe"})
+        except InputError as exc:
+            if "use true or false" in str(exc):
+                read_as_boolean.add(name)
+    assert read_as_boolean == cli.BOOLEANS
+
+
+def test_help_describes_each_flag_with_its_inputs_description_in_flag_words():
+    text = cli.describe("notes_file")
+    assert text.startswith("UTF-8 file with the release notes") and "Not with --notes." in text
+    assert cli.describe("overwrite_files").endswith("Default: on.")
+    assert cli.describe("make_latest").endswith("Default: legacy.")
+    assert "GITHUB_SHA" in cli.describe("target_commitish")  # not the runner's ${{ github.sha }}
+    assert "${{" not in cli.parser().format_help()
+
+
+# -- what a person sees ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("plain line", "plain line"),
+        ("::group::Converge the release", "== Converge the release"),
+        ("::endgroup::", None),
+        ("::error title=safe-release-action failed::No%0Aluck 100%25", "error: No\nluck 100%"),
+        ("::warning::careful", "warning: careful"),
+        ("::add-mask::s3cret", None),  # the secret is never shown
+        ("note \x1b[31mred\x1b[0m", "note ?[31mred?[0m"),  # no terminal escapes from the API
+    ],
+)
+def test_workflow_commands_become_plain_lines_for_a_person(line, shown):
+    assert cli.for_person(line) == shown
+
+
+def test_the_person_log_passes_lines_on_as_they_complete():
+    target = io.StringIO()
+    log = cli.PersonLog(target)
+    log.write("::group::A\npartial")
+    assert target.getvalue() == "== A\n"
+    log.write(" line\n::endgroup::\n")
+    assert target.getvalue() == "== A\npartial line\n"
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [
+        {"id": "1", "status": "created"},
+        {"notes": "two\nlines", "empty": "", "tricky": "a<<b\nghadelimiter_x\n=c"},
+    ],
+)
+def test_outputs_read_back_are_the_outputs_written(outputs):
+    assert cli.read_outputs(format_outputs(outputs)) == outputs
+
+
+def test_json_flag_and_version_exist():
+    args = cli.parser().parse_args([*REPO_FLAGS, "--json"])
+    assert isinstance(args, argparse.Namespace) and args.json is True
+    with pytest.raises(SystemExit) as exc:
+        cli.parser().parse_args(["--version"])
+    assert exc.value.code == 0
