@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from release_action import local_files
+from release_action import local_files, platforms
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 from release_action.inputs import InputError
 
@@ -149,9 +149,12 @@ def collect(
     root = Path(working_directory)
     allowed = tuple(Path(os.path.realpath(r)) for r in (roots if roots is not None else (root,)))
     found: dict[Path, Path] = {}  # resolved → as matched
+    seen: dict[local_files.Identity, Path] = {}  # (device, inode) → the first resolved spelling
     for pattern in patterns:
         matched = 0
-        for hit in sorted(glob.glob(pattern, root_dir=root, recursive=True)):
+        if problem := platforms.pattern_problem(platforms.normalise_pattern(pattern)):
+            raise InputError(f"Input `files`: the pattern {pattern!r} is refused: {problem}.")
+        for hit in sorted(glob.glob(platforms.normalise_pattern(pattern), root_dir=root, recursive=True)):
             try:
                 real = local_files.resolve_inside(root / hit, allowed)
             except local_files.Refused as exc:
@@ -162,7 +165,8 @@ def collect(
             if real.is_dir():
                 continue
             matched += 1
-            found.setdefault(real, root / hit)
+            same = seen.setdefault(local_files.identity_of(real.stat()), real)  # App.zip = app.zip on macOS
+            found.setdefault(same, root / hit)
         if not matched:
             message = f"Input `files`: the pattern {pattern!r} matches no file under {root}."
             if fail_on_unmatched:
@@ -188,6 +192,13 @@ def collect(
                 "special characters with '.'). Rename one of them, or narrow the patterns."
             )
         by_name[name] = (real, path)
+
+    for group in platforms.case_collisions(by_name):
+        paths = " and ".join(repr(_rel(by_name[name][1], root)) for name in group)
+        raise InputError(
+            f"Input `files`: {paths} would be uploaded as {' and '.join(map(repr, group))}, which GitHub "
+            "takes for one asset name (it ignores case). Rename one of them, or narrow the patterns."
+        )
 
     checked = []  # every file's type and size, before the first byte is hashed
     for name, (real, path) in by_name.items():
@@ -401,14 +412,14 @@ class Syncer:
                 gone = f"release {self.release_id} was deleted while its assets were synced"
                 raise ReleaseGone(gone) from exc
             raise
-        assets = {a["name"]: a for a in listed if a.get("id") not in self.deleted}
+        assets = {platforms.asset_key(a["name"]): a for a in listed if a.get("id") not in self.deleted}
         now = self.github.server_now() or self.wall_clock()
         return assets, now
 
     def plans(self, assets: dict[str, dict], now: float) -> list[tuple[LocalFile, Plan]]:
         out = []
         for file in self.files:
-            asset = assets.get(file.name)
+            asset = assets.get(platforms.asset_key(file.name))
             age = None
             if asset is not None and asset.get("state") == "starter":
                 created = github_time(asset.get("created_at"))
@@ -446,7 +457,7 @@ class Syncer:
             plans = self.plans(assets, now)
             self._refuse(plans)
             if all(plan.action == "keep" for _, plan in plans):
-                return [assets[file.name] for file in self.files]
+                return [assets[platforms.asset_key(file.name)] for file in self.files]
             acted = False
             for file, plan in plans:
                 if plan.action in ("upload", "replace", "delete_starter"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from release_action import local_files
+from release_action import local_files, platforms
 
 MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
 # A UTF-8 character is at most 4 bytes: a longer notes file cannot be MAX_BODY characters.
@@ -272,7 +272,7 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:
                 "created before this step."
             ) from None
         try:
-            notes_text = data.decode("utf-8")
+            notes_text = platforms.notes_text(data)  # one body from a Windows (CRLF, BOM) or Linux checkout
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"Input `notes_file`: {notes_file!r} is not UTF-8 ({exc.reason} at byte {exc.start}). Save it as UTF-8."

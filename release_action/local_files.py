@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from release_action import platforms
+
 # Never follow a symlink in the last component; never block opening a FIFO swapped in.
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -90,7 +92,7 @@ def regular_file(path: Path | str, roots: Sequence[Path]) -> tuple[Path, os.stat
 def open_same(real: Path, identity: Identity) -> BinaryIO:
     """Open the checked path for reading, unbuffered, if it is still the file that was checked."""
     try:
-        fd = os.open(real, OPEN_FLAGS)
+        fd = os.open(platforms.long_path(str(real)), OPEN_FLAGS)  # Windows: past MAX_PATH too
     except PermissionError:
         raise Refused("cannot be read (permission denied)") from None
     except OSError as exc:

@@ -134,6 +134,31 @@ def test_two_files_that_collide_only_after_renaming_are_an_input_error(tmp_path)
         collect(["*.zip"], tmp_path, True)
 
 
+def test_two_files_whose_names_differ_only_by_case_are_an_input_error(tmp_path):
+    """GitHub takes App.zip and app.zip for one asset name; on macOS and Windows they are one file."""
+    make(tmp_path, {"dist/App.zip": b"1", "dist/app.zip": b"2"})
+    with pytest.raises(InputError, match=r"'App\.zip' and 'app\.zip'.*ignores case"):
+        collect(["dist/*.zip"], tmp_path, True)
+
+
+def test_a_pattern_with_backslashes_matches_as_on_a_windows_runner(tmp_path):
+    """One `files:` block serves a whole build matrix, whichever separator it was written with."""
+    make(tmp_path, {"dist/app.exe": b"1"})
+    assert [f.name for f in collect(["dist\\*.exe"], tmp_path, True)] == ["app.exe"]
+
+
+def test_a_windows_drive_pattern_on_linux_is_refused_with_what_to_write(tmp_path):
+    with pytest.raises(InputError, match=r"Windows drive path.*relative to the workspace"):
+        collect(["C:/dist/*.exe"], tmp_path, True)
+
+
+def test_one_file_matched_by_two_spellings_is_one_asset(tmp_path):
+    """Keyed by (device, inode): a path spelt in another case on macOS is still the same file."""
+    make(tmp_path, {"dist/app.zip": b"1"})
+    (tmp_path / "link").symlink_to(tmp_path / "dist")
+    assert [f.name for f in collect(["dist/*.zip", "link/app.zip"], tmp_path, True)] == ["app.zip"]
+
+
 def test_file_body_reads_exactly_size_bytes_in_large_blocks_and_rewinds(tmp_path):
     data = b"x" * (CHUNK + 10) + b"tail that grew after hashing"
     (tmp_path / "f").write_bytes(data)

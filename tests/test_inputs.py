@@ -298,6 +298,14 @@ def test_notes_file_is_read_as_utf8_relative_to_the_workspace(workspace, tmp_pat
     assert inputs.notes == "Héllo ✓\n\n- fixed `::` and 100%\n"
 
 
+def test_a_notes_file_from_a_windows_checkout_gives_the_same_body_as_from_linux(workspace):
+    """CRLF (core.autocrlf) and a BOM would make a matrix's jobs rewrite each other's body."""
+    (workspace / "docs" / "crlf.md").write_bytes(b"\xef\xbb\xbf## Changes\r\n\r\n- one\r\n")
+    (workspace / "docs" / "lf.md").write_bytes(b"## Changes\n\n- one\n")
+    crlf = read_inputs(runner_env(workspace, notes_file="docs/crlf.md")).notes
+    assert crlf == read_inputs(runner_env(workspace, notes_file="docs/lf.md")).notes == "## Changes\n\n- one\n"
+
+
 def test_notes_and_notes_file_together_are_an_error(workspace):
     with pytest.raises(InputError) as caught:
         read_inputs(runner_env(workspace, notes="hi", notes_file="docs/notes.md"))
