@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from release_action.budget import Deadline
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 from release_action.inputs import InputError
 
@@ -296,13 +297,14 @@ class Syncer:
         release: dict,
         files: Sequence[LocalFile],
         *,
+        deadline: Deadline,
         overwrite: bool,
         immutable: bool | None = None,
         log: Callable[[str], None] = print,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.github = github
-        self.deadline = github.deadline
+        self.deadline = deadline
         self.release = release
         self.files = list(files)
         self.overwrite = overwrite

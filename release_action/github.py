@@ -12,16 +12,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
-import backoff
 import requests
 
 from release_action import __version__
+from release_action.budget import Backoff, BudgetExhausted, Deadline  # noqa: F401 (BudgetExhausted: callers catch it here)
 from release_action.inputs import is_loopback
 
 USER_AGENT = f"safe-release-action/{__version__}"
@@ -87,10 +86,6 @@ class OutcomeUnknown(Exception):
     """A write was sent but its answer was lost: it may or may not have happened."""
 
 
-class BudgetExhausted(Exception):
-    """timeout_seconds is spent."""
-
-
 def _describe(error: Any) -> str:
     if not isinstance(error, dict):
         return str(error)
@@ -98,31 +93,6 @@ def _describe(error: Any) -> str:
         return str(error["message"])
     parts = [str(error.get(k)) for k in ("resource", "field", "code") if error.get(k)]
     return " ".join(parts)
-
-
-@dataclass
-class Deadline:
-    """The run's time budget, on an injectable clock so tests never really wait."""
-
-    seconds: float
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    start: float = field(default=0.0)
-
-    def __post_init__(self) -> None:
-        self.start = self.clock()
-
-    def remaining(self) -> float:
-        return self.seconds - (self.clock() - self.start)
-
-    def wait(self, seconds: float, why: str) -> None:
-        """Sleep `seconds`, or raise BudgetExhausted if that would overrun the budget."""
-        if seconds > self.remaining():
-            raise BudgetExhausted(
-                f"timeout_seconds ({self.seconds:g}) would run out while waiting {seconds:.1f}s for {why}"
-            )
-        if seconds > 0:
-            self.sleep(seconds)
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -313,8 +283,7 @@ class GitHub:
         """Send one call, retrying what is safe to retry; raise a GitHubError for the rest."""
         url = path_or_url if origin_checked else self._url(path_or_url)
         is_write = method in WRITES
-        waits = backoff.expo(base=2, factor=0.5, max_value=16)
-        next(waits)  # backoff's generators are primed before use
+        waits = Backoff(self.deadline, first=0.5, cap=16)
         body = kwargs.get("data")
         start = body.tell() if body is not None and hasattr(body, "seek") else None
         while True:
@@ -351,8 +320,8 @@ class GitHub:
                 continue
             raise error
 
-    def _retry_wait(self, waits: Iterator[float], why: str) -> None:
-        delay = backoff.full_jitter(next(waits))
+    def _retry_wait(self, waits: Backoff, why: str) -> None:
+        delay = waits.next_delay()
         self.log(f"{why}; retrying in {delay:.1f}s")
         self.deadline.wait(delay, why)
 

@@ -20,9 +20,10 @@ from release_action.assets import (
     identical,
     output_of,
 )
+from release_action.budget import BudgetExhausted, Deadline
 from release_action.decide import Desired
 from release_action.engine import ConvergeError, Engine, Result
-from release_action.github import BudgetExhausted, Deadline, GitHub, GitHubError, OutcomeUnknown
+from release_action.github import GitHub, GitHubError, OutcomeUnknown
 from release_action.inputs import InputError, Inputs, read_inputs
 from release_action.runner_io import Runner
 
@@ -135,7 +136,14 @@ class AssetRun:
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
         with self.runner.group(f"Assets of release {release.get('id')} ({len(files)} files)"):
-            syncer = Syncer(self.github, release, files, overwrite=self.inputs.overwrite_files, log=self.runner.echo)
+            syncer = Syncer(
+                self.github,
+                release,
+                files,
+                deadline=self.engine.deadline,
+                overwrite=self.inputs.overwrite_files,
+                log=self.runner.echo,
+            )
             try:
                 assets = syncer.run()
             finally:
@@ -152,11 +160,11 @@ class AssetRun:
         return assets
 
 
-def plan_assets(github: GitHub, release: dict, files: list[LocalFile], inputs: Inputs) -> list[str]:
+def plan_assets(github: GitHub, deadline: Deadline, release: dict, files: list[LocalFile], inputs: Inputs) -> list[str]:
     """The dry run's asset lines: what would be uploaded, replaced or kept."""
     if not release.get("id"):
         return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type})" for f in files]
-    syncer = Syncer(github, release, files, overwrite=inputs.overwrite_files)
+    syncer = Syncer(github, release, files, deadline=deadline, overwrite=inputs.overwrite_files)
     return [plan.reason for _file, plan in syncer.plan_only()]
 
 
@@ -175,7 +183,7 @@ def run(inputs: Inputs, runner: Runner, files: list[LocalFile] | None = None) ->
         files = collect_files(inputs, runner)
     deadline = Deadline(inputs.timeout_seconds)
     github = GitHub(inputs.api_url, inputs.token, inputs.repository, deadline, log=runner.echo)
-    engine = Engine(github, log=runner.echo)
+    engine = Engine(github, deadline=deadline, log=runner.echo)
     desired = desired_state(inputs)
     assets: list[dict] = []
     done: dict[str, str] = {}
@@ -186,7 +194,7 @@ def run(inputs: Inputs, runner: Runner, files: list[LocalFile] | None = None) ->
             for line in result.plan:
                 runner.echo(line)
             if files:
-                for line in plan_assets(github, result.release, files, inputs):
+                for line in plan_assets(github, deadline, result.release, files, inputs):
                     runner.echo(line)
     elif files:
         asset_run = AssetRun(inputs, runner, github, engine)
