@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from release_action import local_files, platforms
+from release_action.budget import Deadline
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 from release_action.inputs import InputError
 
@@ -372,13 +373,14 @@ class Syncer:
         release: dict,
         files: Sequence[LocalFile],
         *,
+        deadline: Deadline,
         overwrite: bool,
         immutable: bool | None = None,
         log: Callable[[str], None] = print,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.github = github
-        self.deadline = github.deadline
+        self.deadline = deadline
         self.release = release
         self.files = list(files)
         self.overwrite = overwrite

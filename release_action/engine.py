@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import backoff
-
+from release_action.budget import SETTLE_SECONDS, Backoff, Deadline
 from release_action.decide import (
     LAG_WINDOW,
     Context,
@@ -32,7 +31,6 @@ from release_action.decide import (
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
-SETTLE_SECONDS = 2.0  # after a create or publish, let a racing drafter's write land before verifying
 UNTAGGED = "untagged-"
 
 
@@ -79,9 +77,9 @@ def describe(step: Step, desired: Desired) -> list[str]:
 class Engine:
     """Converges one tag's release; keeps what this run knows across passes."""
 
-    def __init__(self, github: GitHub, *, log: Callable[[str], None] = print) -> None:
+    def __init__(self, github: GitHub, *, deadline: Deadline, log: Callable[[str], None] = print) -> None:
         self.github = github
-        self.deadline = github.deadline
+        self.deadline = deadline
         self.log = log
         self.owned: set[int] = set()  # releases this run created
         self.known: set[int] = set()  # releases this run created or adopted
@@ -99,7 +97,7 @@ class Engine:
 
     def converge(self, desired: Desired, *, dry_run: bool = False, user_draft: bool | None = None) -> Result:
         """Bring the tag's release to `desired`; return it as read back."""
-        waits = self._waits()
+        waits = Backoff(self.deadline, first=0.25, cap=4, floor=0.2)
         observed = self.observe(desired)
         while True:
             if observed.published is not None and (desired.draft if user_draft is None else user_draft):
@@ -118,13 +116,13 @@ class Engine:
                 # drafter flips a release right after its publish). Look once more, later.
                 self.settled.add(step.release_id)
                 self.log(f"release {step.release_id} changed moments ago; checking it again once writes settle")
-                self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "writes to settle")
+                self.deadline.settle("writes to settle")
                 observed = self.observe(desired)
                 continue
             for line in describe(step, desired):
                 self.log(line)
             if isinstance(step, Wait):
-                self.deadline.wait(backoff.full_jitter(next(waits)) + 0.2, step.reason)
+                waits.wait(step.reason)
                 observed = self.observe(desired)
                 continue
             desired, observed = self.act(step, desired, observed)
@@ -173,7 +171,7 @@ class Engine:
             # publish; a read made at once (and lagged) would still show it published, and
             # this run would end on a release that then vanishes. Settle first, as the winner
             # does before its verify read, so both see the same world.
-            self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "the winner's release to settle")
+            self.deadline.settle("the winner's release to settle")
             return desired, self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
@@ -266,7 +264,7 @@ class Engine:
 
     def read(self, release_id: int) -> dict | None:
         """Read a release by id, waiting out reads older than our own last write to it."""
-        waits = self._waits()
+        waits = Backoff(self.deadline, first=0.25, cap=4, floor=0.1)
         start = self.deadline.clock()
         while True:
             data = self.github.get_release(release_id)
@@ -278,7 +276,7 @@ class Engine:
             if not stale or self.deadline.clock() - start > LAG_WINDOW:
                 self._remember(data)
                 return data
-            self.deadline.wait(backoff.full_jitter(next(waits)) + 0.1, "a read to catch up")
+            waits.wait("a read to catch up")
 
     def _after_write(
         self, desired: Desired, data: dict, *, publishes: bool, created: bool, seen: tuple[Release, ...] = ()
@@ -296,7 +294,7 @@ class Engine:
         self.written_at[release_id] = data.get("updated_at") or ""
         self._remember(data)
         if publishes or created:
-            self.deadline.wait(min(SETTLE_SECONDS, self.deadline.remaining() / 4), "writes to settle")
+            self.deadline.settle("writes to settle")
         if data.get("draft"):
             # Still a draft: the list (one request) shows it beside any racing release.
             return self.observe(desired, by_tag=False)
@@ -373,11 +371,6 @@ class Engine:
     def _warn_once(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
-
-    def _waits(self) -> Iterator[float]:
-        waits = backoff.expo(base=2, factor=0.25, max_value=4)
-        next(waits)
-        return waits
 
     def _result(self, release_id: int) -> Result:
         release = self.cache[release_id]

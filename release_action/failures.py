@@ -16,8 +16,9 @@ import requests
 
 from release_action import __version__
 from release_action.assets import AssetError
+from release_action.budget import BudgetExhausted
 from release_action.engine import ConvergeError
-from release_action.github import BudgetExhausted, GitHubError, OutcomeUnknown
+from release_action.github import GitHubError, OutcomeUnknown
 from release_action.inputs import InputError
 from release_action.runner_io import Cancelled, RunnerFileError
 

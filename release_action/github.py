@@ -1,33 +1,54 @@
 """A small client for GitHub's Releases API on a requests.Session.
 
-It knows three things the engine should not have to: how to retry (connection errors,
-5xx, 429 and secondary limits, with backoff's wait generators and jitter, inside one time
-budget), how to wait out a primary rate limit, and when a write's outcome is unknown (a
-timeout or reset after the request was sent). Such a write is never repeated here: it raises
-OutcomeUnknown and the engine looks again before doing anything.
+It knows what the engine should not have to: how to retry (connection errors, 5xx, 429 and
+secondary limits, with jittered backoff inside one time budget), how to wait out a primary
+rate limit, and when a write's outcome is unknown (a timeout or reset after the request was
+sent). Such a write is never repeated here: it raises OutcomeUnknown and the engine looks
+again before doing anything.
+
+It also keeps whatever a server sends at arm's length. The token goes only to the API's
+origin and the upload origin GitHub uses beside it (origin.py), redirects and pagination
+links included; each request is bounded as a whole by the run's deadline and its answer by
+a size cap; and an answer of the wrong shape (an HTML page from a proxy, a list where a
+release was due) is an UnexpectedAnswer that names the URL, the status and what was expected.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin
 
-import backoff
 import requests
 
 from release_action import __version__
-from release_action.inputs import is_loopback
+from release_action.budget import Backoff, Deadline
+from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
 
 USER_AGENT = f"safe-release-action/{__version__}"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 SECONDARY_DEFAULT_WAIT = 60.0  # GitHub's advice, and octokit's, when no Retry-After is sent
 WRITES_PER_MINUTE = 80  # GitHub's secondary limit on content-creating requests
+CONNECT_TIMEOUT = 5.0
+PER_PAGE = 100
+MAX_PAGES = 1000 // PER_PAGE  # GitHub lists the first 1000 items of a list, no more
+MAX_REDIRECTS = 3  # a renamed repository costs one (301 for GET, 307 for the rest)
+# The largest answer read. A page of 100 releases with their bodies and asset lists is a few
+# MiB; one with 100 assets on every release about 15 MiB. Anything bigger is not GitHub's.
+MAX_ANSWER_BYTES = 64 << 20
+READ_CHUNK = 256 << 10
+RETRY_AFTER = re.compile(r"^\d{1,9}$")  # whole seconds, as GitHub sends it
+EPOCH_SECONDS = re.compile(r"^\d{1,11}$")  # x-ratelimit-reset: whole seconds since 1970
+MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,80}$")
+PROXY_HINT = "If a proxy or captive portal is in the way, check the runner's network and `api_url`"
 
 
 def github_time(value: str | None) -> float | None:
@@ -60,7 +81,11 @@ class GitHubError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        text = f"{self.method} {self.url} → {self.status} {self.message}".strip()
+        where = " ".join(part for part in (self.method, self.url) if part)
+        if self.status:
+            text = f"{where} → {self.status} {self.message}".strip()
+        else:
+            text = f"{where}: {self.message}" if where else self.message
         details = "; ".join(_describe(e) for e in self.errors)
         if details:
             text += f" ({details})"
@@ -83,12 +108,16 @@ class RateLimited(GitHubError):
     """The primary rate limit is spent and resets too late for the time budget."""
 
 
+class UnexpectedAnswer(GitHubError):
+    """An answer GitHub would not give: the wrong shape, too big, a garbled header."""
+
+
+class Refused(GitHubError):
+    """The token would go to an origin other than GitHub's: nothing was sent."""
+
+
 class OutcomeUnknown(Exception):
     """A write was sent but its answer was lost: it may or may not have happened."""
-
-
-class BudgetExhausted(Exception):
-    """timeout_seconds is spent."""
 
 
 def _describe(error: Any) -> str:
@@ -100,29 +129,149 @@ def _describe(error: Any) -> str:
     return " ".join(parts)
 
 
-@dataclass
-class Deadline:
-    """The run's time budget, on an injectable clock so tests never really wait."""
+def _quote(url: str, limit: int = 120) -> str:
+    """An outside URL as the log shows it: quoted and escaped, so it stays one plain line."""
+    text = repr(url)
+    return text if len(text) <= limit else text[: limit - 2] + "…'"
 
-    seconds: float
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    start: float = field(default=0.0)
 
-    def __post_init__(self) -> None:
-        self.start = self.clock()
+# -- what GitHub's answers look like ----------------------------------------------------------
 
-    def remaining(self) -> float:
-        return self.seconds - (self.clock() - self.start)
+NULLABLE_TEXT = (str, type(None))
 
-    def wait(self, seconds: float, why: str) -> None:
-        """Sleep `seconds`, or raise BudgetExhausted if that would overrun the budget."""
-        if seconds > self.remaining():
-            raise BudgetExhausted(
-                f"timeout_seconds ({self.seconds:g}) would run out while waiting {seconds:.1f}s for {why}"
-            )
-        if seconds > 0:
-            self.sleep(seconds)
+
+@dataclass(frozen=True)
+class Shape:
+    """The JSON object an endpoint answers: fields that must be there, and the types of those that may."""
+
+    name: str  # "a release"
+    plural: str  # "releases"
+    required: Mapping[str, tuple[type, ...]]
+    optional: Mapping[str, tuple[type, ...]] = field(default_factory=dict)
+    items: Mapping[str, Shape] = field(default_factory=dict)  # list fields, and the shape of their items
+
+
+ASSET = Shape(
+    "a release asset",
+    "release assets",
+    {"id": (int,), "name": (str,)},
+    {"state": (str,), "size": (int,), "digest": NULLABLE_TEXT, "created_at": NULLABLE_TEXT},
+)
+RELEASE = Shape(
+    "a release",
+    "releases",
+    {"id": (int,)},
+    {
+        "tag_name": (str,),
+        "draft": (bool,),
+        "prerelease": (bool,),
+        "immutable": (bool,),
+        "name": NULLABLE_TEXT,
+        "body": NULLABLE_TEXT,
+        "target_commitish": NULLABLE_TEXT,
+        "updated_at": NULLABLE_TEXT,
+        "html_url": (str,),
+        "upload_url": (str,),
+        "assets": (list,),
+    },
+    {"assets": ASSET},
+)
+NOTES = Shape("generated release notes", "generated release notes", {}, {"name": NULLABLE_TEXT, "body": NULLABLE_TEXT})
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}.get(
+        type(value), "null"
+    )
+
+
+def _json_kind(value: Any) -> str:
+    """'a JSON list', 'JSON null': what a JSON value is, for an error message."""
+    return "JSON null" if value is None else "a JSON " + _kind(value).split(" ", 1)[1]
+
+
+def shape_problem(data: Any, shape: Shape) -> str | None:
+    """What is wrong with `data` as `shape`, or None when it is one. (bool is no int here.)"""
+    if not isinstance(data, dict):
+        return _json_kind(data)
+    for name, types in [*shape.required.items(), *shape.optional.items()]:
+        if name not in data:
+            if name in shape.required:
+                return f"an object without `{name}`"
+            continue
+        value = data[name]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return f"an object whose `{name}` is {_kind(value)}"
+    for name, item_shape in shape.items.items():
+        for item in data.get(name) or ():
+            if (problem := shape_problem(item, item_shape)) is not None:
+                return f"an object whose `{name}` holds {problem}"
+    return None
+
+
+# -- the answers as read ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, read whole (within the size cap) before anything looks at it."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes | bytearray
+    reason: str
+    links: Mapping[str, Mapping[str, str]]
+
+    @property
+    def content_type(self) -> str:
+        """The media type, if it is a well-formed one ("text/html"); else ""."""
+        kind = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        return kind if MEDIA_TYPE.match(kind) else ""
+
+    def sent(self) -> str:
+        """What the body was, in words, for an error message."""
+        if not self.body.strip():
+            return "an empty body"
+        if self.content_type and "json" not in self.content_type:
+            return f"a {self.content_type} page, not JSON"
+        return "a body that is not JSON"
+
+
+def _read(response: requests.Response, method: str, url: str) -> Answer:
+    """The answer, its body read in chunks up to MAX_ANSWER_BYTES; a bigger one is refused unread."""
+    with response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+            raise _too_big(response.status_code, method, url, f"a body declared as {int(declared)} bytes")
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(READ_CHUNK):
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    raise _too_big(response.status_code, method, url, f"a body of more than {MAX_ANSWER_BYTES} bytes")
+        except requests.exceptions.ContentDecodingError as exc:
+            raise UnexpectedAnswer(
+                response.status_code,
+                "GitHub, or a proxy in front of it, answered with a body that cannot be decoded "
+                f"({response.headers.get('Content-Encoding')!r}); expected JSON",
+                method=method,
+                url=url,
+                hint=PROXY_HINT,
+            ) from exc
+    return Answer(response.status_code, response.headers, body, response.reason or "", response.links)
+
+
+def _too_big(status: int, method: str, url: str, how: str) -> UnexpectedAnswer:
+    return UnexpectedAnswer(
+        status,
+        f"GitHub, or a proxy in front of it, answered with {how}; expected a JSON answer of the "
+        f"Releases API, which fits in {MAX_ANSWER_BYTES >> 20} MiB (the rest was not read)",
+        method=method,
+        url=url,
+        hint=PROXY_HINT,
+    )
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -154,6 +303,11 @@ class GitHub:
         log: Callable[[str], None] = lambda _msg: None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        try:
+            self.origin = origin_of(self.api_url)
+        except UnsafeUrl as exc:
+            raise Refused(0, f"refusing to send the token to `api_url` {_quote(self.api_url)}: {exc}") from None
+        self.upload_origin: Origin | None = None  # as the first release read names it
         self.repository = repository
         self.deadline = deadline
         self.wall_clock = wall_clock
@@ -168,9 +322,10 @@ class GitHub:
             }
         )
         # trust_env stays on: self-hosted and GHES runners need HTTPS_PROXY and REQUESTS_CA_BUNDLE.
-        # requests drops the Authorization header on a redirect to another host.
-        # Connect fast; a read may take a while, but never most of the budget.
-        self.timeout = (5.0, max(2.0, min(30.0, deadline.seconds / 6)))
+        # Redirects are followed here, not by requests, and only within the origin.
+        # Each socket read may take a while, but never most of the budget; the deadline bounds
+        # each request as a whole.
+        self.read_timeout = max(2.0, min(30.0, deadline.seconds / 6))
         self.requests_made = 0
         self.writes_made = 0
         self.server_date: str | None = None  # the Date header of the last answer: GitHub's clock
@@ -190,21 +345,21 @@ class GitHub:
         return f"/repos/{self.repository}"
 
     def get_release(self, release_id: int) -> dict | None:
-        return self._json_or_none("GET", f"{self.repo_path}/releases/{release_id}")
+        return self._release_or_none(f"{self.repo_path}/releases/{release_id}")
 
     def get_release_by_tag(self, tag: str) -> dict | None:
         """The published release of `tag`. Drafts are invisible here: GitHub answers 404."""
-        return self._json_or_none("GET", f"{self.repo_path}/releases/tags/{quote(tag, safe='')}")
+        return self._release_or_none(f"{self.repo_path}/releases/tags/{quote(tag, safe='')}")
 
     def iter_releases(self) -> Iterator[dict]:
         """Every release, drafts included, newest first, following Link headers."""
-        return self._pages(f"{self.repo_path}/releases?per_page=100")
+        return self._pages(f"{self.repo_path}/releases?per_page={PER_PAGE}", RELEASE)
 
     def create_release(self, payload: dict) -> dict:
-        return self.request("POST", f"{self.repo_path}/releases", json=payload).json()
+        return self._release("POST", f"{self.repo_path}/releases", json=payload)
 
     def update_release(self, release_id: int, payload: dict) -> dict:
-        return self.request("PATCH", f"{self.repo_path}/releases/{release_id}", json=payload).json()
+        return self._release("PATCH", f"{self.repo_path}/releases/{release_id}", json=payload)
 
     def delete_release(self, release_id: int) -> bool:
         """Delete; False when it was already gone (someone else cleaned up first)."""
@@ -216,87 +371,180 @@ class GitHub:
             payload["target_commitish"] = target
         if previous_tag:
             payload["previous_tag_name"] = previous_tag
-        return self.request("POST", f"{self.repo_path}/releases/generate-notes", json=payload).json()
+        url = self._api(f"{self.repo_path}/releases/generate-notes")
+        return self._shaped(self.request("POST", url, json=payload), NOTES, "POST", url)
 
     def list_assets(self, release_id: int) -> list[dict]:
-        return list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page=100"))
+        return list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page={PER_PAGE}", ASSET))
 
     def delete_asset(self, asset_id: int) -> bool:
         return self._delete(f"{self.repo_path}/releases/assets/{asset_id}")
 
     def upload_asset(self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str) -> dict:
-        """Stream `size` bytes to the release's upload URL (a different host on github.com)."""
+        """Stream `size` bytes to the release's upload URL (another origin on github.com)."""
         base = upload_url.split("{", 1)[0]
-        self._check_upload_host(base)
-        response = self.request(
+        answer = self.request(
             "POST",
             base,
-            origin_checked=True,  # uploads.github.com is not the API's origin, and is allowed
+            origin=self._upload_origin(base),
             params={"name": name},
             data=stream,
             headers={"Content-Type": content_type, "Content-Length": str(size)},
         )
-        return response.json()
+        return self._shaped(answer, ASSET, "POST", base)
 
-    # -- the machinery ---------------------------------------------------------------------
+    # -- where the token may go --------------------------------------------------------------
 
-    def _pages(self, path: str) -> Iterator[dict]:
-        """The items of a list endpoint, page by page along the Link header's `next`."""
-        url: str | None = path
-        first = True
-        while url:
+    def _api(self, path: str) -> str:
+        return f"{self.api_url}{path}"
+
+    def _upload_origin(self, url: str) -> Origin:
+        """The origin of an upload URL, if it is GitHub's upload origin for this API; else Refused.
+
+        That is the origin the first release read named (GitHub names one for all its
+        releases), and it must follow GitHub's rule (origin.upload_origin_problem).
+        """
+        try:
+            target = origin_of(url)
+        except UnsafeUrl as exc:
+            raise self._refused("POST", url, "this upload_url", str(exc)) from None
+        pinned = self.upload_origin or target
+        problem = upload_origin_problem(self.origin, target)
+        if problem is None and target != pinned:
+            problem = f"earlier answers named {pinned}"
+        if problem is not None:
+            raise self._refused("POST", url, "this upload_url", f"{target} is not GitHub's upload origin: {problem}")
+        self.upload_origin = target
+        return target
+
+    def _note_upload_origin(self, release: dict) -> None:
+        """Remember the upload origin the first release read names (see _upload_origin)."""
+        if self.upload_origin is None and isinstance(release.get("upload_url"), str):
+            with contextlib.suppress(UnsafeUrl):  # refused if an upload is ever asked for
+                self.upload_origin = origin_of(release["upload_url"].split("{", 1)[0])
+
+    def _check_origin(self, method: str, url: str, origin: Origin, what: str) -> None:
+        """Refused, unless a request to `url` connects to `origin` and nowhere else."""
+        try:
+            target = origin_of(url)
+        except UnsafeUrl as exc:
+            raise self._refused(method, url, what, str(exc)) from None
+        if target != origin:
+            raise self._refused(method, url, what, f"it points at {target}, not {origin}")
+
+    def _refused(self, method: str, url: str, what: str, why: str) -> Refused:
+        return Refused(
+            0,
+            f"refusing to send the token to {what}: {why}. The token goes only to {self.origin} "
+            "(`api_url`) and GitHub's upload origin for it",
+            method=method,
+            url=_quote(url),
+            hint=PROXY_HINT,
+        )
+
+    # -- reading answers ---------------------------------------------------------------------
+
+    def _json(self, answer: Answer, method: str, url: str, expected: str) -> Any:
+        try:
+            return json.loads(answer.body)
+        except (ValueError, RecursionError):
+            raise UnexpectedAnswer(
+                answer.status,
+                f"GitHub, or a proxy in front of it, answered with {answer.sent()}; expected {expected}",
+                method=method,
+                url=url,
+                hint=PROXY_HINT,
+            ) from None
+
+    def _shaped(self, answer: Answer, shape: Shape, method: str, url: str) -> dict:
+        data = self._json(answer, method, url, shape.name)
+        self._check_shape(data, shape, answer.status, method, url)
+        return data
+
+    def _check_shape(self, data: Any, shape: Shape, status: int, method: str, url: str) -> None:
+        """UnexpectedAnswer unless `data` is `shape`; a release's upload origin is noted on the way."""
+        if (problem := shape_problem(data, shape)) is not None:
+            raise UnexpectedAnswer(
+                status,
+                f"GitHub, or a proxy in front of it, answered with {problem}; expected {shape.name} "
+                "(a JSON object as GitHub's REST API documents it)",
+                method=method,
+                url=url,
+                hint=PROXY_HINT,
+            )
+        if shape is RELEASE:
+            self._note_upload_origin(data)
+
+    def _release(self, method: str, path: str, **kwargs: Any) -> dict:
+        url = self._api(path)
+        return self._shaped(self.request(method, url, **kwargs), RELEASE, method, url)
+
+    def _release_or_none(self, path: str) -> dict | None:
+        try:
+            return self._release("GET", path)
+        except GitHubError as exc:
+            if exc.status == 404 and not isinstance(exc, UnexpectedAnswer):
+                return None
+            raise
+
+    def _pages(self, path: str, shape: Shape) -> Iterator[dict]:
+        """The items of a list endpoint, page by page along the Link header's `next`.
+
+        At most MAX_PAGES pages (GitHub lists no more), each one once: a `next` that points at
+        a page already read, or at another origin, is an error, not a loop.
+        """
+        url = self._api(path)
+        seen = {url}
+        for number in range(1, MAX_PAGES + 1):
             try:
-                response = self.request("GET", url)
+                answer = self.request("GET", url)
             except GitHubError as exc:
                 # GitHub lists only the first 1000 items and answers 422 past them.
-                if first or exc.status != 422:
+                if number == 1 or exc.status != 422 or isinstance(exc, UnexpectedAnswer):
                     raise
                 self.log(f"{exc.message} Older items cannot be listed; going on without them.")
                 return
-            first = False
-            yield from response.json()
-            url = response.links.get("next", {}).get("url")
+            items = self._json(answer, "GET", url, f"a list of {shape.plural}")
+            if not isinstance(items, list):
+                raise UnexpectedAnswer(
+                    answer.status,
+                    f"GitHub, or a proxy in front of it, answered with {_json_kind(items)}; "
+                    f"expected a list of {shape.plural}",
+                    method="GET",
+                    url=url,
+                    hint=PROXY_HINT,
+                )
+            for item in items:
+                self._check_shape(item, shape, answer.status, "GET", url)
+            yield from items
+            link = answer.links.get("next", {}).get("url")
+            if not link:
+                return
+            following = urljoin(url, link)
+            self._check_origin("GET", following, self.origin, "this pagination link")
+            if following in seen:
+                raise UnexpectedAnswer(
+                    answer.status,
+                    f"GitHub, or a proxy in front of it, answered with a Link to a page already read "
+                    f"({_quote(following)}); expected the next page",
+                    method="GET",
+                    url=url,
+                    hint=PROXY_HINT,
+                )
+            seen.add(following)
+            url = following
+        self.log(f"GitHub lists at most {MAX_PAGES * PER_PAGE} items; going on without older ones.")
 
     def _delete(self, path: str) -> bool:
         try:
-            self.request("DELETE", path)
+            self.request("DELETE", self._api(path))
         except GitHubError as exc:
-            if exc.status == 404:
+            if exc.status == 404 and not isinstance(exc, UnexpectedAnswer):
                 return False
             raise
         return True
 
-    def _json_or_none(self, method: str, path: str) -> dict | None:
-        try:
-            return self.request(method, path).json()
-        except GitHubError as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def _url(self, path_or_url: str) -> str:
-        if path_or_url.startswith(("http://", "https://")):
-            self._check_same_origin(path_or_url)
-            return path_or_url
-        return f"{self.api_url}{path_or_url}"
-
-    def _check_same_origin(self, url: str) -> None:
-        """The token only ever goes to the configured API (pagination links included)."""
-        ours, theirs = urlsplit(self.api_url), urlsplit(url)
-        if (ours.scheme, ours.netloc) != (theirs.scheme, theirs.netloc):
-            raise GitHubError(0, f"refusing to send the token to {theirs.scheme}://{theirs.netloc}")
-
-    def _check_upload_host(self, url: str) -> None:
-        """uploads.github.com for api.github.com; the same host on GHES; loopback for a sandbox."""
-        ours, theirs = urlsplit(self.api_url), urlsplit(url)
-        host, api_host = theirs.hostname or "", ours.hostname or ""
-        same_site = host == api_host or (
-            api_host.startswith("api.") and host == "uploads." + api_host.removeprefix("api.")
-        )
-        local = is_loopback(host) and is_loopback(api_host)
-        secure = theirs.scheme == "https" or (theirs.scheme == "http" and local)
-        if not ((same_site or local) and secure):
-            raise GitHubError(0, f"refusing to upload (and send the token) to {theirs.scheme}://{theirs.netloc}")
+    # -- the machinery ---------------------------------------------------------------------
 
     def _throttle_writes(self) -> None:
         """Stay under GitHub's secondary limit of 80 content-creating requests a minute."""
@@ -307,16 +555,46 @@ class GitHub:
             self.deadline.wait(60 - (now - self._recent_writes[0]), "GitHub's write rate limit")
         self._recent_writes.append(self.deadline.clock())
 
-    def request(
-        self, method: str, path_or_url: str, *, origin_checked: bool = False, **kwargs: Any
-    ) -> requests.Response:
-        """Send one call, retrying what is safe to retry; raise a GitHubError for the rest."""
-        url = path_or_url if origin_checked else self._url(path_or_url)
+    def _exchange(self, method: str, url: str, origin: Origin, **kwargs: Any) -> Answer:
+        """Send one request and read its answer whole, within the deadline, redirects not followed."""
+        request = requests.Request(
+            method,
+            url,
+            headers=kwargs.get("headers"),
+            params=kwargs.get("params") or {},
+            data=kwargs.get("data") or {},
+            json=kwargs.get("json"),
+        )
+        prepared = self.session.prepare_request(request)
+        # requests re-serialises the URL: check the one it will connect to, too.
+        self._check_origin(method, prepared.url or "", origin, "this URL as requests prepared it")
+        settings = self.session.merge_environment_settings(prepared.url, {}, True, None, None)
+
+        def send() -> Answer:
+            left = self.deadline.remaining()
+            timeout = (min(CONNECT_TIMEOUT, left), min(self.read_timeout, left))
+            response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
+            return _read(response, method, url)
+
+        what = f"the answer to {method} {url}"
+        if method in WRITES:
+            what += " (the write may have been applied; a re-run of the job converges)"
+        return self.deadline.call(send, what)
+
+    def request(self, method: str, url: str, *, origin: Origin | None = None, **kwargs: Any) -> Answer:
+        """Send one call to `url` (within `origin`, the API's by default), retrying what is safe.
+
+        Raises a GitHubError for an error answer, Refused before the token would leave the
+        origin, OutcomeUnknown for a write whose answer was lost, BudgetExhausted when the
+        deadline ends first.
+        """
+        origin = origin or self.origin
+        self._check_origin(method, url, origin, "this URL")
         is_write = method in WRITES
-        waits = backoff.expo(base=2, factor=0.5, max_value=16)
-        next(waits)  # backoff's generators are primed before use
+        waits = Backoff(self.deadline, first=0.5, cap=16)
         body = kwargs.get("data")
         start = body.tell() if body is not None and hasattr(body, "seek") else None
+        redirects = 0
         while True:
             if start is not None:
                 body.seek(start)  # a retried upload sends the stream from its start again
@@ -326,46 +604,88 @@ class GitHub:
             if is_write:
                 self.writes_made += 1
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                answer = self._exchange(method, url, origin, **kwargs)
             except requests.ConnectTimeout as exc:  # never reached the server: safe to retry
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
                 continue
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
                 if is_write:
                     raise OutcomeUnknown(f"{method} {url}: {exc.__class__.__name__} after sending") from exc
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
                 continue
-            self.server_date = response.headers.get("Date", self.server_date)
-            if response.status_code < 400:
-                return response
-            error = self._error(method, url, response)
-            delay = self._rate_limit_wait(response, error)
+            self.server_date = answer.headers.get("Date", self.server_date)
+            if 300 <= answer.status < 400:
+                redirects += 1
+                url = self._redirect(method, url, origin, answer, redirects)
+                continue
+            if answer.status < 300:
+                return answer
+            error = self._error(method, url, answer)
+            delay = self._rate_limit_wait(answer, error)
             if delay is not None:
                 self.log(f"{error.message}: waiting {delay:.0f}s as GitHub asks")
-                self.deadline.wait(delay, "a rate limit to pass")
+                self.deadline.wait(delay, f"a rate limit on {method} {url} to pass")
                 continue
-            if response.status_code >= 500:
+            if answer.status >= 500:
                 if is_write:
-                    raise OutcomeUnknown(f"{method} {url} answered {response.status_code}") from error
-                self._retry_wait(waits, f"{method} {url} answered {response.status_code}")
+                    raise OutcomeUnknown(f"{method} {url} answered {answer.status}") from error
+                self._retry_wait(waits, f"{method} {url} answered {answer.status}")
                 continue
             raise error
 
-    def _retry_wait(self, waits: Iterator[float], why: str) -> None:
-        delay = backoff.full_jitter(next(waits))
-        self.log(f"{why}; retrying in {delay:.1f}s")
-        self.deadline.wait(delay, why)
+    def _redirect(self, method: str, url: str, origin: Origin, answer: Answer, count: int) -> str:
+        """Where a redirect leads, if it may be followed: within the origin, a few times, the method kept.
 
-    def _rate_limit_wait(self, response: requests.Response, error: GitHubError) -> float | None:
+        GitHub redirects a renamed repository's calls: 301 for a GET, 307 for the rest.
+        """
+        location = answer.headers.get("Location")
+        keeps_method = answer.status in (307, 308) or (answer.status in (301, 302, 303) and method == "GET")
+        if not location or not keeps_method or count > MAX_REDIRECTS:
+            why = (
+                f"more than {MAX_REDIRECTS} redirects"
+                if location and keeps_method
+                else f"a redirect a {method} cannot follow"
+            )
+            raise UnexpectedAnswer(
+                answer.status,
+                f"GitHub, or a proxy in front of it, answered with {why}; expected the answer itself",
+                method=method,
+                url=url,
+                hint=PROXY_HINT,
+            )
+        target = urljoin(url, location)
+        self._check_origin(method, target, origin, "this redirect target")
+        self.log(f"{method} {url} moved ({answer.status}) to {target}; following")
+        return target
+
+    def _retry_wait(self, waits: Backoff, problem: str) -> None:
+        delay = waits.next_delay()
+        self.log(f"{problem}; retrying in {delay:.1f}s")
+        self.deadline.wait(delay, f"a retry after {problem}")
+
+    def _garbled(self, answer: Answer, error: GitHubError, header: str, value: str) -> UnexpectedAnswer:
+        return UnexpectedAnswer(
+            answer.status,
+            f"GitHub, or a proxy in front of it, answered {error.message!r} with {header}: {value[:40]!r}; "
+            "expected whole seconds",
+            method=error.method,
+            url=error.url,
+            hint=PROXY_HINT,
+        )
+
+    def _rate_limit_wait(self, answer: Answer, error: GitHubError) -> float | None:
         """Seconds to wait before retrying, or None when this is no rate limit."""
-        status, headers = response.status_code, response.headers
+        status, headers = answer.status, answer.headers
         if status not in (403, 429):
             return None
         if headers.get("x-ratelimit-remaining") == "0":
-            reset = float(headers.get("x-ratelimit-reset", "0") or 0)
+            value = headers.get("x-ratelimit-reset") or ""
+            if not EPOCH_SECONDS.match(value):
+                raise self._garbled(answer, error, "x-ratelimit-reset", value)
+            reset = int(value)
             delay = max(0.0, reset - self.wall_clock()) + 1
             if delay > self.deadline.remaining():
-                when = time.strftime("%H:%M:%S UTC", time.gmtime(reset))
+                when = datetime.fromtimestamp(reset, UTC).strftime("%H:%M:%S UTC")
                 raise RateLimited(
                     status,
                     error.message,
@@ -377,24 +697,33 @@ class GitHub:
             return delay
         retry_after = headers.get("retry-after")
         if retry_after is not None:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                return SECONDARY_DEFAULT_WAIT
+            if not RETRY_AFTER.match(retry_after):
+                raise self._garbled(answer, error, "retry-after", retry_after)
+            return float(retry_after)
         if status == 429 or "secondary rate limit" in error.message.lower():
             return SECONDARY_DEFAULT_WAIT
         return None
 
-    def _error(self, method: str, url: str, response: requests.Response) -> GitHubError:
+    def _error(self, method: str, url: str, answer: Answer) -> GitHubError:
+        """The GitHubError an error answer stands for; an UnexpectedAnswer when it is not GitHub's JSON."""
+        status = answer.status
         try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        message = str(data.get("message") or response.reason or "error")
+            data = json.loads(answer.body)
+        except (ValueError, RecursionError):
+            sent = answer.sent()
+        else:
+            sent = "" if isinstance(data, dict) else _json_kind(data)
+        if sent:
+            return UnexpectedAnswer(
+                status,
+                f"{answer.reason or 'error'}: GitHub, or a proxy in front of it, answered with {sent}; "
+                "expected GitHub's JSON error message",
+                method=method,
+                url=url,
+                hint=PROXY_HINT,
+            )
+        message = str(data.get("message") or answer.reason or "error")
         errors = data.get("errors") if isinstance(data.get("errors"), list) else []
-        status = response.status_code
         hint = ""
         if status == 401:
             hint = (

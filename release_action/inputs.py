@@ -6,7 +6,6 @@ fail on the user's input happens here, so that bad input never leaves a half-don
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from release_action import local_files, platforms
+from release_action import local_files, origin, platforms
 
 MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
 # A UTF-8 character is at most 4 bytes: a longer notes file cannot be MAX_BODY characters.
@@ -181,40 +180,30 @@ def masked(url: str) -> str:
 
 
 def api_url_input(value: str) -> str:
-    """The `api_url` input, checked: https (or http to loopback), no credentials, a valid port."""
+    """The `api_url` input, checked by the rule the client connects by (origin.py), so that a
+    URL it would refuse is bad input (exit 2) here, before any request, never echoing credentials."""
     api_url = value.rstrip("/") or "https://api.github.com"
     shown = masked(api_url)
-    if re.search(r"[\x00-\x20\x7f\\]", api_url):
-        raise InputError(f"Input `api_url` {shown!r} contains a space, a control character or a backslash.")
     try:
-        parts = urlsplit(api_url)
-        port = parts.port
-        host = parts.hostname
-    except ValueError as exc:
-        raise InputError(f"Input `api_url` {shown!r} is not a valid URL ({masked(str(exc))}).") from None
-    if parts.username is not None or parts.password is not None:
-        raise InputError(f"Input `api_url` {shown!r} must not carry credentials; pass the token as `token`.")
-    if parts.scheme not in ("https", "http") or not host:
-        raise InputError(f"Input `api_url` {shown!r} is not an http(s) URL.")
-    if port == 0:
-        raise InputError(f"Input `api_url` {shown!r} has port 0.")
-    if parts.scheme == "http" and not is_loopback(host):
+        where = origin.origin_of(api_url)
+    except origin.UnsafeUrl as exc:
+        if "user name or password" in str(exc):
+            raise InputError(
+                f"Input `api_url` {shown!r} must not carry credentials; pass the token as `token`."
+            ) from None
+        raise InputError(
+            f"Input `api_url` {shown!r} is not a usable URL: {exc}. Give the API's base URL, such as "
+            "https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server."
+        ) from None
+    if where.scheme == "http" and not where.loopback:
         raise InputError(
             f"Input `api_url` {shown!r} uses plain http to a non-loopback host: the token "
             "would cross the network in clear text. Use https."
         )
+    parts = urlsplit(api_url)  # origin_of has parsed it already: this cannot raise
     if parts.query or parts.fragment or api_url.endswith(("?", "#")):
         raise InputError(f"Input `api_url` {shown!r} must not carry a query or a fragment.")
     return api_url
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def read_inputs(env: Mapping[str, str] | None = None) -> Inputs:

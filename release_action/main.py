@@ -13,10 +13,11 @@ from collections.abc import Mapping
 
 from release_action import __version__
 from release_action.assets import LocalFile, collect, describe_size
+from release_action.budget import Deadline
 from release_action.decide import Desired
 from release_action.engine import Engine
 from release_action.failures import failure_of
-from release_action.github import Deadline, GitHub
+from release_action.github import GitHub
 from release_action.inputs import Inputs, read_inputs
 from release_action.publish_assets import AssetRun, plan_assets
 from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
@@ -54,14 +55,14 @@ def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Ou
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
     deadline = Deadline(inputs.timeout_seconds)
     github = GitHub(inputs.api_url, inputs.token, inputs.repository, deadline, log=runner.echo)
-    engine = Engine(github, log=runner.echo)
+    engine = Engine(github, deadline=deadline, log=runner.echo)
     desired = desired_state(inputs)
     if inputs.dry_run:
         with runner.group(f"Plan for {inputs.repository} tag {inputs.tag} (dry run: nothing is written)"):
             result = engine.converge(desired, dry_run=True)
             plan = list(result.plan)
             if files:
-                plan += plan_assets(github, result.release, files, overwrite=inputs.overwrite_files)
+                plan += plan_assets(github, deadline, result.release, files, overwrite=inputs.overwrite_files)
             for line in plan:
                 runner.echo(line)
         outcome = Outcome(result.release, result.status, tuple(result.warnings))

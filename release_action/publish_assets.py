@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from release_action.assets import LocalFile, ReleaseGone, Syncer, describe_size, identical
+from release_action.budget import Deadline
 from release_action.decide import Desired
 from release_action.engine import ConvergeError, Engine
 from release_action.github import GitHub
@@ -66,7 +67,14 @@ class AssetRun:
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
         with self.runner.group(f"Assets of release {release.get('id')} ({len(files)} files)"):
-            syncer = Syncer(self.github, release, files, overwrite=self.overwrite, log=self.runner.echo)
+            syncer = Syncer(
+                self.github,
+                release,
+                files,
+                deadline=self.engine.deadline,
+                overwrite=self.overwrite,
+                log=self.runner.echo,
+            )
             try:
                 assets = syncer.run()
             finally:
@@ -88,9 +96,11 @@ def published(release: dict, assets: list[dict], files: list[LocalFile]) -> list
     return assets
 
 
-def plan_assets(github: GitHub, release: dict, files: list[LocalFile], *, overwrite: bool) -> list[str]:
+def plan_assets(
+    github: GitHub, deadline: Deadline, release: dict, files: list[LocalFile], *, overwrite: bool
+) -> list[str]:
     """The dry run's asset lines: what would be uploaded, replaced or kept."""
     if not release.get("id"):
         return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type})" for f in files]
-    syncer = Syncer(github, release, files, overwrite=overwrite)
+    syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite)
     return [plan.reason for _file, plan in syncer.plan_only()]

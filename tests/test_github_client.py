@@ -1,30 +1,43 @@
-"""Specification of the GitHub client: headers, pagination, retries, rate limits and errors.
+"""Specification of the GitHub client: headers, pagination, retries, rate limits and errors,
+where the token may go, and what a misbehaving server gets.
 
-Every test runs on a fake clock whose sleep only advances time, so the recorded sleeps are
-the waits the client chose; nothing really waits.
+Every test of logic runs on a fake clock whose sleep only advances time, so the recorded
+sleeps are the waits the client chose; nothing really waits. Tests about time and streaming
+talk to a real server on a loopback socket, with budgets of a second or two.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import backoff
 import pytest
 import requests
 import requests_mock
 
-from release_action import __version__
+from release_action import __version__, github
+from release_action.budget import Backoff, BudgetExhausted, Deadline
 from release_action.github import (
-    BudgetExhausted,
+    ASSET,
+    MAX_PAGES,
+    MAX_REDIRECTS,
+    RELEASE,
     Conflict,
-    Deadline,
     GitHub,
     GitHubError,
     OutcomeUnknown,
     RateLimited,
+    Refused,
+    UnexpectedAnswer,
     github_time,
+    shape_problem,
 )
+from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
 
 API = "https://api.github.com"
 REPO = "octo/repo"
@@ -158,10 +171,35 @@ def test_releases_are_listed_across_pages_by_following_link_next(m, make):
 def test_a_next_link_to_another_origin_is_refused_and_the_token_never_goes_there(m, make, elsewhere):
     m.get(f"{RELEASES}?per_page=100", json=[{"id": 1}], headers={"Link": f'<{elsewhere}>; rel="next"'})
     trap = m.get(elsewhere, json=[])
-    with pytest.raises(GitHubError, match="refusing to send the token"):
+    with pytest.raises(Refused, match="refusing to send the token to this pagination link"):
         list(make().iter_releases())
     assert not trap.called
     assert all(r.scheme == "https" and r.netloc == "api.github.com" for r in m.request_history)
+
+
+def test_a_next_link_back_to_a_page_already_read_ends_the_list_in_an_error(m, make):
+    first, second = f"{RELEASES}?per_page=100", f"{RELEASES}?per_page=100&page=2"
+    m.get(first, complete_qs=True, json=[{"id": 2}], headers={"Link": f'<{second}>; rel="next"'})
+    m.get(second, complete_qs=True, json=[{"id": 1}], headers={"Link": f'<{first}>; rel="next"'})
+    with pytest.raises(UnexpectedAnswer, match="a Link to a page already read"):
+        list(make().iter_releases())
+    assert m.call_count == 2
+
+
+def test_a_list_is_never_read_past_the_pages_github_lists(m, make):
+    logged: list[str] = []
+
+    def page(request, context):
+        number = int(request.qs.get("page", ["1"])[0])
+        context.headers["Link"] = f'<{RELEASES}?per_page=100&page={number + 1}>; rel="next"'
+        return [{"id": number}]
+
+    m.get(RELEASES, json=page)
+    client = make()
+    client.log = logged.append
+    assert [r["id"] for r in client.iter_releases()] == list(range(1, MAX_PAGES + 1))
+    assert m.call_count == MAX_PAGES == 10
+    assert "at most 1000 items" in logged[-1]
 
 
 # -- retries of reads --------------------------------------------------------------------------
@@ -440,10 +478,10 @@ def test_an_error_without_a_json_body_still_says_the_status_and_reason(m, make):
 )
 def test_an_upload_goes_to_the_release_upload_host_of_the_same_site(m, make, api_url, upload_url):
     base = upload_url.split("{")[0]
-    m.post(f"{base}?name=app.tar.gz", complete_qs=True, status_code=201, json={"id": 9})
+    m.post(f"{base}?name=app.tar.gz", complete_qs=True, status_code=201, json={"id": 9, "name": "app.tar.gz"})
     gh = make(api_url=api_url)
     asset = gh.upload_asset(upload_url, "app.tar.gz", io.BytesIO(b"data"), 4, "application/gzip")
-    assert asset == {"id": 9}
+    assert asset == {"id": 9, "name": "app.tar.gz"}
     assert m.last_request.headers["Content-Type"] == "application/gzip"
     assert m.last_request.headers["Authorization"] == f"Bearer {TOKEN}"
 
@@ -460,7 +498,7 @@ def test_an_upload_goes_to_the_release_upload_host_of_the_same_site(m, make, api
     ids=["unrelated-host", "lookalike-host", "plain-http-github", "plain-http-ghes", "loopback-api-remote"],
 )
 def test_an_upload_to_another_host_or_over_plain_http_is_refused_before_sending(m, make, api_url, upload_url):
-    with pytest.raises(GitHubError, match="refusing to upload"):
+    with pytest.raises(Refused, match="refusing to send the token to this upload_url"):
         make(api_url=api_url).upload_asset(upload_url, "a.bin", io.BytesIO(b"x"), 1, "text/plain")
     assert m.call_count == 0
 
@@ -474,7 +512,7 @@ def test_an_upload_retried_after_a_rate_limit_sends_the_whole_file_again(m, make
             context.status_code = status
             if status == 429:
                 context.headers["Retry-After"] = "1"
-            return {"id": 9}
+            return {"id": 9, "name": "a.bin"}
 
         return callback
 
@@ -572,3 +610,402 @@ def test_a_422_on_the_first_page_of_a_list_is_an_error(m, make):
     m.get(f"{RELEASES}?per_page=100", status_code=422, json={"message": "Validation Failed"})
     with pytest.raises(GitHubError):
         list(make().iter_releases())
+
+
+# -- the deadline bounds every wait and every request as a whole ---------------------------------
+
+
+def test_a_settle_waits_two_seconds_or_a_quarter_of_what_is_left(fake):
+    Deadline(10, clock=fake.clock, sleep=fake.sleep).settle("a")
+    Deadline(4, clock=fake.clock, sleep=fake.sleep).settle("b")
+    assert fake.sleeps == [2.0, 1.0]
+
+
+def test_backoff_doubles_from_the_first_wait_up_to_its_cap_plus_a_floor(fake, no_jitter):
+    waits = Backoff(Deadline(100, clock=fake.clock, sleep=fake.sleep), first=0.25, cap=1, floor=0.1)
+    for _ in range(4):
+        waits.wait("x")
+    assert fake.sleeps == pytest.approx([0.35, 0.6, 1.1, 1.1])
+
+
+def test_a_call_inside_the_budget_returns_its_value_or_raises_its_error():
+    deadline = Deadline(5)
+    assert deadline.call(lambda: 42, "the answer") == 42
+    with pytest.raises(KeyError):
+        deadline.call(lambda: {}["missing"], "the answer")
+
+
+def test_a_call_slower_than_what_is_left_of_the_budget_is_abandoned_when_the_budget_ends():
+    release = threading.Event()
+    deadline = Deadline(0.3)
+    start = time.monotonic()
+    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(0.3\) ran out .* waiting for the slow thing"):
+        deadline.call(lambda: release.wait(10), "the slow thing")
+    assert time.monotonic() - start < 1.0
+    release.set()
+
+
+def test_a_call_on_a_spent_budget_is_never_started(fake):
+    deadline = Deadline(1, clock=fake.clock, sleep=fake.sleep)
+    fake.now += 1
+    started: list[bool] = []
+    with pytest.raises(BudgetExhausted, match="ran out before the answer"):
+        deadline.call(lambda: started.append(True), "the answer")
+    assert started == []
+
+
+def test_socket_timeouts_shrink_to_what_is_left_of_the_budget(m, make, fake):
+    m.get(f"{RELEASES}/1", json={"id": 1})
+    client = make(seconds=300)
+    fake.now += 299.5
+    client.get_release(1)
+    assert m.last_request.timeout == (0.5, 0.5)
+
+
+# -- where the token goes: the origin rule, as pure functions ------------------------------------
+
+ORIGINS = [
+    ("https://api.github.com", Origin("https", "api.github.com", 443)),
+    ("https://API.GitHub.com/repos/o/r?per_page=100", Origin("https", "api.github.com", 443)),
+    ("https://uploads.github.com:443/x", Origin("https", "uploads.github.com", 443)),
+    ("https://uploads.github.com:444/x", Origin("https", "uploads.github.com", 444)),  # the rule refuses it
+    ("https://ghe.example.com/api/uploads/repos/o/r", Origin("https", "ghe.example.com", 443)),
+    ("http://127.0.0.1:8080/x", Origin("http", "127.0.0.1", 8080)),
+    ("http://[::1]:9/x", Origin("http", "::1", 9)),
+    ("https://uploads.github.com/x?@evil.example", Origin("https", "uploads.github.com", 443)),
+    # urllib3 (what requests connects with) reads evil.example, urlsplit uploads.github.com:
+    ("https://evil.example\\@uploads.github.com/x", None),
+    ("https://evil.example\\uploads.github.com/x", None),
+    ("https://user@uploads.github.com/x", None),
+    ("https://:secret@uploads.github.com/x", None),
+    ("https://uploads.github.com@evil.example/x", None),
+    ("https://uploads.github.com%2f@evil.example/x", None),
+    ("https://uploads%2egithub.com/x", None),
+    ("https://[::1%25lo]/x", None),
+    ("https://uploads.github.com /x", None),
+    ("https://uploads.github.com\t.evil.example/x", None),
+    ("https://uploads.github.com\n/x", None),
+    ("https://uplоads.github.com/x", None),  # a Cyrillic о
+    ("https://uploads.github.com./x", None),
+    ("https://ghe_1.corp.example/api/v3", Origin("https", "ghe_1.corp.example", 443)),
+    ("https://uploads.github.com:99999/x", None),
+    ("https://uploads.github.com:0/x", None),
+    ("https://uploads.github.com:443:443/x", None),
+    ("ftp://uploads.github.com/x", None),
+    ("//uploads.github.com/x", None),
+    ("https:///x", None),
+    ("/repos/o/r", None),
+]
+
+
+@pytest.mark.parametrize(("url", "origin"), ORIGINS, ids=[repr(u) for u, _ in ORIGINS])
+def test_the_origin_of_a_url_is_read_as_the_http_stack_connects_or_refused_when_in_doubt(url, origin):
+    if origin is None:
+        with pytest.raises(UnsafeUrl):
+            origin_of(url)
+    else:
+        assert origin_of(url) == origin
+
+
+UPLOAD_ORIGINS = [
+    ("https://api.github.com", "https://uploads.github.com", True),
+    ("https://api.github.com", "https://uploads.github.com:443", True),
+    ("https://api.github.com", "https://api.github.com", True),
+    ("https://api.github.com", "https://uploads.github.com:444", False),
+    ("https://api.github.com", "http://uploads.github.com", False),
+    ("https://api.github.com", "https://uploads.evil.example", False),
+    ("https://api.github.com", "https://uploads.github.com.evil.example", False),
+    ("https://api.github.com", "https://evil-uploads.github.com", False),
+    ("https://api.github.com", "https://github.com", False),
+    ("https://api.github.com", "http://127.0.0.1:9090", False),
+    ("https://ghe.example.com", "https://ghe.example.com", True),
+    ("https://ghe.example.com", "https://uploads.ghe.example.com", False),
+    ("https://ghe.example.com:8443", "https://ghe.example.com:8443", True),
+    ("https://ghe.example.com:8443", "https://ghe.example.com", False),
+    ("https://api.ghe.example.com", "https://uploads.ghe.example.com", True),
+    # A loopback API (the simulator) serves uploads on another port of its own address.
+    ("http://127.0.0.1:8080", "http://127.0.0.1:9090", True),
+    ("http://[::1]:8080", "http://[::1]:9090", True),
+    ("http://127.0.0.1:8080", "http://127.0.0.2:9090", False),
+    ("http://127.0.0.1:8080", "http://localhost:9090", False),
+    ("http://127.0.0.1:8080", "http://uploads.example.com", False),
+]
+
+
+@pytest.mark.parametrize(("api", "upload", "allowed"), UPLOAD_ORIGINS)
+def test_uploads_go_only_where_github_puts_the_uploads_of_the_api(api, upload, allowed):
+    assert (upload_origin_problem(origin_of(api), origin_of(upload)) is None) is allowed
+
+
+@pytest.mark.parametrize("api_url", ["https://api.github.com:0", "https://api.github.com\\@evil.example"])
+def test_an_api_url_whose_origin_is_in_doubt_gets_no_token(api_url, fake):
+    with pytest.raises(Refused, match="refusing to send the token to `api_url`"):
+        GitHub(api_url, TOKEN, REPO, Deadline(10, clock=fake.clock, sleep=fake.sleep))
+
+
+# -- where the token goes: redirects ------------------------------------------------------------
+
+
+def test_a_redirect_within_the_api_origin_is_followed_with_the_token(m, make):
+    m.get(f"{RELEASES}/tags/v1", status_code=301, headers={"Location": f"{API}/repos/octo/renamed/releases/tags/v1"})
+    m.get(f"{API}/repos/octo/renamed/releases/tags/v1", json={"id": 4})
+    assert make().get_release_by_tag("v1") == {"id": 4}
+    assert [r.headers["Authorization"] for r in m.request_history] == [f"Bearer {TOKEN}"] * 2
+
+
+def test_a_307_for_a_write_is_followed_with_its_method_and_body(m, make):
+    m.patch(f"{RELEASES}/7", status_code=307, headers={"Location": "/repos/octo/renamed/releases/7"})
+    m.patch(f"{API}/repos/octo/renamed/releases/7", json={"id": 7})
+    assert make().update_release(7, {"name": "n"}) == {"id": 7}
+    assert [(r.method, r.json()) for r in m.request_history] == [("PATCH", {"name": "n"})] * 2
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "https://evil.example/repos/octo/repo/releases/1",
+        "http://api.github.com/repos/octo/repo/releases/1",
+        "https://api.github.com:444/repos/octo/repo/releases/1",
+        "https://evil.example\\@api.github.com/repos/octo/repo/releases/1",
+    ],
+)
+def test_a_redirect_to_another_origin_is_refused_and_nothing_is_sent_there(m, make, elsewhere):
+    m.get(f"{RELEASES}/1", status_code=302, headers={"Location": elsewhere})
+    trap = m.get(requests_mock.ANY, json={"id": 1})
+    m.get(f"{RELEASES}/1", status_code=302, headers={"Location": elsewhere})
+    with pytest.raises(Refused, match="refusing to send the token to this redirect target"):
+        make().get_release(1)
+    assert [r.url for r in m.request_history] == [f"{RELEASES}/1"]
+    assert trap.call_count == 0
+
+
+def test_redirects_are_followed_a_few_times_only(m, make):
+    m.get(f"{RELEASES}/1", status_code=301, headers={"Location": f"{RELEASES}/1"})
+    with pytest.raises(UnexpectedAnswer, match=f"more than {MAX_REDIRECTS} redirects"):
+        make().get_release(1)
+    assert m.call_count == MAX_REDIRECTS + 1
+
+
+def test_a_write_is_never_turned_into_a_get_by_a_redirect(m, make):
+    m.post(RELEASES, status_code=301, headers={"Location": f"{API}/repos/octo/renamed/releases"})
+    with pytest.raises(UnexpectedAnswer, match="a redirect a POST cannot follow"):
+        make().create_release({"tag_name": "v1"})
+    assert m.call_count == 1
+
+
+# -- where the token goes: uploads ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "upload_url",
+    [
+        "https://evil.example\\@uploads.github.com/repos/octo/repo/releases/1/assets{?name,label}",
+        "https://uploads.github.com:444/repos/octo/repo/releases/1/assets{?name,label}",
+        "https://x@uploads.github.com/repos/octo/repo/releases/1/assets",
+        "https://uploads%2egithub.com/repos/octo/repo/releases/1/assets",
+    ],
+)
+def test_an_upload_url_that_could_reach_another_origin_is_refused_before_sending(m, make, upload_url):
+    with pytest.raises(Refused, match="refusing to send the token to this upload_url"):
+        make().upload_asset(upload_url, "a.bin", io.BytesIO(b"x"), 1, "text/plain")
+    assert m.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("api_url", "named", "later"),
+    [
+        (API, "https://uploads.github.com/u/1/assets{?name}", "https://api.github.com/u/1/assets"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/u/1/assets{?name}", "http://127.0.0.1:9999/u/1/assets"),
+    ],
+    ids=["github.com", "loopback"],
+)
+def test_the_upload_origin_is_the_one_the_first_release_read_names(m, make, api_url, named, later):
+    m.get(f"{api_url}/repos/{REPO}/releases/1", json={"id": 1, "upload_url": named})
+    m.get(f"{api_url}/repos/{REPO}/releases/2", json={"id": 2, "upload_url": f"{later}{{?name}}"})
+    client = make(api_url=api_url)
+    client.get_release(1)
+    client.get_release(2)
+    with pytest.raises(Refused, match="earlier answers named"):
+        client.upload_asset(later, "a.bin", io.BytesIO(b"x"), 1, "text/plain")
+    assert m.call_count == 2
+
+
+# -- answers of the wrong shape ------------------------------------------------------------------
+
+SHAPES = [
+    ({"id": 1}, RELEASE, None),
+    ({"id": 1, "name": None, "body": None, "draft": False, "assets": []}, RELEASE, None),
+    ({"id": 1, "assets": [{"id": 2, "name": "a.bin", "digest": None}]}, RELEASE, None),
+    ([{"id": 1}], RELEASE, "a JSON list"),
+    (None, RELEASE, "JSON null"),
+    ("release", RELEASE, "a JSON string"),
+    ({}, RELEASE, "an object without `id`"),
+    ({"id": "1"}, RELEASE, "an object whose `id` is a string"),
+    ({"id": True}, RELEASE, "an object whose `id` is a boolean"),
+    ({"id": 1.5}, RELEASE, "an object whose `id` is a number"),
+    ({"id": 1, "draft": "false"}, RELEASE, "an object whose `draft` is a string"),
+    ({"id": 1, "tag_name": 7}, RELEASE, "an object whose `tag_name` is a number"),
+    ({"id": 1, "assets": {}}, RELEASE, "an object whose `assets` is an object"),
+    ({"id": 1, "assets": ["a.bin"]}, RELEASE, "an object whose `assets` holds a JSON string"),
+    ({"id": 1, "assets": [{"id": 2}]}, RELEASE, "an object whose `assets` holds an object without `name`"),
+    ({"id": 2, "name": "a.bin", "size": "4"}, ASSET, "an object whose `size` is a string"),
+]
+
+
+@pytest.mark.parametrize(("data", "shape", "problem"), SHAPES)
+def test_what_is_wrong_with_an_answer_is_said_in_words(data, shape, problem):
+    assert shape_problem(data, shape) == problem
+
+
+def test_a_list_where_a_release_is_due_names_the_url_the_status_and_what_was_expected(m, make):
+    m.get(f"{RELEASES}/1", json=[{"id": 1}])
+    with pytest.raises(UnexpectedAnswer) as caught:
+        make().get_release(1)
+    text = str(caught.value)
+    assert f"GET {RELEASES}/1 → 200" in text
+    assert "GitHub, or a proxy in front of it, answered with a JSON list; expected a release" in text
+
+
+@pytest.mark.parametrize(
+    ("page", "says"),
+    [({"id": 1}, "a JSON object; expected a list of releases"), ([{"id": 1}, [2]], "a JSON list; expected a release")],
+    ids=["object-for-a-list", "item-not-an-object"],
+)
+def test_a_list_page_of_the_wrong_shape_is_an_unexpected_answer(m, make, page, says):
+    m.get(f"{RELEASES}?per_page=100", json=page)
+    with pytest.raises(UnexpectedAnswer, match=says):
+        list(make().iter_releases())
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        ({"text": "<html>Sign in</html>", "headers": {"Content-Type": "text/html"}}, "a text/html page, not JSON"),
+        ({"text": ""}, "an empty body"),
+        ({"text": "[" * 100_000 + "]" * 100_000}, "a body that is not JSON"),
+        ({"text": '{"id": 1', "headers": {"Content-Type": "application/json"}}, "a body that is not JSON"),
+        ({"text": "x", "headers": {"Content-Type": "::warning::x/y"}}, "a body that is not JSON"),
+    ],
+    ids=["html", "empty", "nested-too-deep", "truncated", "garbled-content-type"],
+)
+def test_a_200_that_is_not_json_is_an_unexpected_answer_not_a_network_error(m, make, answer, says):
+    m.get(f"{RELEASES}/1", **answer)
+    with pytest.raises(UnexpectedAnswer) as caught:
+        make().get_release(1)
+    assert not isinstance(caught.value, requests.RequestException)
+    assert caught.value.status == 200
+    assert says in str(caught.value) and "expected a release" in str(caught.value)
+    assert "Sign in" not in str(caught.value), "the page's text is not repeated"
+
+
+def test_an_html_404_from_a_proxy_is_not_taken_for_no_such_release(m, make):
+    m.get(f"{RELEASES}/tags/v1", status_code=404, text="<html>blocked</html>", headers={"Content-Type": "text/html"})
+    with pytest.raises(UnexpectedAnswer, match="text/html page"):
+        make().get_release_by_tag("v1")
+
+
+def test_an_html_502_is_retried_like_any_502_and_the_budget_error_names_it(m, make, fake, no_jitter):
+    m.get(f"{RELEASES}/1", status_code=502, text="<html>Bad gateway</html>", headers={"Content-Type": "text/html"})
+    with pytest.raises(BudgetExhausted, match=f"a retry after GET {RELEASES}/1 answered 502"):
+        make(seconds=5).get_release(1)
+    assert m.call_count == 4  # after waits of 0.5, 1 and 2 s; the next, 4 s, no longer fits
+
+
+@pytest.mark.parametrize("reset", ["soon", "1e400", "nan", "", "-1", "1.5", "123456789012"])
+def test_a_garbled_rate_limit_reset_is_an_error_without_a_wait_or_a_retry(m, make, fake, reset):
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}
+    m.get(f"{RELEASES}/1", status_code=403, json={"message": "API rate limit exceeded"}, headers=headers)
+    with pytest.raises(UnexpectedAnswer, match=r"x-ratelimit-reset: .*expected whole seconds"):
+        make().get_release(1)
+    assert m.call_count == 1 and fake.sleeps == []
+
+
+@pytest.mark.parametrize("retry_after", ["soon", "nan", "1e400", "-5", "1.5", "Fri, 10 May 2024 16:00:05 GMT"])
+def test_a_garbled_retry_after_is_an_error_without_a_wait_or_a_retry(m, make, fake, retry_after):
+    m.get(f"{RELEASES}/1", status_code=429, json={"message": "Too Many Requests"}, headers={"Retry-After": retry_after})
+    with pytest.raises(UnexpectedAnswer, match=r"retry-after: .*expected whole seconds"):
+        make().get_release(1)
+    assert m.call_count == 1 and fake.sleeps == []
+
+
+# -- time and size, on a real socket -------------------------------------------------------------
+
+
+class Slow:
+    """A loopback HTTP server with one scripted answer: `head`, then `size` bytes of filler.
+
+    The filler is sent `rate` bytes a second (None: at once), and so is the head unless
+    `head_at_once`; `sent` counts what the client took before it hung up.
+    """
+
+    def __init__(self, head: bytes, size: int = 0, rate: float | None = None, head_at_once: bool = False) -> None:
+        self.head, self.size, self.rate, self.head_at_once = head, size, rate, head_at_once
+        self.sent = 0
+        self.stopped = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.recv(65536)
+                filler = b"x" * 65536
+                if self.head_at_once:
+                    conn.sendall(self.head)
+                chunks = [b"" if self.head_at_once else self.head]
+                chunks += [filler[: self.size - i] for i in range(0, self.size, len(filler))]
+                for chunk in chunks:
+                    step = 1 if self.rate else max(1, len(chunk))
+                    for i in range(0, len(chunk), step):
+                        if self.stopped.wait(1 / self.rate if self.rate else 0):
+                            return
+                        conn.sendall(chunk[i : i + step])
+                        self.sent += step
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def slow() -> Iterator[type[Slow]]:
+    servers: list[Slow] = []
+
+    def start(*args, **kwargs) -> Slow:
+        servers.append(Slow(*args, **kwargs))
+        return servers[-1]
+
+    yield start  # type: ignore[misc]
+    for server in servers:
+        server.close()
+
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+
+
+@pytest.mark.parametrize("head_at_once", [True, False], ids=["body-trickles", "head-and-body-trickle"])
+def test_a_request_is_bounded_as_a_whole_not_per_read_so_a_trickle_cannot_outlast_the_budget(slow, head_at_once):
+    server = slow(OK_HEAD, size=1000, rate=20, head_at_once=head_at_once)
+    client = GitHub(server.url, TOKEN, REPO, Deadline(1.0))  # reads every 50 ms: no read timeout fires
+    start = time.monotonic()
+    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(1\) ran out .* the answer to GET http://127"):
+        client.get_release(1)
+    assert time.monotonic() - start < 1.8
+
+
+def test_an_answer_declared_bigger_than_the_cap_is_refused_unread(slow):
+    server = slow(b"HTTP/1.1 200 OK\r\nContent-Length: 209715200\r\n\r\n", size=200 << 20)
+    with pytest.raises(UnexpectedAnswer, match="a body declared as 209715200 bytes") as caught:
+        GitHub(server.url, TOKEN, REPO, Deadline(10)).get_release(1)
+    assert caught.value.status == 200
+    assert server.sent < 32 << 20, "the client stopped reading at once"
+
+
+def test_an_answer_that_streams_past_the_cap_is_refused_once_past_it(slow, monkeypatch):
+    monkeypatch.setattr(github, "MAX_ANSWER_BYTES", 1 << 20)
+    server = slow(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", size=200 << 20)
+    with pytest.raises(UnexpectedAnswer, match="a body of more than 1048576 bytes"):
+        GitHub(server.url, TOKEN, REPO, Deadline(10)).get_release(1)
+    assert server.sent < 32 << 20, "the client stopped reading soon after the cap"

@@ -20,7 +20,7 @@ import requests_mock
 
 from release_action import main as main_module
 from release_action import runner_io
-from release_action.github import Deadline
+from release_action.budget import Deadline
 from release_action.inputs import INPUTS
 from release_action.runner_io import (
     Cancelled,

@@ -7,8 +7,8 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import shapes
@@ -39,8 +39,26 @@ KINDS = (
     "secondary_limit",
     "primary_limit",
     "429",
+    "answer",
 )
 RATE_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """What a misbehaving server, or a proxy in front of GitHub, answers: the `answer` fault.
+
+    The route runs first (a write commits) and its answer is altered, unless `body` or `size`
+    replaces that answer outright, as a proxy that never passed the request on would.
+    """
+
+    status: int | None = None  # None: the route's own status
+    headers: Mapping[str, str] = field(default_factory=dict)  # set over the route's own headers
+    body: bytes | str | None = None  # the whole body instead of the route's JSON
+    edit: Callable[[Any], Any] | None = None  # rewrites the route's JSON body (2xx answers only)
+    size: int | None = None  # a body of this many filler bytes instead, streamed
+    rate: float | None = None  # bytes a second: the whole answer, status line included, trickles
+    length: bool = True  # send Content-Length; False: the body ends when the connection closes
 
 
 @dataclass
@@ -53,6 +71,7 @@ class Fault:
     reset_in: int = 2
     stall: float | None = None
     message: str | None = None  # the error body's `message` instead of GitHub's (hostile-server tests)
+    answer: Hostile | None = None  # kind "answer": what is sent instead of GitHub's answer
 
 
 @dataclass
@@ -243,13 +262,19 @@ class Sandbox:
         reset_in: int = 2,
         stall: float | None = None,
         message: str | None = None,
+        answer: Hostile | None = None,
     ) -> None:
+        """Script `kind` for the next `times` requests to `route`; kind "answer" sends `answer`."""
         if route not in ROUTES:
             raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
+        if (kind == "answer") != (answer is not None):
+            raise ValueError("the fault kind 'answer', and only it, takes an `answer`")
         with self.store.lock:
-            self._faults.setdefault(route, []).append(Fault(kind, times, retry_after, reset_in, stall, message))
+            self._faults.setdefault(route, []).append(
+                Fault(kind, times, retry_after, reset_in, stall, message=message, answer=answer)
+            )
 
     def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
         with self.store.lock:

@@ -19,7 +19,7 @@ from . import shapes
 from .state import ApiError, not_found, validation
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from .core import Hostile, Sandbox
 
 CHUNK = 1 << 20
 _ZERO = bytes(CHUNK)
@@ -240,6 +240,9 @@ class Handler(BaseHTTPRequestHandler):
                     },
                 )
         fault = sb._take_fault(self.route, method != "GET")
+        if fault is not None and fault.answer is not None:
+            self.fault = fault.kind
+            return self._hostile(fault.answer, params, query)
         if fault is not None:
             self.fault = fault.kind
             if self._pre_fault(fault):
@@ -304,6 +307,62 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def _hostile(self, answer: Hostile, params: dict[str, str], query: dict[str, list[str]]) -> None:
+        """Send `answer` (the `answer` fault): the route's own answer altered, or replaced outright."""
+        status, headers, data = 200, {}, b""
+        if answer.body is None and answer.size is None:
+            try:
+                reply = getattr(self, "r_" + self.route)(params, query)
+            except ApiError as err:
+                self._drain()
+                reply = (err.status, err.body, {})
+            if reply is None:  # streamed already
+                return
+            status, body, headers = reply
+            if answer.edit is not None and status < 300:
+                body = answer.edit(body)
+            data = b"" if body is None else json.dumps(body).encode()
+        else:
+            self._drain()
+            data = answer.body.encode() if isinstance(answer.body, str) else answer.body or b""
+        size = len(data) if answer.size is None else answer.size
+        hdrs = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(),
+            "Date": self.date_time_string(),
+            **self.rl,
+            **headers,
+            **answer.headers,
+        }
+        if answer.length:
+            hdrs["Content-Length"] = str(size)
+        else:
+            hdrs["Connection"] = "close"
+            self.close_connection = True
+        self.status = answer.status or status
+        self._log()
+        reason = self.responses.get(self.status, ("",))[0]
+        head = f"HTTP/1.1 {self.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+        try:
+            self._emit(head.encode("latin-1"), answer.rate)
+            if answer.size is None:
+                self._emit(data, answer.rate)
+            else:
+                filler = b"x" * min(CHUNK, size)
+                for start in range(0, size, CHUNK):
+                    self._emit(filler[: size - start], answer.rate)
+        except OSError:  # the client gave up, as it should
+            self.close_connection = True
+
+    def _emit(self, data: bytes, rate: float | None) -> None:
+        if rate is None:
+            self.wfile.write(data)
+            return
+        for i in range(len(data)):
+            self.wfile.write(data[i : i + 1])
+            self.wfile.flush()
+            time.sleep(1 / rate)
 
     # ---- helpers for routes ---------------------------------------------------------------
     @property

@@ -41,7 +41,8 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from release_action.assets import LocalFile, upload
-from release_action.github import Deadline, GitHub
+from release_action.budget import Deadline
+from release_action.github import GitHub
 api, token, upload_url, path, name, size = sys.argv[1:7]
 github = GitHub(api, token, "octo/demo", Deadline(3600))
 took = 0.0
