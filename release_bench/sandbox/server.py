@@ -107,6 +107,9 @@ class Handler(BaseHTTPRequestHandler):
         self.method = method
         self.recorded = False
         try:
+            delay = self.sb._delay()  # latency knob: slept here, holding no lock
+            if delay:
+                time.sleep(delay)
             self._handle(method)
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True
@@ -118,7 +121,13 @@ class Handler(BaseHTTPRequestHandler):
         if not self.recorded:
             self.recorded = True
             self.sb._record(
-                self.method, self.path, self.route, self.status, self.headers.get("User-Agent", ""), self.fault
+                self.method,
+                self.path,
+                self.route,
+                self.status,
+                self.headers.get("User-Agent", ""),
+                self.fault,
+                self._token(),
             )
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
@@ -215,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
             self.route = "download_asset"
         if self.route not in NO_AUTH:
             token = self._token()
-            if token not in (sb.token, sb.readonly_token):
+            if sb._holder(token) is None:
                 self._drain()
                 return self._send(
                     401,
@@ -229,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
             if not ok:
                 self._drain()
                 return self._send(403, _primary_limit(token), {"x-ratelimit-remaining": "0"})
-            if method != "GET" and token != sb.token:
+            if method != "GET" and not sb._may_write(token):
                 self._drain()
                 return self._send(
                     403,
