@@ -85,6 +85,9 @@ class Sandbox:
     ) -> None:
         self._latency_lock = threading.Lock()
         self.set_latency(*latency, seed=seed)
+        self._line_cond = threading.Condition()
+        self._line: set[str] = set()  # holders not yet at the start line
+        self._line_opens = 0.0
         self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts)
         self.token = token or "ghs_" + self._secret(seed, "write")
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
@@ -268,6 +271,33 @@ class Sandbox:
         with self._latency_lock:
             low, high = self._latency
             return self._latency_rng.uniform(low, high) if high > 0 else 0.0
+
+    def start_line(self, holders: Iterable[str], timeout: float = 60.0) -> None:
+        """Hold the first request of each of these token holders until all of them have sent
+        one (or `timeout` passes), then let them go at once.
+
+        Runs started together on a busy machine reach the API spread over seconds of
+        interpreter start-up, which jobs on separate runners do not; this takes that spread out.
+        """
+        with self._line_cond:
+            self._line = set(holders)
+            self._line_opens = time.monotonic() + timeout
+
+    def _hold(self, token: str | None) -> None:
+        """Before a request is handled: wait at the start line, then the latency; no lock held."""
+        holder = self._holder(token)
+        with self._line_cond:
+            if holder in self._line:
+                self._line.discard(holder)
+                if not self._line:
+                    self._line_cond.notify_all()
+                left = self._line_opens - time.monotonic()
+                if not self._line_cond.wait_for(lambda: not self._line, timeout=max(0.0, left)):
+                    self._line.clear()  # time is up: nobody else waits for the missing runs
+                    self._line_cond.notify_all()
+        delay = self._delay()
+        if delay:
+            time.sleep(delay)
 
     # ---- faults ---------------------------------------------------------------------------
     def add_fault(

@@ -107,9 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         self.method = method
         self.recorded = False
         try:
-            delay = self.sb._delay()  # latency knob: slept here, holding no lock
-            if delay:
-                time.sleep(delay)
+            self.sb._hold(self._token())  # start line and latency knobs; holds no lock
             self._handle(method)
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True

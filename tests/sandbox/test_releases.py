@@ -357,3 +357,42 @@ def test_latency_is_seeded_and_checked():
     assert all(0.01 <= d <= 0.2 for d in draws[0])
     with pytest.raises(ValueError, match="latency"):
         Sandbox(latency=(0.2, 0.1))
+
+
+def test_the_start_line_holds_each_runs_first_request_until_all_have_arrived():
+    with Sandbox(seed=1) as sb:
+        tokens = {h: sb.issue_token(h) for h in ("a", "b", "c")}
+        sb.start_line(list(tokens))
+        answered: dict[str, float] = {}
+
+        def first_request(holder: str) -> None:
+            auth = {"Authorization": f"token {tokens[holder]}"}
+            assert requests.get(sb.api_url + R, headers=auth, timeout=10).status_code == 200
+            answered[holder] = time.monotonic()
+
+        with ThreadPoolExecutor(3) as pool:
+            pool.submit(first_request, "a")
+            pool.submit(first_request, "b")
+            time.sleep(0.3)
+            assert answered == {}, "held until the last run arrives"
+            assert gh_get(sb).status_code == 200, "a request of no run passes"
+            last_arrived = time.monotonic()
+            pool.submit(first_request, "c")
+        assert set(answered) == {"a", "b", "c"} and min(answered.values()) >= last_arrived
+        started = time.monotonic()
+        gh_get(sb, tokens["a"])
+        assert time.monotonic() - started < 0.2, "later requests are not held"
+
+
+def test_the_start_line_opens_after_its_timeout_when_a_run_never_comes():
+    with Sandbox(seed=1) as sb:
+        token = sb.issue_token("a")
+        sb.issue_token("never")
+        sb.start_line(["a", "never"], timeout=0.3)
+        started = time.monotonic()
+        assert gh_get(sb, token).status_code == 200
+        assert 0.3 <= time.monotonic() - started < 2
+
+
+def gh_get(sb: Sandbox, token: str | None = None) -> requests.Response:
+    return requests.get(sb.api_url + R, headers={"Authorization": f"token {token or sb.token}"}, timeout=10)

@@ -1,0 +1,49 @@
+"""Did the runs race? The evidence in the sandbox's request log, so a race that did not happen fails.
+
+Each run holds its own token (`Sandbox.issue_token`, as each workflow job has its own
+GITHUB_TOKEN), and the log names the holder of every request. Two signs, both required:
+at least half of the runs sent a create (they all saw no release yet, so they overlapped
+before the first create landed), and some run's requests had another run's request between
+them (the simulator served them interleaved, not one run after the other).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Race:
+    runs: tuple[str, ...]  # the token holders of the runs
+    creators: tuple[str, ...]  # runs that sent a create
+    interleaved: tuple[str, ...]  # runs with another run's request between two of their own
+
+    @property
+    def raced(self) -> bool:
+        return 2 * len(self.creators) >= len(self.runs) and bool(self.interleaved)
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.creators)} of {len(self.runs)} runs sent a create; "
+            f"{len(self.interleaved)} had another run's requests between their own"
+        )
+
+
+def race(log: Iterable[Mapping[str, Any]], runs: Sequence[str]) -> Race:
+    """Read the race out of `log` (the sandbox's, in the order it answered)."""
+    mine = set(runs)
+    order = [(e["client"], e["route"]) for e in log if e.get("client") in mine]
+    creators = {client for client, route in order if route == "create_release"}
+    interleaved: set[str] = set()
+    last_seen: dict[str, int] = {}
+    for i, (client, _) in enumerate(order):
+        if i - last_seen.get(client, i - 1) > 1:  # someone else's requests came in between
+            interleaved.add(client)
+        last_seen[client] = i
+    return Race(
+        tuple(runs),
+        tuple(r for r in runs if r in creators),
+        tuple(r for r in runs if r in interleaved),
+    )
