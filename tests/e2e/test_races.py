@@ -10,27 +10,17 @@ from collections.abc import Mapping
 
 import pytest
 
-from release_bench.race import race
+from release_bench.race import evidence, line_up
 from release_bench.sandbox import Sandbox
 
 from .conftest import REPO, TAG, Action, Run, assert_converged, releases_for
 
-# How the runs are made to overlap on two busy cores. Each run's first request waits at the
-# sandbox's start line until every run has sent one: interpreters started at once reach the
-# API over up to 4 s here (measured under load), where jobs on separate runners would not.
-# Then every request waits a seeded 0.2-0.3 s, a band narrow enough that the runs stay in
-# step: each one lists before the fastest create lands (2 x 0.3 s < 3 x 0.2 s).
-LATENCY = (0.2, 0.3)
-
 
 def race_runs(sb: Sandbox, action: Action, inputs: list[Mapping[str, str]]) -> list[Run]:
     """Start one run per item at once, each with its own token; fail if they did not race."""
-    holders = [f"run-{i}" for i in range(len(inputs))]
-    sb.set_latency(*LATENCY, seed=len(inputs))
-    tokens = [sb.issue_token(holder) for holder in holders]
-    sb.start_line(holders)
+    holders, tokens = line_up(sb, len(inputs))
     results = action.run_many([{**item, "token": token} for item, token in zip(inputs, tokens, strict=True)])
-    seen = race(sb.log, holders)
+    seen = evidence(sb.log, holders)
     assert seen.raced, f"the runs did not race: {seen}"
     return results
 
