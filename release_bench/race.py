@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 # sandbox's start line until every run has sent one: interpreters started at once reach the
 # API over up to 4 s there (measured under load), where jobs on separate runners would not.
 # Then every request waits a seeded 0.2-0.3 s, a band narrow enough that the runs stay in
-# step: each one lists before the fastest create lands (2 x 0.3 s < 3 x 0.2 s).
+# step: a typical run has listed (two delays, 0.5 s) before the fastest create can land
+# (three delays, at least 0.6 s), so most runs send a create and GitHub's lock decides.
 LATENCY = (0.2, 0.3)
+# The start line opens by itself after this long, below the action's 10 s read timeout (with
+# the tests' 60 s budget), so that a run that never comes delays the others without failing them.
+START_LINE_TIMEOUT = 8.0
 
 
 def line_up(sb: Sandbox, runs: int) -> tuple[list[str], list[str]]:
@@ -32,7 +36,7 @@ def line_up(sb: Sandbox, runs: int) -> tuple[list[str], list[str]]:
     holders = [f"run-{i + 1}" for i in range(runs)]
     tokens = [sb.issue_token(holder) for holder in holders]
     sb.set_latency(*LATENCY, seed=runs)
-    sb.start_line(holders)
+    sb.start_line(holders, timeout=START_LINE_TIMEOUT)
     return holders, tokens
 
 
