@@ -16,27 +16,29 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from release_bench.sandbox import Sandbox
 
-# How runs are made to overlap on two busy cores. Each run's first request waits at the
-# sandbox's start line until every run has sent one: interpreters started at once reach the
-# API over up to 4 s there (measured under load), where jobs on separate runners would not.
-# Then every request waits a seeded 0.2-0.3 s, a band narrow enough that the runs stay in
-# step: a typical run has listed (two delays, 0.5 s) before the fastest create can land
-# (three delays, at least 0.6 s), so most runs send a create and GitHub's lock decides.
-LATENCY = (0.2, 0.3)
-# The start line opens by itself after this long, below the action's 10 s read timeout (with
-# the tests' 60 s budget), so that a run that never comes delays the others without failing them.
+# How runs are made to overlap on two busy cores. Interpreters started at once reach the API
+# over up to 4 s here (measured under load), and drift further apart with every request as
+# thirty-two processes share two cores, where jobs on separate runners would not. So each
+# run's first two requests (its observation: get-by-tag, then the list) are answered only
+# once every run has sent as many (the sandbox's start line, which comes after the latency):
+# every run decides on the same picture, and GitHub's lock decides between their creates.
+# Every request waits a seeded 0.05-0.25 s, so that what follows interleaves as over a network.
+LATENCY = (0.05, 0.25)
+LOCKSTEP = 2
+# A wait at the start line lasts at most this long, below the action's 10 s read timeout
+# (with the tests' 60 s budget), so a run that never comes delays the others without failing them.
 START_LINE_TIMEOUT = 8.0
 
 
 def line_up(sb: Sandbox, runs: int) -> tuple[list[str], list[str]]:
-    """Ready `sb` for `runs` racing runs: a token each, a start line, the latency band.
+    """Ready `sb` for `runs` racing runs: a token each, the start line, the latency.
 
     Returns the runs' names (as the request log gives them) and their tokens, in order.
     """
     holders = [f"run-{i + 1}" for i in range(runs)]
     tokens = [sb.issue_token(holder) for holder in holders]
     sb.set_latency(*LATENCY, seed=runs)
-    sb.start_line(holders, timeout=START_LINE_TIMEOUT)
+    sb.start_line(holders, steps=LOCKSTEP, timeout=START_LINE_TIMEOUT)
     return holders, tokens
 
 

@@ -86,8 +86,8 @@ class Sandbox:
         self._latency_lock = threading.Lock()
         self.set_latency(*latency, seed=seed)
         self._line_cond = threading.Condition()
-        self._line: set[str] = set()  # holders not yet at the start line
-        self._line_opens = 0.0
+        self._line: dict[str, int] = {}  # start line: holder -> requests it has sent so far
+        self._line_steps, self._line_timeout = 0, 0.0
         self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts)
         self.token = token or "ghs_" + self._secret(seed, "write")
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
@@ -272,32 +272,37 @@ class Sandbox:
             low, high = self._latency
             return self._latency_rng.uniform(low, high) if high > 0 else 0.0
 
-    def start_line(self, holders: Iterable[str], timeout: float = 60.0) -> None:
-        """Hold the first request of each of these token holders until all of them have sent
-        one (or `timeout` passes), then let them go at once.
+    def start_line(self, holders: Iterable[str], *, steps: int = 1, timeout: float = 60.0) -> None:
+        """Run these token holders' first `steps` requests in lockstep: each one waits until
+        every holder has sent as many (or `timeout` passes, which dissolves the line).
 
         Runs started together on a busy machine reach the API spread over seconds of
-        interpreter start-up, which jobs on separate runners do not; this takes that spread out.
+        interpreter start-up, and drift apart further with every request as they share two
+        cores, where jobs on separate runners would not: this takes that spread out.
         """
         with self._line_cond:
-            self._line = set(holders)
-            self._line_opens = time.monotonic() + timeout
+            self._line = dict.fromkeys(holders, 0)
+            self._line_steps, self._line_timeout = steps, timeout
 
     def _hold(self, token: str | None) -> None:
-        """Before a request is handled: wait at the start line, then the latency; no lock held."""
-        holder = self._holder(token)
-        with self._line_cond:
-            if holder in self._line:
-                self._line.discard(holder)
-                if not self._line:
-                    self._line_cond.notify_all()
-                left = self._line_opens - time.monotonic()
-                if not self._line_cond.wait_for(lambda: not self._line, timeout=max(0.0, left)):
-                    self._line.clear()  # time is up: nobody else waits for the missing runs
-                    self._line_cond.notify_all()
+        """Before a request is handled: the latency, then the start line (whose runs are thus
+        answered together, on one picture); no lock is held meanwhile."""
         delay = self._delay()
         if delay:
             time.sleep(delay)
+        holder = self._holder(token)
+        with self._line_cond:
+            if holder in self._line and self._line[holder] < self._line_steps:
+                self._line[holder] += 1
+                step = self._line[holder]
+                self._line_cond.notify_all()
+
+                def everyone() -> bool:
+                    return all(sent >= step for sent in self._line.values())
+
+                if not self._line_cond.wait_for(everyone, timeout=self._line_timeout):
+                    self._line = {}  # a run never came: stop holding the others
+                    self._line_cond.notify_all()
 
     # ---- faults ---------------------------------------------------------------------------
     def add_fault(

@@ -384,6 +384,25 @@ def test_the_start_line_holds_each_runs_first_request_until_all_have_arrived():
         assert time.monotonic() - started < 0.2, "later requests are not held"
 
 
+def test_the_start_line_keeps_the_first_steps_of_every_run_in_lockstep():
+    with Sandbox(seed=1) as sb:
+        tokens = {h: sb.issue_token(h) for h in ("a", "b")}
+        sb.start_line(list(tokens), steps=2)
+        order: list[str] = []
+
+        def requests_of(holder: str, pause: float) -> None:
+            for _ in range(3):
+                gh_get(sb, tokens[holder])
+                order.append(holder)
+                time.sleep(pause)
+
+        with ThreadPoolExecutor(2) as pool:
+            pool.submit(requests_of, "a", 0.0)
+            pool.submit(requests_of, "b", 0.3)  # slow between its requests: "a" must wait for it
+        assert sorted(order[:2]) == ["a", "b"] and sorted(order[2:4]) == ["a", "b"]
+        assert order[4:] == ["a", "b"], "the third request of each is free again"
+
+
 def test_the_start_line_opens_after_its_timeout_when_a_run_never_comes():
     with Sandbox(seed=1) as sb:
         token = sb.issue_token("a")
