@@ -187,7 +187,7 @@ class Store:
             sha = repo.branches[commitish]
         elif SHA_RE.match(commitish):
             sha = commitish
-        else:  # the three errors GitHub was reported to give (RULES.md, "no tag and no commit")
+        else:  # the three errors GitHub was reported to give (RULES.md, "Publishing needs a usable tag")
             raise ApiError(
                 422,
                 "Validation Failed",
