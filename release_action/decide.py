@@ -2,7 +2,7 @@
 
 No I/O and no clock of its own, so every rule is a row in a table test. The engine calls it
 on every pass; each answer is one step (one write at most), and `Done` only when what was
-seen is what was asked for. See shared/design/reconcile.md for why racing runs agree.
+seen is what was asked for. See docs/design.md for the table and why racing runs agree.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release_bench.harness import parse_outputs
+from release_bench.race import evidence, line_up
 from release_bench.sandbox import Sandbox
 
 REPO = "octo/demo"
@@ -88,11 +89,13 @@ def environment(sb: Sandbox, workdir: Path, number: int, timeout: int) -> dict[s
     }
 
 
-def race(sb: Sandbox, runs: int, timeout: int) -> list[RunResult]:
-    """Start every run at once, then wait for all of them."""
+def race(sb: Sandbox, tokens: list[str], timeout: int) -> list[RunResult]:
+    """Start every run at once, each with its own token, then wait for all of them."""
     with tempfile.TemporaryDirectory(prefix="release-demo-") as tmp:
         workdir = Path(tmp)
-        envs = [environment(sb, workdir, n, timeout) for n in range(1, runs + 1)]
+        envs = [environment(sb, workdir, n, timeout) for n in range(1, len(tokens) + 1)]
+        for env, token in zip(envs, tokens, strict=True):
+            env["INPUT_TOKEN"] = token  # one token per run, so the request log tells the runs apart
         procs = [
             subprocess.Popen(
                 command(),
@@ -139,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    published (up to {args.flips} time{'s' if args.flips != 1 else ''});")
         print(f"  * {args.runs} runs of safe-release-action start at once to publish {TAG} with the same notes.")
         print()
+        holders, tokens = line_up(sb, args.runs)
         started = time.monotonic()
-        results = race(sb, args.runs, timeout)
+        results = race(sb, tokens, timeout)
         elapsed = time.monotonic() - started
+        raced = evidence(sb.log, holders)
 
         print("What each run did:")
         for run in results:
@@ -175,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(f"the runs reported different ids: {sorted(map(str, ids))}")
         if drafts:
             problems.append(f"leftover drafts: {[d['id'] for d in drafts]}")
+        if args.runs > 1 and not raced.raced:
+            problems.append("the runs did not race, so this proves nothing")
 
         print("What GitHub holds now:")
         if len(published) == 1:
@@ -188,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         agree = len(ids) == 1 and None not in ids
         print(f"  every run agrees on its id: {'yes' if agree else 'no'} ({', '.join(sorted(map(str, ids)))})")
         print(f"  leftover drafts: {'none' if not drafts else ', '.join(str(d['id']) for d in drafts)}")
+        if args.runs > 1:
+            print(f"  the runs raced: {'yes' if raced.raced else 'no'} ({raced})")
         print(
             f"  requests made by all runs together: {len(log)} ({len(writes)} writes: "
             + ", ".join(

@@ -22,7 +22,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--repo", action="append", default=None, help="owner/name to serve (repeatable; default octo/demo)"
     )
     parser.add_argument("--token", default=None, help="write token (default: random ghs_...)")
+    parser.add_argument(
+        "--latency", type=latency, default=(0.0, 0.0), metavar="MIN[,MAX]", help="per-request delay, seconds"
+    )
+    parser.add_argument(
+        "--untag-edited-drafts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a draft PATCHed without tag_name that stays a draft loses its tag (see sandbox/RULES.md)",
+    )
     return parser
+
+
+def latency(text: str) -> tuple[float, float]:
+    """'0.1' or '0.05,0.2' seconds."""
+    try:
+        low, _, high = text.partition(",")
+        span = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN or MIN,MAX seconds, got {text!r}") from None
+    if not 0 <= span[0] <= span[1]:
+        raise argparse.ArgumentTypeError(f"expected 0 <= MIN <= MAX, got {text!r}")
+    return span
 
 
 def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
@@ -38,6 +59,8 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
         host=args.host,
         port=args.port,
         uploads_port=args.uploads_port,
+        latency=args.latency,
+        untag_edited_drafts=args.untag_edited_drafts,
     )
     sb.start()
     print(f"API:      {sb.api_url}")

@@ -100,10 +100,19 @@ class Sandbox:
         port: int = 0,
         uploads_port: int = 0,
         ghes_uploads: bool = False,
+        latency: tuple[float, float] = (0.0, 0.0),
+        untag_edited_drafts: bool = True,
     ) -> None:
-        self.store = Store(seed=seed, lag=lag)
+        self._latency_lock = threading.Lock()
+        self.set_latency(*latency, seed=seed)
+        self._line_cond = threading.Condition()
+        self._line: dict[str, int] = {}  # start line: holder -> requests it has sent so far
+        self._line_steps, self._line_timeout = 0, 0.0
+        self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts)
         self.token = token or "ghs_" + self._secret(seed, "write")
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
+        self._seed = seed
+        self._clients: dict[str, str] = {self.token: "write", self.readonly_token: "read"}  # token -> holder
         self.host, self.port, self.uploads_port = host, port, uploads_port
         self.ghes_uploads = ghes_uploads
         self._faults: dict[str, list[Fault]] = {}
@@ -251,6 +260,70 @@ class Sandbox:
     def set_lag(self, seconds: float) -> None:
         self.store.lag = seconds
 
+    def issue_token(self, holder: str) -> str:
+        """Another write token, as each workflow job gets its own GITHUB_TOKEN; the log names
+        its holder on every request, so tests can tell concurrent runs apart."""
+        if holder in self._clients.values():
+            raise ValueError(f"a token for {holder!r} was already issued")
+        token = "ghs_" + self._secret(self._seed, f"write:{holder}")
+        self._clients[token] = holder
+        return token
+
+    def _holder(self, token: str | None) -> str | None:
+        return self._clients.get(token or "")
+
+    def _may_write(self, token: str | None) -> bool:
+        return self._holder(token) not in (None, "read")
+
+    # ---- latency --------------------------------------------------------------------------
+    def set_latency(self, low: float, high: float | None = None, seed: int | None = None) -> None:
+        """Delay every request by a seeded uniform draw from [low, high] seconds before it is
+        handled, as a network and a busy service do; racing runs then really overlap."""
+        high = low if high is None else high
+        if not 0 <= low <= high:
+            raise ValueError(f"latency must satisfy 0 <= low <= high, got ({low}, {high})")
+        with self._latency_lock:
+            self._latency = (low, high)
+            self._latency_rng = random.Random(seed)
+
+    def _delay(self) -> float:
+        """Seconds to hold the next request; the caller sleeps outside any lock."""
+        with self._latency_lock:
+            low, high = self._latency
+            return self._latency_rng.uniform(low, high) if high > 0 else 0.0
+
+    def start_line(self, holders: Iterable[str], *, steps: int = 1, timeout: float = 60.0) -> None:
+        """Run these token holders' first `steps` requests in lockstep: each one waits until
+        every holder has sent as many (or `timeout` passes, which dissolves the line).
+
+        Runs started together on a busy machine reach the API spread over seconds of
+        interpreter start-up, and drift apart further with every request as they share two
+        cores, where jobs on separate runners would not: this takes that spread out.
+        """
+        with self._line_cond:
+            self._line = dict.fromkeys(holders, 0)
+            self._line_steps, self._line_timeout = steps, timeout
+
+    def _hold(self, token: str | None) -> None:
+        """Before a request is handled: the latency, then the start line (whose runs are thus
+        answered together, on one picture); no lock is held meanwhile."""
+        delay = self._delay()
+        if delay:
+            time.sleep(delay)
+        holder = self._holder(token)
+        with self._line_cond:
+            if holder in self._line and self._line[holder] < self._line_steps:
+                self._line[holder] += 1
+                step = self._line[holder]
+                self._line_cond.notify_all()
+
+                def everyone() -> bool:
+                    return all(sent >= step for sent in self._line.values())
+
+                if not self._line_cond.wait_for(everyone, timeout=self._line_timeout):
+                    self._line = {}  # a run never came: stop holding the others
+                    self._line_cond.notify_all()
+
     # ---- faults ---------------------------------------------------------------------------
     def add_fault(
         self,
@@ -330,7 +403,14 @@ class Sandbox:
 
     # ---- log and rate limits --------------------------------------------------------------
     def _record(
-        self, method: str, path: str, route: str | None, status: int | None, user_agent: str, fault: str | None
+        self,
+        method: str,
+        path: str,
+        route: str | None,
+        status: int | None,
+        user_agent: str,
+        fault: str | None,
+        token: str | None = None,
     ) -> None:
         with self.store.lock:
             self._log.append(
@@ -342,6 +422,7 @@ class Sandbox:
                     "status": status,
                     "user_agent": user_agent,
                     "fault": fault,
+                    "client": self._holder(token),  # who held the token ("write", "read" or issued)
                 }
             )
 

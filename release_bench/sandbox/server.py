@@ -107,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
         self.method = method
         self.recorded = False
         try:
+            self.sb._hold(self._token())  # start line and latency knobs; holds no lock
             self._handle(method)
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True
@@ -118,7 +119,13 @@ class Handler(BaseHTTPRequestHandler):
         if not self.recorded:
             self.recorded = True
             self.sb._record(
-                self.method, self.path, self.route, self.status, self.headers.get("User-Agent", ""), self.fault
+                self.method,
+                self.path,
+                self.route,
+                self.status,
+                self.headers.get("User-Agent", ""),
+                self.fault,
+                self._token(),
             )
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
@@ -215,7 +222,7 @@ class Handler(BaseHTTPRequestHandler):
             self.route = "download_asset"
         if self.route not in NO_AUTH:
             token = self._token()
-            if token not in (sb.token, sb.readonly_token):
+            if sb._holder(token) is None:
                 self._drain()
                 return self._send(
                     401,
@@ -229,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
             if not ok:
                 self._drain()
                 return self._send(403, _primary_limit(token), {"x-ratelimit-remaining": "0"})
-            if method != "GET" and token != sb.token:
+            if method != "GET" and not sb._may_write(token):
                 self._drain()
                 return self._send(
                     403,

@@ -3,6 +3,7 @@
 Every write appends a version to an append-only history so that reads can be
 answered "as of `lag` seconds ago", which is how GitHub's read replicas behave
 right after a write. Writes always see (and validate against) the true state.
+Rules inferred rather than recorded, and their evidence: RULES.md beside this file.
 """
 
 from __future__ import annotations
@@ -104,9 +105,10 @@ class Repo:
 class Store:
     """All repositories behind one lock; methods raise ApiError for API-visible failures."""
 
-    def __init__(self, seed: int | None = None, lag: float = 0.0) -> None:
+    def __init__(self, seed: int | None = None, lag: float = 0.0, untag_edited_drafts: bool = True) -> None:
         self.lock = threading.RLock()
         self.lag = lag
+        self.untag_edited_drafts = untag_edited_drafts  # RULES.md: "a draft edited without tag_name"
         self.rng = random.Random(seed)
         self.repos: dict[str, Repo] = {}
         self.asset_index: dict[int, tuple[str, int]] = {}
@@ -185,8 +187,22 @@ class Store:
             sha = repo.branches[commitish]
         elif SHA_RE.match(commitish):
             sha = commitish
-        else:
-            raise validation("Release", "custom", "target_commitish", "target_commitish is invalid")
+        else:  # the three errors GitHub was reported to give (RULES.md, "Publishing needs a usable tag")
+            raise ApiError(
+                422,
+                "Validation Failed",
+                DOC_CREATE,
+                [
+                    {
+                        "resource": "Release",
+                        "code": "custom",
+                        "field": "tag_name",
+                        "message": "tag_name is not a valid tag",
+                    },
+                    {"resource": "Release", "code": "custom", "message": "Published releases must have a valid tag"},
+                    {"resource": "Release", "code": "invalid", "field": "target_commitish"},
+                ],
+            )
         repo.tags[tag] = (sha, self.clock())
 
     # ---- releases -------------------------------------------------------------------------
@@ -293,8 +309,7 @@ class Store:
             if old is None:
                 raise not_found()
             rel = dict(old)
-            if old["draft"] and "tag_name" not in fields:
-                # GitHub detaches a draft from its tag when a PATCH omits tag_name.
+            if self._untags(old, fields):
                 rel["tag_name"] = f"untagged-{old['slug']}"
             for key in (
                 "tag_name",
@@ -328,6 +343,15 @@ class Store:
             if publishing and self.on_publish:
                 self.on_publish(repo.full_name, rel)
             return rel
+
+    def _untags(self, old: Record, fields: dict[str, Any]) -> bool:
+        """Does this PATCH detach a draft from its tag (RULES.md, "a draft edited without tag_name")?
+
+        Reported: a draft edited without `tag_name` that stays a draft. Not applied to the PATCH
+        that publishes it: the widely used create-draft-then-publish flow omits `tag_name` there.
+        """
+        stays_draft = fields.get("draft") is not False
+        return self.untag_edited_drafts and old["draft"] and stays_draft and "tag_name" not in fields
 
     def delete_release(self, full_name: str, rid: int) -> None:
         with self.lock:

@@ -341,8 +341,13 @@ def test_second_identical_run_is_unchanged_and_writes_nothing(image, sb, tmp_pat
 
 
 def test_eight_racing_containers_converge_on_one_release(image, sb, tmp_path) -> None:
+    from release_bench.race import evidence, line_up
+
     tag, n = "v3.0.0", 8
-    runs = [Run(tmp_path / f"r{i}", sb, tag, name="Raced", notes="Eight at once.") for i in range(n)]
+    holders, tokens = line_up(sb, n)
+    runs = [
+        Run(tmp_path / f"r{i}", sb, tag, name="Raced", notes="Eight at once.", token=t) for i, t in enumerate(tokens)
+    ]
     gate = tmp_path / "gate"
     gate.mkdir()
     results: list[subprocess.CompletedProcess[str] | None] = [None] * n
@@ -386,6 +391,8 @@ def test_eight_racing_containers_converge_on_one_release(image, sb, tmp_path) ->
     assert str(on_tag[0]["id"]) in ids
     assert on_tag[0]["draft"] is False
     assert not [r for r in all_releases if r["draft"]], "a draft was left behind"
+    seen = evidence(sb.log, holders)
+    assert seen.raced, f"the containers did not race: {seen}"
 
 
 # --------------------------------------------------------------------------- act

@@ -27,6 +27,7 @@ def test_the_demo_shows_the_race_resolved_into_one_published_release():
     assert "one published release for v1.0.0" in out
     assert "every run agrees on its id: yes" in out
     assert "leftover drafts: none" in out
+    assert "the runs raced: yes (6 of 6 runs sent a create" in out
     assert out.count("release 1000") >= 6, "each run's status and id is listed"
     assert "requests made by all runs together:" in out
     assert "OK:" in out

@@ -1,10 +1,28 @@
-"""Many runs of the real entrypoint at once on one tag: they must converge on one release."""
+"""Many runs of the real entrypoint at once on one tag: they must converge on one release.
+
+Every race here proves it raced (release_bench/race.py): each run holds its own token, and
+a test whose runs did not overlap fails instead of passing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
-from .conftest import REPO, TAG, Action, assert_converged, releases_for
+from release_bench.race import evidence, line_up
+from release_bench.sandbox import Sandbox
+
+from .conftest import REPO, TAG, Action, Run, assert_converged, releases_for
+
+
+def race_runs(sb: Sandbox, action: Action, inputs: list[Mapping[str, str]]) -> list[Run]:
+    """Start one run per item at once, each with its own token; fail if they did not race."""
+    holders, tokens = line_up(sb, len(inputs))
+    results = action.run_many([{**item, "token": token} for item, token in zip(inputs, tokens, strict=True)])
+    seen = evidence(sb.log, holders)
+    assert seen.raced, f"the runs did not race: {seen}"
+    return results
 
 
 @pytest.mark.parametrize("lag", [0.0, 1.0], ids=["no-lag", "1s-lag"])
@@ -12,7 +30,7 @@ from .conftest import REPO, TAG, Action, assert_converged, releases_for
 def test_concurrent_runs_with_the_same_inputs_make_one_release(sb, action: Action, runs: int, lag: float):
     sb.set_lag(lag)
 
-    results = action.run_many([{"tag": TAG, "notes": "Same notes", "name": "One"}] * runs)
+    results = race_runs(sb, action, [{"tag": TAG, "notes": "Same notes", "name": "One"}] * runs)
 
     release = assert_converged(sb, results, bodies=("Same notes",))
     assert release["name"] == "One"
@@ -24,7 +42,7 @@ def test_concurrent_runs_with_the_same_inputs_make_one_release(sb, action: Actio
 def test_concurrent_runs_with_different_notes_leave_exactly_one_of_them(sb, action: Action):
     notes = [f"notes from run {i}\n\n* change {i}" for i in range(8)]
 
-    results = action.run_many([{"tag": TAG, "notes": n} for n in notes])
+    results = race_runs(sb, action, [{"tag": TAG, "notes": n} for n in notes])
 
     assert_converged(sb, results, bodies=tuple(notes))
 
@@ -33,7 +51,7 @@ def test_concurrent_runs_with_different_notes_and_lag_leave_exactly_one_of_them(
     sb.set_lag(1.0)
     notes = [f"notes from run {i}" for i in range(4)]
 
-    results = action.run_many([{"tag": TAG, "notes": n} for n in notes])
+    results = race_runs(sb, action, [{"tag": TAG, "notes": n} for n in notes])
 
     assert_converged(sb, results, bodies=tuple(notes))
 
@@ -42,7 +60,7 @@ def test_the_dask_race_a_drafter_flipping_the_release_back_ends_published(sb, ac
     """A release-drafter workflow drafts the tag right after each publish; publishers win."""
     sb.start_drafter(REPO, TAG, flips=2, delay=0.05)
 
-    results = action.run_many([{"tag": TAG, "notes": "Release notes"}] * 6)
+    results = race_runs(sb, action, [{"tag": TAG, "notes": "Release notes"}] * 6)
 
     assert_converged(sb, results, bodies=("Release notes",))
 
@@ -53,7 +71,7 @@ def test_the_dask_race_a_drafting_run_beside_publishing_runs_ends_published(sb, 
     inputs = [{"tag": TAG, "notes": "drafter notes", "draft": "true"}]
     inputs += [{"tag": TAG, "notes": "publisher notes"}] * 5
 
-    results = action.run_many(inputs)
+    results = race_runs(sb, action, inputs)
 
     for run in results:
         assert run.code == 0, run
@@ -77,7 +95,7 @@ def test_the_dask_race_with_read_lag_inside_the_settle_window(sb, action: Action
     sb.set_lag(1.0)
     sb.start_drafter(REPO, TAG, flips=1, delay=0.05)
 
-    results = action.run_many([{"tag": TAG, "notes": "Release notes"}] * 6)
+    results = race_runs(sb, action, [{"tag": TAG, "notes": "Release notes"}] * 6)
 
     assert_converged(sb, results, bodies=("Release notes",))
 

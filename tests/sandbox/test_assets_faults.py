@@ -7,14 +7,14 @@ import io
 import socket
 import threading
 import time
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
 from release_bench.sandbox import Sandbox, github_asset_name, valid_ref_name
-from release_bench.sandbox.cli import main
+from release_bench.sandbox.cli import build_parser, main
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
@@ -232,3 +232,14 @@ def test_cli_prints_env_lines():
     stop.set()
     th.join(5)
     assert not th.is_alive()
+
+
+def test_cli_knobs_parse_and_refuse_nonsense():
+    args = build_parser().parse_args(["--latency", "0.05,0.2", "--no-untag-edited-drafts"])
+    assert args.latency == (0.05, 0.2) and args.untag_edited_drafts is False
+    defaults = build_parser().parse_args([])
+    assert defaults.latency == (0.0, 0.0) and defaults.untag_edited_drafts is True
+    assert build_parser().parse_args(["--latency", "0.1"]).latency == (0.1, 0.1)
+    for bad in ("0.2,0.1", "-1", "fast"):
+        with pytest.raises(SystemExit), redirect_stderr(io.StringIO()):
+            build_parser().parse_args(["--latency", bad])

@@ -13,9 +13,19 @@ import requests
 
 from release_bench.sandbox import Sandbox
 
-FIXTURES = Path("/work/shared/reference/octokit-fixtures")
+ROOT = Path(__file__).resolve().parents[2]
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
+
+
+def fixtures() -> Path:
+    """Recorded GitHub traffic: `shared/reference/` beside the repository (the workplace's
+    `../shared`, or one level further up from a worktree under it); see its README.md."""
+    for parent in ROOT.parents:
+        found = parent / "shared" / "reference" / "octokit-fixtures"
+        if found.is_dir():
+            return found
+    pytest.fail(f"no shared/reference/octokit-fixtures beside {ROOT} or above it: the recorded traffic is missing")
 
 
 def same_shape(rec: Any, ours: Any, where: str = "$") -> None:
@@ -48,7 +58,7 @@ def learn_ids(rec: Any, ours: Any, ids: dict[tuple[str, int], int]) -> None:
 
 @pytest.mark.parametrize("scenario", ["release-assets", "release-assets-conflict"])
 def test_replay_octokit_fixtures(scenario):
-    records = json.loads((FIXTURES / scenario / "normalized-fixture.json").read_text())
+    records = json.loads((fixtures() / scenario / "normalized-fixture.json").read_text())
     full = f"octokit-fixture-org/{scenario}"
     with Sandbox(repos=(full,)) as sb:
         assets = [("test-upload.txt", b"Hello, world!\n")] if "conflict" in scenario else []
@@ -142,3 +152,40 @@ def test_pygithub_unchanged(tmp_path):
             "list_releases",
         }
         gh.close()
+
+
+@pytest.mark.parametrize("untag_edited_drafts", [True, False], ids=["untag-on", "untag-off"])
+def test_softprops_action_gh_release_create_draft_then_publish(untag_edited_drafts):
+    """The request flow of softprops/action-gh-release since v2.5.0 (src/github.ts: `release` →
+    `createRelease` → `canonicalizeCreatedRelease`, then `upload`, then `finalizeRelease`), with
+    the bodies its published bundle (v2.6.2, dist/index.js) sent when run unmodified against this
+    sandbox. Its publishing PATCH is `{"draft": false}` with no tag_name; on GitHub, with
+    thousands of repositories using it, that ends in a published release for the tag (RULES.md)."""
+    with Sandbox(seed=1, untag_edited_drafts=untag_edited_drafts) as sb, requests.Session() as gh:
+        gh.headers["Authorization"] = f"token {sb.token}"
+        api = sb.api_url + R
+        assert gh.get(f"{api}/tags/v1.0.0", timeout=10).status_code == 404
+        created = gh.post(
+            api,
+            json={"tag_name": "v1.0.0", "name": "v1.0.0", "draft": True, "generate_release_notes": False},
+            timeout=10,
+        )
+        assert created.status_code == 201
+        draft = created.json()
+        assert gh.get(f"{api}/tags/v1.0.0", timeout=10).status_code == 404  # drafts are not found by tag
+        listed = gh.get(api, params={"per_page": 100}, timeout=10).json()
+        assert [r["id"] for r in listed if r["tag_name"] == "v1.0.0"] == [draft["id"]]
+        upload = draft["upload_url"].split("{")[0]
+        asset = gh.post(upload, params={"name": "app.txt"}, data=b"hello\n", timeout=10)
+        assert asset.status_code == 201
+
+        published = gh.patch(f"{api}/{draft['id']}", json={"draft": False}, timeout=10)
+
+        assert published.status_code == 200
+        assert published.json()["tag_name"] == "v1.0.0" and published.json()["draft"] is False
+        assert published.json()["html_url"].endswith("/releases/tag/v1.0.0")
+        assets = gh.get(f"{api}/{draft['id']}/assets", params={"per_page": 100}, timeout=10).json()
+        assert [a["name"] for a in assets] == ["app.txt"]
+        by_tag = gh.get(f"{api}/tags/v1.0.0", timeout=10).json()
+        assert by_tag["id"] == draft["id"] and by_tag["assets"][0]["name"] == "app.txt"
+        assert [(r["tag_name"], r["draft"]) for r in sb.releases(REPO)] == [("v1.0.0", False)]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
+
+from release_bench.sandbox import Sandbox
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
@@ -91,15 +95,34 @@ def test_drafts(sandbox, gh):
     assert back.json()["published_at"] is None
 
 
-def test_patch_on_draft_without_tag_name_untags_it(gh):
+@pytest.mark.parametrize("stays_draft", [{}, {"draft": True}], ids=["draft-omitted", "draft-true"])
+def test_a_draft_edited_without_tag_name_that_stays_a_draft_loses_its_tag(gh, stays_draft):
     d = gh.post(R, json={"tag_name": "v3", "draft": True}).json()
-    r = gh.patch(f"{R}/{d['id']}", json={"body": "notes"}).json()
+    r = gh.patch(f"{R}/{d['id']}", json={"body": "notes", **stays_draft}).json()
     assert r["tag_name"].startswith("untagged-") and len(r["tag_name"]) == 29
-    assert r["body"] == "notes"
+    assert r["body"] == "notes" and r["draft"] is True
     kept = gh.patch(f"{R}/{d['id']}", json={"tag_name": "v3", "name": "n"}).json()
     assert kept["tag_name"] == "v3" and kept["name"] == "n"
     pub = gh.post(R, json={"tag_name": "v4"}).json()
     assert gh.patch(f"{R}/{pub['id']}", json={"body": "x"}).json()["tag_name"] == "v4"
+
+
+def test_the_patch_that_publishes_a_draft_keeps_its_tag_without_tag_name(sandbox, gh):
+    d = gh.post(R, json={"tag_name": "v3", "draft": True, "body": "b"}).json()
+    pub = gh.patch(f"{R}/{d['id']}", json={"draft": False, "make_latest": "true"})
+    assert pub.status_code == 200
+    assert pub.json()["tag_name"] == "v3" and pub.json()["draft"] is False
+    assert pub.json()["html_url"].endswith("/releases/tag/v3")
+    assert "v3" in sandbox.tags(REPO)
+    assert gh.get(f"{R}/tags/v3").json()["id"] == d["id"]
+
+
+def test_with_the_knob_off_an_edited_draft_keeps_its_tag():
+    with Sandbox(seed=1, untag_edited_drafts=False) as sb:
+        auth = {"Authorization": f"Bearer {sb.token}"}
+        d = requests.post(sb.api_url + R, json={"tag_name": "v3", "draft": True}, headers=auth, timeout=10).json()
+        r = requests.patch(f"{sb.api_url}{R}/{d['id']}", json={"body": "notes"}, headers=auth, timeout=10).json()
+        assert r["tag_name"] == "v3" and r["draft"] is True
 
 
 def test_validation_errors(gh):
@@ -124,6 +147,11 @@ def test_validation_errors(gh):
     assert gh.post(R, json={"tag_name": "release/v1-rc.1"}).status_code == 201
     nocommit = gh.post(R, json={"tag_name": "v9", "target_commitish": "nobranch"})
     assert nocommit.status_code == 422
+    assert [(e["code"], e.get("field")) for e in nocommit.json()["errors"]] == [
+        ("custom", "tag_name"),
+        ("custom", None),
+        ("invalid", "target_commitish"),
+    ]
     sha = "a" * 40
     ok = gh.post(R, json={"tag_name": "v10", "target_commitish": sha})
     assert ok.status_code == 201
@@ -287,3 +315,103 @@ def test_log_and_count(sandbox, gh):
     assert sandbox.count(route="list_releases") == 1
     sandbox.clear_log()
     assert sandbox.count() == 0
+
+
+def test_issued_tokens_write_and_the_log_names_their_holder(sandbox, gh):
+    token = sandbox.issue_token("run-1")
+    assert token not in (sandbox.token, sandbox.readonly_token)
+    mine = {"Authorization": f"token {token}"}
+    assert requests.post(sandbox.api_url + R, json={"tag_name": "v1"}, headers=mine, timeout=10).status_code == 201
+    gh.get(R)
+    requests.get(sandbox.api_url + R, headers={"Authorization": f"token {sandbox.readonly_token}"}, timeout=10)
+    requests.get(sandbox.api_url + R, timeout=10)
+    assert [e["client"] for e in sandbox.log] == ["run-1", "write", "read", None]
+    with pytest.raises(ValueError, match="already issued"):
+        sandbox.issue_token("run-1")
+
+
+def test_latency_delays_every_request_without_serialising_them():
+    n, delay = 8, 0.25
+    with Sandbox(seed=1, latency=(delay, delay)) as sb:
+        auth = {"Authorization": f"token {sb.token}"}
+
+        def timed_get(_: int) -> float:
+            start = time.monotonic()
+            assert requests.get(sb.api_url + R, headers=auth, timeout=10).status_code == 200
+            return time.monotonic() - start
+
+        start = time.monotonic()
+        with ThreadPoolExecutor(n) as pool:
+            each = list(pool.map(timed_get, range(n)))
+        wall = time.monotonic() - start
+    assert min(each) >= delay
+    assert wall < n * delay * 0.75, f"{n} requests of {delay} s took {wall:.2f} s: they were serialised"
+
+
+def test_latency_is_seeded_and_checked():
+    draws = []
+    for _ in range(2):
+        with Sandbox(seed=3, latency=(0.01, 0.2)) as sb:
+            draws.append([sb._delay() for _ in range(5)])
+    assert draws[0] == draws[1] and len(set(draws[0])) == 5
+    assert all(0.01 <= d <= 0.2 for d in draws[0])
+    with pytest.raises(ValueError, match="latency"):
+        Sandbox(latency=(0.2, 0.1))
+
+
+def test_the_start_line_holds_each_runs_first_request_until_all_have_arrived():
+    with Sandbox(seed=1) as sb:
+        tokens = {h: sb.issue_token(h) for h in ("a", "b", "c")}
+        sb.start_line(list(tokens))
+        answered: dict[str, float] = {}
+
+        def first_request(holder: str) -> None:
+            auth = {"Authorization": f"token {tokens[holder]}"}
+            assert requests.get(sb.api_url + R, headers=auth, timeout=10).status_code == 200
+            answered[holder] = time.monotonic()
+
+        with ThreadPoolExecutor(3) as pool:
+            pool.submit(first_request, "a")
+            pool.submit(first_request, "b")
+            time.sleep(0.3)
+            assert answered == {}, "held until the last run arrives"
+            assert gh_get(sb).status_code == 200, "a request of no run passes"
+            last_arrived = time.monotonic()
+            pool.submit(first_request, "c")
+        assert set(answered) == {"a", "b", "c"} and min(answered.values()) >= last_arrived
+        started = time.monotonic()
+        gh_get(sb, tokens["a"])
+        assert time.monotonic() - started < 0.2, "later requests are not held"
+
+
+def test_the_start_line_keeps_the_first_steps_of_every_run_in_lockstep():
+    with Sandbox(seed=1) as sb:
+        tokens = {h: sb.issue_token(h) for h in ("a", "b")}
+        sb.start_line(list(tokens), steps=2)
+        order: list[str] = []
+
+        def requests_of(holder: str, pause: float) -> None:
+            for _ in range(3):
+                gh_get(sb, tokens[holder])
+                order.append(holder)
+                time.sleep(pause)
+
+        with ThreadPoolExecutor(2) as pool:
+            pool.submit(requests_of, "a", 0.0)
+            pool.submit(requests_of, "b", 0.3)  # slow between its requests: "a" must wait for it
+        assert sorted(order[:2]) == ["a", "b"] and sorted(order[2:4]) == ["a", "b"]
+        assert order[4:] == ["a", "b"], "the third request of each is free again"
+
+
+def test_the_start_line_opens_after_its_timeout_when_a_run_never_comes():
+    with Sandbox(seed=1) as sb:
+        token = sb.issue_token("a")
+        sb.issue_token("never")
+        sb.start_line(["a", "never"], timeout=0.3)
+        started = time.monotonic()
+        assert gh_get(sb, token).status_code == 200
+        assert 0.3 <= time.monotonic() - started < 2
+
+
+def gh_get(sb: Sandbox, token: str | None = None) -> requests.Response:
+    return requests.get(sb.api_url + R, headers={"Authorization": f"token {token or sb.token}"}, timeout=10)

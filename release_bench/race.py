@@ -1,0 +1,77 @@
+"""Did the runs race? The evidence in the sandbox's request log, so a race that did not happen fails.
+
+Each run holds its own token (`Sandbox.issue_token`, as each workflow job has its own
+GITHUB_TOKEN), and the log names the holder of every request. Two signs, both required:
+at least half of the runs sent a create (they all saw no release yet, so they overlapped
+before the first create landed), and some run's requests had another run's request between
+them (the simulator served them interleaved, not one run after the other).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from release_bench.sandbox import Sandbox
+
+# How runs are made to overlap on two busy cores. Interpreters started at once reach the API
+# over up to 4 s here (measured under load), and drift further apart with every request as
+# thirty-two processes share two cores, where jobs on separate runners would not. So each
+# run's first two requests (its observation: get-by-tag, then the list) are answered only
+# once every run has sent as many (the sandbox's start line, which comes after the latency):
+# every run decides on the same picture, and GitHub's lock decides between their creates.
+# Every request waits a seeded 0.05-0.25 s, so that what follows interleaves as over a network.
+LATENCY = (0.05, 0.25)
+LOCKSTEP = 2
+# A wait at the start line lasts at most this long, below the action's 10 s read timeout
+# (with the tests' 60 s budget), so a run that never comes delays the others without failing them.
+START_LINE_TIMEOUT = 8.0
+
+
+def line_up(sb: Sandbox, runs: int) -> tuple[list[str], list[str]]:
+    """Ready `sb` for `runs` racing runs: a token each, the start line, the latency.
+
+    Returns the runs' names (as the request log gives them) and their tokens, in order.
+    """
+    holders = [f"run-{i + 1}" for i in range(runs)]
+    tokens = [sb.issue_token(holder) for holder in holders]
+    sb.set_latency(*LATENCY, seed=runs)
+    sb.start_line(holders, steps=LOCKSTEP, timeout=START_LINE_TIMEOUT)
+    return holders, tokens
+
+
+@dataclass(frozen=True)
+class Race:
+    runs: tuple[str, ...]  # the token holders of the runs
+    creators: tuple[str, ...]  # runs that sent a create
+    interleaved: tuple[str, ...]  # runs with another run's request between two of their own
+
+    @property
+    def raced(self) -> bool:
+        return 2 * len(self.creators) >= len(self.runs) and bool(self.interleaved)
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.creators)} of {len(self.runs)} runs sent a create; "
+            f"{len(self.interleaved)} had another run's requests between their own"
+        )
+
+
+def evidence(log: Iterable[Mapping[str, Any]], runs: Sequence[str]) -> Race:
+    """Read the race out of `log` (the sandbox's, in the order it answered)."""
+    mine = set(runs)
+    order = [(e["client"], e["route"]) for e in log if e.get("client") in mine]
+    creators = {client for client, route in order if route == "create_release"}
+    interleaved: set[str] = set()
+    last_seen: dict[str, int] = {}
+    for i, (client, _) in enumerate(order):
+        if i - last_seen.get(client, i - 1) > 1:  # someone else's requests came in between
+            interleaved.add(client)
+        last_seen[client] = i
+    return Race(
+        tuple(runs),
+        tuple(r for r in runs if r in creators),
+        tuple(r for r in runs if r in interleaved),
+    )

@@ -1,0 +1,46 @@
+"""Reading a race out of the sandbox's request log (release_bench/race.py)."""
+
+from __future__ import annotations
+
+from release_bench.race import evidence
+
+RUNS = ["run-0", "run-1", "run-2", "run-3"]
+
+
+def log(*entries: tuple[str | None, str]) -> list[dict]:
+    return [{"client": client, "route": route} for client, route in entries]
+
+
+def test_runs_one_after_the_other_did_not_evidence():
+    one_by_one = log(
+        ("run-0", "get_release_by_tag"),
+        ("run-0", "list_releases"),
+        ("run-0", "create_release"),
+        ("run-1", "get_release_by_tag"),
+        ("run-2", "get_release_by_tag"),
+        ("run-3", "get_release_by_tag"),
+    )
+    seen = evidence(one_by_one, RUNS)
+    assert not seen.raced
+    assert seen.creators == ("run-0",) and seen.interleaved == ()
+    assert str(seen) == "1 of 4 runs sent a create; 0 had another run's requests between their own"
+
+
+def test_interleaved_runs_of_which_half_created_raced():
+    together = log(
+        ("run-0", "get_release_by_tag"),
+        ("run-1", "get_release_by_tag"),
+        ("write", "list_releases"),  # not a run: ignored
+        ("run-0", "create_release"),
+        ("run-1", "create_release"),
+        ("run-2", "get_release_by_tag"),
+        ("run-3", "get_release_by_tag"),
+    )
+    seen = evidence(together, RUNS)
+    assert seen.raced
+    assert seen.creators == ("run-0", "run-1") and seen.interleaved == ("run-0", "run-1")
+
+
+def test_interleaving_without_enough_creates_is_not_a_evidence():
+    seen = evidence(log(("run-0", "create_release"), ("run-1", "get_release_by_tag"), ("run-0", "get_release")), RUNS)
+    assert seen.interleaved == ("run-0",) and not seen.raced
