@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from release_action import __version__
 from release_bench.harness import parse_outputs
@@ -146,7 +147,9 @@ def test_in_a_terminal_the_log_is_plain_text_and_the_outputs_are_printed(install
     assert proc.returncode == 0, shown(proc)
     assert "::" not in proc.stdout, "a workflow command reached the terminal"
     assert "== Converge the release of octo/demo tag v2.0.0" in proc.stdout
-    printed = dict(line.split(maxsplit=1) for line in proc.stdout.splitlines()[-8:])
+    outputs = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["outputs"]
+    printed = dict(line.split(maxsplit=1) for line in proc.stdout.splitlines()[-len(outputs) :])
+    assert list(printed) == list(outputs), "every output printed last, one a line, in action.yml's order"
     (release,) = releases_for(sb, "v2.0.0")
     assert (printed["status"], printed["id"], printed["draft"]) == ("created", str(release["id"]), "true")
 
