@@ -30,6 +30,7 @@ from release_action.decide import (
 )
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 
+MAX_TAG_REFUSALS = 5  # a tag pushed moments ago settles within seconds; past ~10 s it will not come
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
 UNTAGGED = "untagged-"
 
@@ -92,6 +93,7 @@ class Engine:
         self.field_writes: Counter[str] = Counter()
         self.cache: dict[int, dict] = {}  # release id → its JSON as last seen
         self.warnings: list[str] = []
+        self.tag_refusals = 0  # 422 "valid tag" answers: a tag that has just been pushed, or never will be
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -180,7 +182,21 @@ class Engine:
         except GitHubError as exc:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
+            elif exc.status == 422 and exc.has_error_code("invalid", "target_commitish"):
+                raise ConvergeError(
+                    f"GitHub cannot create the tag {desired.tag} at `target_commitish` "
+                    f"{desired.target_commitish!r}: it is no branch or commit of {self.github.repository} "
+                    f"({exc}). Push the tag before this step, or set `target_commitish` to an existing "
+                    "branch or full commit SHA."
+                ) from exc
             elif exc.status == 422 and _says(exc, "valid tag"):
+                self.tag_refusals += 1
+                if self.tag_refusals > MAX_TAG_REFUSALS:
+                    raise ConvergeError(
+                        f"GitHub refused to publish {desired.tag} {self.tag_refusals} times ({exc.message}): "
+                        "the tag does not exist and cannot be made. Push the tag before this step, or set "
+                        "`target_commitish` to an existing branch or full commit SHA."
+                    ) from exc
                 self.log(f"{exc.message}: the tag may have just been pushed; retrying")
                 self.deadline.wait(2.0, "the new tag to become visible to GitHub")
             else:

@@ -166,3 +166,24 @@ def test_dry_run_of_an_update_shows_each_changed_field_old_and_new(sb, action: A
     assert "body: 'old body' → 'new body'" in run.stdout, run
     assert run.outputs["status"] == "updated"
     assert releases_for(sb, TAG)[0]["body"] == "old body"
+
+
+def test_a_target_commitish_that_is_no_branch_or_commit_fails_at_once_naming_it(sb, action: Action):
+    """GitHub's 422 names `target_commitish` as invalid: no retry can help, so no retrying."""
+    run = action.run({"tag": "v7.0.0", "notes": "n", "target_commitish": "no-such-branch"})
+
+    assert run.code == 1, run
+    assert len(run.errors) == 1 and "target_commitish" in run.errors[0] and "no-such-branch" in run.errors[0], run
+    assert sb.count("POST", "create_release") == 1, "refused once, not retried until the budget ran out"
+    assert releases_for(sb, "v7.0.0") == []
+
+
+def test_a_tag_that_is_never_valid_fails_after_a_few_tries_not_at_the_end_of_the_budget(sb, action: Action):
+    """A tag pushed moments ago is retried while it settles; one that never settles ends the run."""
+    sb.push_tag(REPO, "v8.0.0", valid_after=3600)  # GitHub keeps answering "must have a valid tag"
+
+    run = action.run({"tag": "v8.0.0", "notes": "n"})
+
+    assert run.code == 1, run
+    assert len(run.errors) == 1 and "Push the tag before this step" in run.errors[0], run
+    assert 2 <= sb.count("POST", "create_release") <= 6, sb.log
