@@ -192,7 +192,7 @@ def api_url_input(value: str) -> str:
                 f"Input `api_url` {shown!r} must not carry credentials; pass the token as `token`."
             ) from None
         raise InputError(
-            f"Input `api_url` {shown!r} is not a usable URL: {exc}. Give the API's base URL, such as "
+            f"Input `api_url` {shown!r} is not a valid URL: {exc}. Give the API's base URL, such as "
             "https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server."
         ) from None
     if where.scheme == "http" and not where.loopback:

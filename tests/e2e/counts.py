@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from release_bench.sandbox import Sandbox
 
 from .conftest import REPO, TAG, WRITES, Action, Run
+from .github_clock import github_clock_stopped
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,12 @@ def unchanged_rerun(sb: Sandbox, action: Action) -> Counts:
 
 def rerun_in_a_race(sb: Sandbox, action: Action) -> Counts:
     """A run that finds the release as asked seconds after another run wrote it: a race may
-    still be under way, so it reads once more after the settle."""
-    action.run({"tag": TAG, "notes": "notes"})
-    sb.clear_log()
-    runs = [action.run({"tag": TAG, "notes": "notes"})]
+    still be under way, so it reads once more after the settle. (Seconds by GitHub's clock,
+    stopped here, so that this machine's speed cannot make it a re-run long after.)"""
+    with github_clock_stopped():
+        action.run({"tag": TAG, "notes": "notes"})
+        sb.clear_log()
+        runs = [action.run({"tag": TAG, "notes": "notes"})]
     return _measure(sb, "Unchanged, seconds after another run's write", runs)
 
 

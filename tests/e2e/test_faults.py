@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from .conftest import REPO, TAG, Action, assert_converged, releases_for, writes
+from .conftest import PROCESS_TIMEOUT, REPO, TAG, Action, assert_converged, releases_for, writes
 
 # The client's read timeout is max(2, min(30, timeout_seconds / 6)): with a 12 s budget it is
 # 2 s, so a 3 s stall is a read timeout after the server committed the write.
@@ -148,9 +151,17 @@ def test_an_unknown_repository_fails_saying_the_token_cannot_see_it(sb, action: 
 
 
 def test_a_just_pushed_tag_refused_as_invalid_is_retried_until_github_knows_it(sb, action: Action):
-    sb.push_tag(REPO, TAG, valid_after=2)
+    sha = sb.push_tag(REPO, TAG, valid_after=3600)  # pushed, but GitHub does not know it yet
 
-    run = action.run({"tag": TAG, "notes": "notes"})
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(action.run, {"tag": TAG, "notes": "notes"})
+        # GitHub learns of the tag only once it has refused it: however slow the run's start.
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while not any(e["status"] == 422 for e in requests_to(sb, "create_release")):
+            assert not running.done() and time.monotonic() < deadline, "the create was never refused"
+            time.sleep(0.02)
+        sb.push_tag(REPO, TAG, sha)
+        run = running.result()
 
     assert_converged(sb, [run], bodies=("notes",))
     creates = requests_to(sb, "create_release")
