@@ -35,6 +35,14 @@ MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, bef
 UNTAGGED = "untagged-"
 
 
+def stays_published(tag: str) -> str:
+    """The warning for a run that asked for a draft of a release that is already published."""
+    return (
+        f"The release for {tag} is already published; it stays published "
+        "(a published release is never turned back into a draft)."
+    )
+
+
 class ConvergeError(Exception):
     """The release could not be brought to the wanted state; the message says why."""
 
@@ -97,16 +105,11 @@ class Engine:
 
     # -- the loop --------------------------------------------------------------------------
 
-    def converge(self, desired: Desired, *, dry_run: bool = False, user_draft: bool | None = None) -> Result:
+    def converge(self, desired: Desired, *, dry_run: bool = False) -> Result:
         """Bring the tag's release to `desired`; return it as read back."""
         waits = Backoff(self.deadline, first=0.25, cap=4, floor=0.2)
         observed = self.observe(desired)
         while True:
-            if observed.published is not None and (desired.draft if user_draft is None else user_draft):
-                self._warn_once(
-                    f"The release for {desired.tag} is already published; it stays published "
-                    "(a published release is never turned back into a draft)."
-                )
             desired = self.relax(desired, observed)
             step = decide(desired, observed, self._context())
             if dry_run:

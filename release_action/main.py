@@ -15,7 +15,7 @@ from release_action import __version__
 from release_action.assets import LocalFile, collect, describe_size
 from release_action.budget import Deadline
 from release_action.decide import Desired
-from release_action.engine import Engine
+from release_action.engine import Engine, stays_published
 from release_action.failures import failure_of
 from release_action.github import GitHub
 from release_action.inputs import Inputs, read_inputs
@@ -73,6 +73,8 @@ def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Ou
         with runner.group(f"Converge the release of {inputs.repository} tag {inputs.tag}"):
             result = engine.converge(desired)
         outcome = Outcome(result.release, result.status, tuple(result.warnings))
+    if desired.draft and outcome.release.get("id") is not None and not outcome.release.get("draft"):
+        outcome = outcome.warned(stays_published(desired.tag))  # asked for a draft; never undone
     return outcome, Requests(github.requests_made, github.writes_made)
 
 

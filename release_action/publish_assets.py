@@ -39,7 +39,7 @@ class AssetRun:
         tag = desired.tag
         for _ in range(MAX_SYNC_ROUNDS):
             with self.runner.group(f"Converge the release of {repository} tag {tag} (a draft until its assets are in)"):
-                result = self.engine.converge(held, user_draft=desired.draft)
+                result = self.engine.converge(held)
             release = result.release
             try:
                 assets = self.sync(release, files)
@@ -50,11 +50,11 @@ class AssetRun:
                 # published already: `held` was the goal (draft is never undone)
                 return self.outcome(result.release, result.status, result.warnings, assets)
             with self.runner.group(f"Check that release {release['id']} is still the one, then finish it"):
-                again = self.engine.converge(held, user_draft=desired.draft)
+                again = self.engine.converge(held)
                 if again.release.get("id") != release["id"]:
                     self.runner.echo(f"release {again.release.get('id')} is now the tag's release; filling it")
                     continue
-                final = self.engine.converge(desired, user_draft=desired.draft)
+                final = self.engine.converge(desired)
             if final.release.get("id") != release["id"]:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     assets: tuple[dict, ...] = ()  # the release's assets from `files`, as GitHub lists them
     done: Mapping[str, str] = field(default_factory=dict)  # asset name → what this run did to it
+
+    def warned(self, warning: str) -> Outcome:
+        return self if warning in self.warnings else dataclasses.replace(self, warnings=(warning, *self.warnings))
 
 
 def outputs_of(outcome: Outcome, tag: str, requests: Requests) -> dict[str, str]:
