@@ -38,6 +38,7 @@ from typing import Any, BinaryIO
 
 from release_action import local_files, platforms
 from release_action.budget import Deadline
+from release_action.decide import LAG_WINDOW  # our own upload missing from a listing this soon after is read lag
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
 from release_action.inputs import InputError
 
@@ -46,7 +47,6 @@ STARTER_GRACE_BASE = 10.0  # seconds a fresh starter (another run's upload) is l
 STARTER_GRACE_RATE = 10_000_000  # ... plus one second per this many bytes of the file
 POLL_SECONDS = 1.0  # between observations while waiting for another run's upload
 MAX_REPLACES = 3  # replacements of one asset before deciding another writer fights over it
-LAG_WINDOW = 30.0  # our own upload missing from a listing this soon after is read lag
 # GitHub's limits, checked before the first write so that a run never starts what GitHub
 # refuses halfway. "About releases", Storage and bandwidth quotas
 # (https://docs.github.com/en/repositories/releasing-projects-on-github/about-releases#storage-and-bandwidth-quotas):
@@ -300,9 +300,37 @@ def starter_grace(size: int) -> float:
 
 @dataclass(frozen=True)
 class Plan:
-    action: str  # keep | upload | replace | delete_starter | wait | refuse
-    reason: str = ""
-    asset: dict | None = None
+    """One file's next step, as `plan_file` decides it from what was observed; `reason` is its log line."""
+
+    reason: str
+    asset: dict | None = None  # the asset of the file's name, when there is one
+
+
+class Keep(Plan):
+    """The asset is there with the file's size and digest: nothing to do."""
+
+
+class Upload(Plan):
+    """No asset has the file's name: upload it."""
+
+
+class Replace(Plan):
+    """The asset differs and may be overwritten: delete it, then upload."""
+
+
+class DeleteStarter(Plan):
+    """An unfinished upload past its grace period: delete it, then upload again."""
+
+
+class WaitFor(Plan):
+    """Another run's upload in progress, or ours hidden by read lag: look again later."""
+
+
+class Refuse(Plan):
+    """What is asked cannot be done (an immutable release, `overwrite_files: false`): the run fails."""
+
+
+WRITES_ASSET = (Upload, Replace, DeleteStarter)
 
 
 def identical(asset: dict, file: LocalFile) -> bool:
@@ -325,32 +353,31 @@ def plan_file(
     """
     if asset is None:
         if recently_ours:
-            return Plan("wait", f"{file.name}: our upload is not listed yet (read lag)")
+            return WaitFor(f"{file.name}: our upload is not listed yet (read lag)")
         if locked:
-            return Plan("refuse", f"{file.name} is missing")
-        return Plan("upload", f"upload {file.name} ({file.size} bytes)")
+            return Refuse(f"{file.name} is missing")
+        return Upload(f"upload {file.name} ({file.size} bytes)")
     if identical(asset, file):
-        return Plan("keep", f"{file.name} is already uploaded with the same digest", asset)
+        return Keep(f"{file.name} is already uploaded with the same digest", asset)
     if asset.get("state") == "starter":
         if locked:
-            return Plan("refuse", f"{file.name} is an unfinished upload")
+            return Refuse(f"{file.name} is an unfinished upload")
         if age is not None and age < starter_grace(file.size):
-            return Plan("wait", f"{file.name}: another upload is in progress ({age:.0f}s old)", asset)
+            return WaitFor(f"{file.name}: another upload is in progress ({age:.0f}s old)", asset)
         reason = f"delete the unfinished upload of {file.name} and upload it again"
-        return Plan("delete_starter", reason, asset)
+        return DeleteStarter(reason, asset)
     if locked:
         reason = f"{file.name} differs ({asset.get('digest')}, {asset.get('size')} bytes)"
-        return Plan("refuse", reason, asset)
+        return Refuse(reason, asset)
     if not overwrite:
-        return Plan(
-            "refuse",
+        return Refuse(
             f"The release already has an asset {file.name} with different content "
             f"({asset.get('digest') or 'no digest'}, {asset.get('size')} bytes; the file is "
             f"{file.digest}, {file.size} bytes) and `overwrite_files` is false. Set "
             "`overwrite_files: true` to replace it, or delete the asset.",
             asset,
         )
-    return Plan("replace", f"replace {file.name} ({asset.get('size')} → {file.size} bytes)", asset)
+    return Replace(f"replace {file.name} ({asset.get('size')} → {file.size} bytes)", asset)
 
 
 def locked_error(tag: str, problems: list[str]) -> AssetError:
@@ -458,14 +485,14 @@ class Syncer:
             assets, now = self.observe()
             plans = self.plans(assets, now)
             self._refuse(plans)
-            if all(plan.action == "keep" for _, plan in plans):
+            if all(isinstance(plan, Keep) for _, plan in plans):
                 return [assets[platforms.asset_key(file.name)] for file in self.files]
             acted = False
             for file, plan in plans:
-                if plan.action in ("upload", "replace", "delete_starter"):
+                if isinstance(plan, WRITES_ASSET):
                     acted = True
                     self.act(file, plan)
-                elif plan.action == "wait" and plan.asset is not None:
+                elif isinstance(plan, WaitFor) and plan.asset is not None:
                     if self.waited_for.get(plan.asset["id"]) != plan.reason:
                         self.log(plan.reason)
                     self.waited_for[plan.asset["id"]] = plan.reason
@@ -473,7 +500,7 @@ class Syncer:
                 self.deadline.wait(POLL_SECONDS, "another run's upload to finish")
 
     def _refuse(self, plans: list[tuple[LocalFile, Plan]]) -> None:
-        refused = [plan.reason for _, plan in plans if plan.action == "refuse"]
+        refused = [plan.reason for _, plan in plans if isinstance(plan, Refuse)]
         if not refused:
             return
         if self.locked:
@@ -484,9 +511,9 @@ class Syncer:
         """One file's writes; a conflict or a lost answer just means: observe again."""
         self.log(plan.reason)
         try:
-            if plan.action in ("replace", "delete_starter"):
+            if isinstance(plan, Replace | DeleteStarter):
                 assert plan.asset is not None
-                if plan.action == "replace":
+                if isinstance(plan, Replace):
                     self.replaces[file.name] = self.replaces.get(file.name, 0) + 1
                     if self.replaces[file.name] > MAX_REPLACES:
                         raise AssetError(
@@ -499,7 +526,7 @@ class Syncer:
                 self.changes += 1
             upload(self.github, self.release["upload_url"], file)
             self.changes += 1
-            self.done[file.name] = "replaced" if plan.action == "replace" else "uploaded"
+            self.done[file.name] = "replaced" if isinstance(plan, Replace) else "uploaded"
             self.uploaded_at[file.name] = self.deadline.clock()
         except Conflict:
             # The name is taken (another run's upload, or ours that a lagging list hides):

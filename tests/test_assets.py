@@ -17,8 +17,14 @@ from release_action.assets import (
     MAX_ASSET_SIZE,
     MAX_ASSETS,
     AssetError,
+    DeleteStarter,
     FileBody,
+    Keep,
     LocalFile,
+    Refuse,
+    Replace,
+    Upload,
+    WaitFor,
     collect,
     content_type,
     github_asset_name,
@@ -183,26 +189,26 @@ def asset(**fields) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("observed", "options", "action"),
+    ("observed", "options", "step"),
     [
-        (None, {}, "upload"),
-        (None, {"recently_ours": True}, "wait"),
-        (None, {"locked": True}, "refuse"),
-        (asset(), {}, "keep"),
-        (asset(), {"locked": True}, "keep"),
-        (asset(size=4), {}, "replace"),
-        (asset(digest="sha256:" + "0" * 64), {}, "replace"),
-        (asset(digest="sha256:" + "0" * 64), {"overwrite": False}, "refuse"),
-        (asset(digest="sha256:" + "0" * 64), {"locked": True}, "refuse"),
-        (asset(state="starter", digest=None, size=0), {"age": 1.0}, "wait"),
-        (asset(state="starter", digest=None, size=0), {"age": 60.0}, "delete_starter"),
-        (asset(state="starter", digest=None, size=0), {"age": None}, "delete_starter"),
-        (asset(state="starter", digest=None, size=0), {"age": 1.0, "locked": True}, "refuse"),
+        (None, {}, Upload),
+        (None, {"recently_ours": True}, WaitFor),
+        (None, {"locked": True}, Refuse),
+        (asset(), {}, Keep),
+        (asset(), {"locked": True}, Keep),
+        (asset(size=4), {}, Replace),
+        (asset(digest="sha256:" + "0" * 64), {}, Replace),
+        (asset(digest="sha256:" + "0" * 64), {"overwrite": False}, Refuse),
+        (asset(digest="sha256:" + "0" * 64), {"locked": True}, Refuse),
+        (asset(state="starter", digest=None, size=0), {"age": 1.0}, WaitFor),
+        (asset(state="starter", digest=None, size=0), {"age": 60.0}, DeleteStarter),
+        (asset(state="starter", digest=None, size=0), {"age": None}, DeleteStarter),
+        (asset(state="starter", digest=None, size=0), {"age": 1.0, "locked": True}, Refuse),
     ],
 )
-def test_plan_file_decides_per_file(observed, options, action):
+def test_plan_file_decides_per_file(observed, options, step):
     kwargs = {"overwrite": True, "locked": False, "age": None, **options}
-    assert plan_file(FILE, observed, **kwargs).action == action
+    assert type(plan_file(FILE, observed, **kwargs)) is step
 
 
 def test_overwrite_refusal_says_how_to_fix_it():
