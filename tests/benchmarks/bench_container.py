@@ -13,7 +13,7 @@ Measures, and prints as a Markdown table:
     container's own StartedAt, to the first request in the sandbox's log;
   * `python -X importtime` of the action inside the image, and a bare `python -c pass`
     container for the floor that Docker itself costs;
-  * the whole job step both ways (median of N each, base image present in both):
+  * the whole job step both ways (median of N each, alternating, base image present in both):
     `image: Dockerfile`, where the runner builds with an empty build cache
     (`docker build --no-cache`: our layers rebuilt, the wheels downloaded from the package
     index) and then runs; and the prebuilt image, where it pulls by digest (our layers, from
@@ -227,30 +227,30 @@ def push(image: str, registry, name: str) -> tuple[str, dict[str, int]]:
     }
 
 
-def step_built(tag: str, sb, release: str, work: Path, runs: int) -> dict[str, float]:
-    """`image: Dockerfile`: what the runner does, build (empty cache) then run; medians."""
-    builds, walls = [], []
-    for i in range(runs):
-        t0 = time.time()
-        sh(["docker", "build", "--no-cache", "-q", "-t", tag, "-f", "./Dockerfile", "."])
-        builds.append(time.time() - t0)
-        walls.append(one_run(tag, sb, release, work / f"built{i}")["wall"])
-        sh(["docker", "image", "rm", tag])
-    return {"prepare": statistics.median(builds), "run": statistics.median(walls),
-            "step": statistics.median(b + w for b, w in zip(builds, walls, strict=True))}  # fmt: skip
+def job_steps(built_tag: str, ref: str, sb, release: str, work: Path, runs: int) -> dict[str, dict[str, float]]:
+    """The job step both ways, alternating so that both meet the same load; medians.
 
-
-def step_prebuilt(ref: str, sb, release: str, work: Path, runs: int) -> dict[str, float]:
-    """`image: docker://…@sha256:…`: pull by digest (base layers present), then run; medians."""
-    pulls, walls = [], []
+    `image: Dockerfile`: build with an empty cache, then run. Prebuilt: pull by digest (the base
+    layers present, ours not), then run. Each image is removed after its run."""
+    times: dict[str, dict[str, list[float]]] = {k: {"prepare": [], "run": []} for k in ("built", "prebuilt")}
     for i in range(runs):
-        t0 = time.time()
-        sh(["docker", "pull", "-q", ref])
-        pulls.append(time.time() - t0)
-        walls.append(one_run(ref, sb, release, work / f"prebuilt{i}")["wall"])
-        sh(["docker", "image", "rm", ref])
-    return {"prepare": statistics.median(pulls), "run": statistics.median(walls),
-            "step": statistics.median(p + w for p, w in zip(pulls, walls, strict=True))}  # fmt: skip
+        for way, prepare, image in (
+            ("built", ["docker", "build", "--no-cache", "-q", "-t", built_tag, "-f", "./Dockerfile", "."], built_tag),
+            ("prebuilt", ["docker", "pull", "-q", ref], ref),
+        ):
+            t0 = time.time()
+            sh(prepare)
+            times[way]["prepare"].append(time.time() - t0)
+            times[way]["run"].append(one_run(image, sb, release, work / f"{way}{i}")["wall"])
+            sh(["docker", "image", "rm", image])
+    return {
+        way: {
+            "prepare": statistics.median(t["prepare"]),
+            "run": statistics.median(t["run"]),
+            "step": statistics.median(p + r for p, r in zip(t["prepare"], t["run"], strict=True)),
+        }
+        for way, t in times.items()
+    }
 
 
 def main() -> int:
@@ -275,11 +275,9 @@ def main() -> int:
     from release_bench.sandbox import Sandbox
 
     rows: list[tuple[str, str, str]] = []
-    build_s = float("nan")
+    load_before = os.getloadavg()[0]
     if not args.skip_build:
-        t0 = time.time()
         sh(["docker", "build", "--no-cache", "-t", args.image, "-f", "./Dockerfile", "."])
-        build_s = time.time() - t0
 
     size = image_size(args.image)
     ours, ours_total = layers(args.image, BASE)
@@ -289,13 +287,6 @@ def main() -> int:
             "our layers over the base",
             f"{ours_total / MB:.2f} MB",
             "ok" if ours_total <= LAYER_GOAL_MB * MB else f"over {LAYER_GOAL_MB} MB",
-        )
-    )
-    rows.append(
-        (
-            "build, warm base, --no-cache",
-            f"{build_s:.1f} s" if build_s == build_s else "skipped",
-            "",
         )
     )
 
@@ -348,9 +339,9 @@ def main() -> int:
     try:
         ref, packed = push(args.image, registry, "octo/safe-release-action")
         one_run(args.image, sb, tag, work / "step-create")  # the release exists: every step below is unchanged
-        built = step_built(f"{args.image}-step", sb, tag, work, args.runs)
         sh(["docker", "image", "rm", "-f", image_id])  # so that each pull downloads our layers
-        prebuilt = step_prebuilt(ref, sb, tag, work, args.runs)
+        steps = job_steps(f"{args.image}-step", ref, sb, tag, work, args.runs)
+        built, prebuilt = steps["built"], steps["prebuilt"]
     finally:
         sb.stop()
         registry.stop()
@@ -379,6 +370,8 @@ def main() -> int:
     )
 
     print(f"### safe-release-action image benchmark ({args.image})\n")
+    load = f"1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    print(f"{os.cpu_count()} CPUs; {load}.\n")
     print("| measure | value | note |")
     print("| --- | --- | --- |")
     for measure, value, note in rows:
