@@ -31,4 +31,14 @@ COPY release_action /app/release_action
 COPY entrypoint.py /app/entrypoint.py
 RUN python -m compileall -q -j 0 /app
 
+# Where the image came from, for `docker image inspect` and ghcr.io's link to the repository.
+# release.yml passes the repository's URL, the commit and the version; a local build (the
+# runner's for `image: Dockerfile`) leaves them empty. Last, so that they never cost a rebuild.
+ARG SOURCE=""
+ARG REVISION=""
+ARG VERSION=""
+LABEL org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.version="${VERSION}"
+
 ENTRYPOINT ["python", "/app/entrypoint.py"]

@@ -4,14 +4,21 @@
 
 Measures, and prints as a Markdown table:
   * image size, and what our layers add over the base (`docker history`);
-  * build time with a warm base: `docker build --no-cache` (our layers rebuilt, the base
-    image already present, nothing pulled; the pip step still downloads the wheels);
+  * the compressed image, as a registry stores it and a runner pulls it: the gzip'd layers and
+    config that `docker push` sent to release_bench.registry (the loopback stand-in for ghcr.io),
+    in total and for our layers alone;
   * `docker run` start-to-exit on the "unchanged" path (median of N), against the
     in-process sandbox on 127.0.0.1 with `--network host`;
   * time to the first API request: from just before `docker run` is called, and from the
     container's own StartedAt, to the first request in the sandbox's log;
   * `python -X importtime` of the action inside the image, and a bare `python -c pass`
-    container for the floor that Docker itself costs.
+    container for the floor that Docker itself costs;
+  * the whole job step both ways (median of N each, alternating, base image present in both):
+    `image: Dockerfile`, where the runner builds with an empty build cache
+    (`docker build --no-cache`: our layers rebuilt, the wheels downloaded from the package
+    index) and then runs; and the prebuilt image, where it pulls by digest (our layers, from
+    the loopback registry: no network, so the download of a real pull is not in it) and runs.
+    The image itself is removed for the prebuilt measure, so run it last.
 
 Goals: our layers <= 25 MB; container start -> first request <= 0.5 s.
 Needs a Docker engine; exits 2 when none answers.
@@ -21,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -199,6 +208,51 @@ def bare_python(image: str, runs: int) -> float:
     return statistics.median(times)
 
 
+def push(image: str, registry, name: str) -> tuple[str, dict[str, int]]:
+    """Push to the loopback registry: the digest reference, and the compressed sizes in bytes
+    (`total`: config and layers; `ours`: the layers over the base)."""
+    tagged = f"{registry.address}/{name}:bench"
+    sh(["docker", "tag", image, tagged])
+    out = sh(["docker", "push", tagged]).stdout
+    sh(["docker", "image", "rm", tagged])
+    m = re.search(r"digest: (sha256:[0-9a-f]{64})", out)
+    if not m:
+        sys.exit(f"docker push reported no digest:\n{out[-2000:]}")
+    manifest = registry.manifest(name, m.group(1))
+    sizes = [layer["size"] for layer in manifest["layers"]]
+    base = len(json.loads(sh(["docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", BASE]).stdout))
+    return f"{registry.address}/{name}@{m.group(1)}", {
+        "total": manifest["config"]["size"] + sum(sizes),
+        "ours": sum(sizes[base:]),
+    }
+
+
+def job_steps(built_tag: str, ref: str, sb, release: str, work: Path, runs: int) -> dict[str, dict[str, float]]:
+    """The job step both ways, alternating so that both meet the same load; medians.
+
+    `image: Dockerfile`: build with an empty cache, then run. Prebuilt: pull by digest (the base
+    layers present, ours not), then run. Each image is removed after its run."""
+    times: dict[str, dict[str, list[float]]] = {k: {"prepare": [], "run": []} for k in ("built", "prebuilt")}
+    for i in range(runs):
+        for way, prepare, image in (
+            ("built", ["docker", "build", "--no-cache", "-q", "-t", built_tag, "-f", "./Dockerfile", "."], built_tag),
+            ("prebuilt", ["docker", "pull", "-q", ref], ref),
+        ):
+            t0 = time.time()
+            sh(prepare)
+            times[way]["prepare"].append(time.time() - t0)
+            times[way]["run"].append(one_run(image, sb, release, work / f"{way}{i}")["wall"])
+            sh(["docker", "image", "rm", image])
+    return {
+        way: {
+            "prepare": statistics.median(t["prepare"]),
+            "run": statistics.median(t["run"]),
+            "step": statistics.median(p + r for p, r in zip(t["prepare"], t["run"], strict=True)),
+        }
+        for way, t in times.items()
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7, help="runs per timing (median reported)")
@@ -217,14 +271,13 @@ def main() -> int:
         return 2
 
     sys.path.insert(0, str(ROOT))
+    from release_bench.registry import Registry
     from release_bench.sandbox import Sandbox
 
     rows: list[tuple[str, str, str]] = []
-    build_s = float("nan")
+    load_before = os.getloadavg()[0]
     if not args.skip_build:
-        t0 = time.time()
         sh(["docker", "build", "--no-cache", "-t", args.image, "-f", "./Dockerfile", "."])
-        build_s = time.time() - t0
 
     size = image_size(args.image)
     ours, ours_total = layers(args.image, BASE)
@@ -234,13 +287,6 @@ def main() -> int:
             "our layers over the base",
             f"{ours_total / MB:.2f} MB",
             "ok" if ours_total <= LAYER_GOAL_MB * MB else f"over {LAYER_GOAL_MB} MB",
-        )
-    )
-    rows.append(
-        (
-            "build, warm base, --no-cache",
-            f"{build_s:.1f} s" if build_s == build_s else "skipped",
-            "",
         )
     )
 
@@ -286,7 +332,46 @@ def main() -> int:
     )
     rows.append(("API writes across all runs (1 create expected)", str(writes), ""))
 
+    # The job step both ways. Last: the prebuilt measure removes the image to pull it back.
+    image_id = sh(["docker", "image", "inspect", "--format", "{{.Id}}", args.image]).stdout.strip()
+    registry = Registry(work / "registry").start()
+    sb = Sandbox(repos=(REPO,)).start()
+    try:
+        ref, packed = push(args.image, registry, "octo/safe-release-action")
+        one_run(args.image, sb, tag, work / "step-create")  # the release exists: every step below is unchanged
+        sh(["docker", "image", "rm", "-f", image_id])  # so that each pull downloads our layers
+        steps = job_steps(f"{args.image}-step", ref, sb, tag, work, args.runs)
+        built, prebuilt = steps["built"], steps["prebuilt"]
+    finally:
+        sb.stop()
+        registry.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    rows.append(
+        (
+            "compressed image, as pushed and pulled (gzip'd layers + config)",
+            f"{packed['total'] / MB:.1f} MB",
+            f"our layers {packed['ours'] / MB:.2f} MB",
+        )
+    )
+    rows.append(
+        (
+            f"job step, `image: Dockerfile`: build `--no-cache` + run (median of {args.runs})",
+            f"{built['step']:.2f} s",
+            f"build {built['prepare']:.2f} s, run {built['run']:.2f} s",
+        )
+    )
+    rows.append(
+        (
+            f"job step, prebuilt: pull by digest + run (median of {args.runs})",
+            f"{prebuilt['step']:.2f} s",
+            f"pull {prebuilt['prepare']:.2f} s (loopback, base present), run {prebuilt['run']:.2f} s; "
+            f"{built['step'] / prebuilt['step']:.1f}x faster",
+        )
+    )
+
     print(f"### safe-release-action image benchmark ({args.image})\n")
+    load = f"1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    print(f"{os.cpu_count()} CPUs; {load}.\n")
     print("| measure | value | note |")
     print("| --- | --- | --- |")
     for measure, value, note in rows:
