@@ -35,6 +35,7 @@ from release_action.assets import (
 )
 from release_action.inputs import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
+from release_bench.sandbox.state import REPORTED_ASSET_NAMES
 from tests.fs_helpers import no_hang, unprivileged
 
 
@@ -58,9 +59,11 @@ NAMES = [
 ]
 
 
-@pytest.mark.parametrize(("given", "stored"), NAMES)
+@pytest.mark.parametrize(("given", "stored"), NAMES + [(up, stored) for up, stored, _ in REPORTED_ASSET_NAMES])
 def test_asset_names_are_renamed_as_github_renames_them(given, stored):
     assert github_asset_name(given) == stored
+    # A deliberate cross-check: the simulator's rule is written apart from the action's, so a
+    # wrong rule in either shows up here rather than agreeing with itself in the e2e tests.
     assert github_asset_name(given) == sandbox_asset_name(given)
 
 

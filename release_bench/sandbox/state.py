@@ -74,18 +74,36 @@ def valid_ref_name(name: str) -> bool:
 
 
 def github_asset_name(name: str) -> str:
-    """Rename an asset the way GitHub does, so clients can find what they uploaded.
+    """The name GitHub stores an uploaded file under: the simulator's own reading of the evidence.
 
-    GitHub documents only that names with special characters and leading or trailing
-    periods are renamed. Observed (and modelled) rule: every run of characters outside
-    ``[A-Za-z0-9._+-]`` becomes a "." and runs of periods collapse to one
-    ("my file (1).zip" -> "my.file.1.zip"); trailing periods are dropped; a name that
-    starts with a period gets the prefix "default" (".env" -> "default.env").
+    GitHub documents only that "special characters, non-alphanumeric characters, and leading or
+    trailing periods" are renamed. Names reported as uploaded and stored (REPORTED_ASSET_NAMES)
+    show each character outside ASCII letters, digits and ``._+-`` becoming a period. Modelled
+    beyond them (see RULES.md): neighbouring periods merge into one, trailing periods go, and a
+    leading period gets the prefix "default". Written character by character on purpose, apart
+    from the action's own rule, so the cross-check between the two can catch a wrong one.
     """
-    out = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._+-]+", ".", name)).rstrip(".")
-    if out.startswith("."):
-        out = "default" + out
-    return out or "default"
+    out: list[str] = []
+    for char in name:
+        kept = char if char.isascii() and (char.isalnum() or char in "._+-") else "."
+        if not (kept == "." and out and out[-1] == "."):
+            out.append(kept)
+    stored = "".join(out).rstrip(".")
+    if stored.startswith("."):
+        stored = "default" + stored
+    return stored or "default"
+
+
+# What users saw GitHub store for a name they uploaded: (uploaded, stored, where it was reported).
+REPORTED_ASSET_NAMES = (
+    ("My App 1.0.0 Setup.exe", "My.App.1.0.0.Setup.exe", "cli/cli#10585"),
+    (
+        "app.prod-v1.3.0-(15-5)-6064eac-release.apk",
+        "app.prod-v1.3.0-.15-5.-6064eac-release.apk",
+        "actions/upload-release-asset#57",
+    ),
+    ("The Brain.js", "The.Brain.js", "github-release/github-release#93"),
+)
 
 
 class Repo:

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from release_bench.sandbox import Sandbox
+from release_bench.sandbox.state import REPORTED_ASSET_NAMES, github_asset_name
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
@@ -428,3 +429,8 @@ def test_the_start_line_opens_after_its_timeout_when_a_run_never_comes():
 
 def gh_get(sb: Sandbox, token: str | None = None) -> requests.Response:
     return requests.get(sb.api_url + R, headers={"Authorization": f"token {token or sb.token}"}, timeout=10)
+
+
+@pytest.mark.parametrize(("uploaded", "stored", "reported_in"), REPORTED_ASSET_NAMES)
+def test_the_simulator_stores_asset_names_as_users_saw_github_store_them(uploaded, stored, reported_in):
+    assert github_asset_name(uploaded) == stored, reported_in
