@@ -83,25 +83,37 @@ def describe(step: Step, desired: Desired) -> list[str]:
     return [f"release {step.release_id} is as asked: nothing to write"]
 
 
+@dataclass
+class Memory:
+    """What a run has learnt across passes that one observation cannot show (read lag hides it).
+
+    Ids: `owned` this run created, `known` created or adopted, `deleted` by this run, `settled`
+    read back once racing writes had time to land. Times on the deadline's clock. Counters bound
+    the repairs (MAX_REPAIRS) and the retries of a tag GitHub does not see yet (MAX_TAG_REFUSALS).
+    """
+
+    owned: set[int] = field(default_factory=set)
+    known: set[int] = field(default_factory=set)
+    deleted: set[int] = field(default_factory=set)
+    settled: set[int] = field(default_factory=set)
+    created_at: float | None = None  # our last create
+    conflict_at: float | None = None  # our last 422 already_exists: a published release exists
+    written_at: dict[int, str] = field(default_factory=dict)  # release id → updated_at of our last write
+    writes_to: Counter[int] = field(default_factory=Counter)
+    field_writes: Counter[str] = field(default_factory=Counter)
+    tag_refusals: int = 0  # 422 "valid tag": a tag just pushed, or one that never will be
+
+
 class Engine:
-    """Converges one tag's release; keeps what this run knows across passes."""
+    """Converges one tag's release; `memory` keeps what this run knows across passes."""
 
     def __init__(self, github: GitHub, *, deadline: Deadline, log: Callable[[str], None] = print) -> None:
         self.github = github
         self.deadline = deadline
         self.log = log
-        self.owned: set[int] = set()  # releases this run created
-        self.known: set[int] = set()  # releases this run created or adopted
-        self.deleted: set[int] = set()  # releases this run deleted
-        self.settled: set[int] = set()  # releases read back once racing writes had time to land
-        self.created_at: float | None = None
-        self.conflict_at: float | None = None
-        self.written_at: dict[int, str] = {}  # release id → updated_at of our last write
-        self.writes_to: Counter[int] = Counter()
-        self.field_writes: Counter[str] = Counter()
+        self.memory = Memory()
         self.cache: dict[int, dict] = {}  # release id → its JSON as last seen
         self.warnings: list[str] = []
-        self.tag_refusals = 0  # 422 "valid tag" answers: a tag that has just been pushed, or never will be
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -119,7 +131,7 @@ class Engine:
                     return self._result(step.release_id)
                 # Someone else changed it a moment ago: a race may still be under way (a
                 # drafter flips a release right after its publish). Look once more, later.
-                self.settled.add(step.release_id)
+                self.memory.settled.add(step.release_id)
                 self.log(f"release {step.release_id} changed moments ago; checking it again once writes settle")
                 self.deadline.settle("writes to settle")
                 observed = self.observe(desired)
@@ -150,8 +162,8 @@ class Engine:
         try:
             if isinstance(step, Create):
                 data = self.github.create_release(self._with_generated_notes(step.payload, desired))
-                self.owned.add(data["id"])
-                self.created_at = self.deadline.clock()
+                self.memory.owned.add(data["id"])
+                self.memory.created_at = self.deadline.clock()
                 publishes = not data.get("draft")
                 return desired, self._after_write(
                     desired, data, publishes=publishes, created=True, seen=observed.drafts
@@ -164,14 +176,14 @@ class Engine:
                     desired, data, publishes=publishes, created=False, seen=observed.drafts
                 )
             if isinstance(step, Delete):
-                self.deleted.add(step.release_id)  # gone, even while a lagging list still shows it
+                self.memory.deleted.add(step.release_id)  # gone, even while a lagging list still shows it
                 self.github.delete_release(step.release_id)
                 self.cache.pop(step.release_id, None)
                 drafts = tuple(d for d in observed.drafts if d.id != step.release_id)
                 return desired, dataclasses.replace(observed, drafts=drafts)
         except Conflict as exc:
             self.log(f"{exc.message}: another run got there first; looking again")
-            self.conflict_at = self.deadline.clock()
+            self.memory.conflict_at = self.deadline.clock()
             # The winner's release may be drafted again by a racing drafter right after its
             # publish; a read made at once (and lagged) would still show it published, and
             # this run would end on a release that then vanishes. Settle first, as the winner
@@ -193,10 +205,10 @@ class Engine:
                     "branch or full commit SHA."
                 ) from exc
             elif exc.status == 422 and _says(exc, "valid tag"):
-                self.tag_refusals += 1
-                if self.tag_refusals > MAX_TAG_REFUSALS:
+                self.memory.tag_refusals += 1
+                if self.memory.tag_refusals > MAX_TAG_REFUSALS:
                     raise ConvergeError(
-                        f"GitHub refused to publish {desired.tag} {self.tag_refusals} times ({exc.message}): "
+                        f"GitHub refused to publish {desired.tag} {self.memory.tag_refusals} times ({exc.message}): "
                         "the tag does not exist and cannot be made. Push the tag before this step, or set "
                         "`target_commitish` to an existing branch or full commit SHA."
                     ) from exc
@@ -210,7 +222,7 @@ class Engine:
         """Observe after a settle wait: what is published now has had time for racing writes."""
         observed = self.observe(desired)
         if observed.published is not None:
-            self.settled.add(observed.published.id)
+            self.memory.settled.add(observed.published.id)
         return observed
 
     def _with_generated_notes(self, payload: dict, desired: Desired) -> dict:
@@ -233,7 +245,7 @@ class Engine:
         if by_tag:
             published = self.github.get_release_by_tag(desired.tag)
             if published is not None:
-                self.conflict_at = None
+                self.memory.conflict_at = None
                 self._remember(published)
                 drafts = self._known_drafts(desired, skip={published["id"]})
                 return Observed(Release.from_json(published), drafts)
@@ -243,7 +255,7 @@ class Engine:
         releases: dict[int, dict] = {}
         try:
             for data in self.github.iter_releases():
-                if data.get("tag_name") == desired.tag and data["id"] not in self.deleted:
+                if data.get("tag_name") == desired.tag and data["id"] not in self.memory.deleted:
                     releases[data["id"]] = data
         except GitHubError as exc:
             if exc.status == 404:
@@ -269,16 +281,16 @@ class Engine:
         to repair; one that now carries another tag, or was published, is someone else's.
         """
         found = []
-        for release_id in sorted(self.known - skip - self.deleted):
+        for release_id in sorted(self.memory.known - skip - self.memory.deleted):
             data = self.read(release_id)
             if data is None:
-                self.known.discard(release_id)
+                self.memory.known.discard(release_id)
                 continue
             tag = data.get("tag_name") or ""
             if data.get("draft") and (tag == desired.tag or tag.startswith(UNTAGGED)):
                 found.append(Release.from_json(data))
             else:
-                self.known.discard(release_id)
+                self.memory.known.discard(release_id)
         return tuple(found)
 
     def read(self, release_id: int) -> dict | None:
@@ -290,7 +302,7 @@ class Engine:
             if data is None:
                 self.cache.pop(release_id, None)
                 return None
-            written = self.written_at.get(release_id)
+            written = self.memory.written_at.get(release_id)
             stale = written is not None and (data.get("updated_at") or "") < written
             if not stale or self.deadline.clock() - start > LAG_WINDOW:
                 self._remember(data)
@@ -307,10 +319,10 @@ class Engine:
         (a delete of one already gone is harmless), or the loop would stop with them left behind.
         """
         release_id = data["id"]
-        self.known.add(release_id)
-        self.settled.add(release_id)
-        self.writes_to[release_id] += 1
-        self.written_at[release_id] = data.get("updated_at") or ""
+        self.memory.known.add(release_id)
+        self.memory.settled.add(release_id)
+        self.memory.writes_to[release_id] += 1
+        self.memory.written_at[release_id] = data.get("updated_at") or ""
         self._remember(data)
         if publishes or created:
             self.deadline.settle("writes to settle")
@@ -320,7 +332,7 @@ class Engine:
         fresh = self.read(release_id)
         if fresh is not None and not fresh.get("draft") and fresh.get("tag_name") == desired.tag:
             # GitHub keeps one published release per tag: this is the one.
-            drafts = {d.id: d for d in seen if d.id != release_id and d.id not in self.deleted}
+            drafts = {d.id: d for d in seen if d.id != release_id and d.id not in self.memory.deleted}
             drafts.update((d.id, d) for d in self._known_drafts(desired, skip={release_id}))
             return Observed(Release.from_json(fresh), tuple(drafts.values()))
         return self.observe(desired)  # drafted again by another writer, or deleted
@@ -331,7 +343,7 @@ class Engine:
         An identical re-run minutes after the release costs one read; a run that lands in the
         middle of a race, just after another run's publish, checks again after the settle.
         """
-        if release_id in self.settled:
+        if release_id in self.memory.settled:
             return False
         now = self.github.server_now()
         then = github_time(self.cache.get(release_id, {}).get("updated_at"))
@@ -346,17 +358,17 @@ class Engine:
 
     def _context(self) -> Context:
         now = self.deadline.clock()
-        conflict = self.conflict_at is not None and now - self.conflict_at < LAG_WINDOW
-        age = None if self.created_at is None else now - self.created_at
-        return Context(frozenset(self.owned), age, conflict)
+        conflict = self.memory.conflict_at is not None and now - self.memory.conflict_at < LAG_WINDOW
+        age = None if self.memory.created_at is None else now - self.memory.created_at
+        return Context(frozenset(self.memory.owned), age, conflict)
 
     def _count_repairs(self, step: Update, desired: Desired) -> Desired:
         """Give up on a field another writer keeps changing; never on publishing."""
-        if self.writes_to[step.release_id] == 0:
-            self.known.add(step.release_id)  # adopted
+        if self.memory.writes_to[step.release_id] == 0:
+            self.memory.known.add(step.release_id)  # adopted
         for name in step.changes:
-            self.field_writes[name] += 1
-            if self.field_writes[name] <= MAX_REPAIRS + 1:
+            self.memory.field_writes[name] += 1
+            if self.memory.field_writes[name] <= MAX_REPAIRS + 1:
                 continue
             if name == "draft":
                 raise ConvergeError(
@@ -374,7 +386,7 @@ class Engine:
             return desired
         changes: dict = {}
         for name in ("name", "body", "prerelease"):
-            if self.field_writes[name] > MAX_REPAIRS:
+            if self.memory.field_writes[name] > MAX_REPAIRS:
                 changes[name] = getattr(target, name)
         if not changes:
             return desired
@@ -393,9 +405,9 @@ class Engine:
 
     def _result(self, release_id: int) -> Result:
         release = self.cache[release_id]
-        if release_id in self.owned:
+        if release_id in self.memory.owned:
             status = "created"
-        elif self.writes_to[release_id]:
+        elif self.memory.writes_to[release_id]:
             status = "updated"
         else:
             status = "unchanged"
