@@ -7,12 +7,12 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from . import shapes
-from .server import Server
+from .server import Hostile, Server
 from .state import SHA_RE, Store
 
 ROUTES = (
@@ -42,23 +42,6 @@ KINDS = (
     "answer",
 )
 RATE_LIMIT = 5000
-
-
-@dataclass(frozen=True)
-class Hostile:
-    """What a misbehaving server, or a proxy in front of GitHub, answers: the `answer` fault.
-
-    The route runs first (a write commits) and its answer is altered, unless `body` or `size`
-    replaces that answer outright, as a proxy that never passed the request on would.
-    """
-
-    status: int | None = None  # None: the route's own status
-    headers: Mapping[str, str] = field(default_factory=dict)  # set over the route's own headers
-    body: bytes | str | None = None  # the whole body instead of the route's JSON
-    edit: Callable[[Any], Any] | None = None  # rewrites the route's JSON body (2xx answers only)
-    size: int | None = None  # a body of this many filler bytes instead, streamed
-    rate: float | None = None  # bytes a second: the whole answer, status line included, trickles
-    length: bool = True  # send Content-Length; False: the body ends when the connection closes
 
 
 @dataclass
@@ -183,7 +166,7 @@ class Sandbox:
         """What stands in for https://github.com (the API port serves download links)."""
         return self.api_url
 
-    def _urls(self) -> shapes.Urls:
+    def urls(self) -> shapes.Urls:
         uploads = f"{self.api_url}/api/uploads" if self.ghes_uploads else self.uploads_url
         return shapes.Urls(self.api_url, uploads, self.html_url)
 
@@ -245,7 +228,7 @@ class Sandbox:
             return shapes.release_json(
                 shapes.Urls("http://sandbox", "http://sandbox-uploads", "http://sandbox"), full, rel
             )
-        return shapes.release_json(self._urls(), full, rel)
+        return shapes.release_json(self.urls(), full, rel)
 
     def releases(self, repo: str) -> list[dict[str, Any]]:
         with self.store.lock:
@@ -269,11 +252,11 @@ class Sandbox:
         self._clients[token] = holder
         return token
 
-    def _holder(self, token: str | None) -> str | None:
+    def holder(self, token: str | None) -> str | None:
         return self._clients.get(token or "")
 
-    def _may_write(self, token: str | None) -> bool:
-        return self._holder(token) not in (None, "read")
+    def may_write(self, token: str | None) -> bool:
+        return self.holder(token) not in (None, "read")
 
     # ---- latency --------------------------------------------------------------------------
     def set_latency(self, low: float, high: float | None = None, seed: int | None = None) -> None:
@@ -304,13 +287,13 @@ class Sandbox:
             self._line = dict.fromkeys(holders, 0)
             self._line_steps, self._line_timeout = steps, timeout
 
-    def _hold(self, token: str | None) -> None:
+    def hold(self, token: str | None) -> None:
         """Before a request is handled: the latency, then the start line (whose runs are thus
         answered together, on one picture); no lock is held meanwhile."""
         delay = self._delay()
         if delay:
             time.sleep(delay)
-        holder = self._holder(token)
+        holder = self.holder(token)
         with self._line_cond:
             if holder in self._line and self._line[holder] < self._line_steps:
                 self._line[holder] += 1
@@ -354,7 +337,7 @@ class Sandbox:
             self._fault_rate = rate
             self._fault_rng = random.Random(seed)
 
-    def _take_fault(self, route: str, write: bool) -> Fault | None:
+    def take_fault(self, route: str, write: bool) -> Fault | None:
         if route not in ROUTES:
             return None
         with self.store.lock:
@@ -402,7 +385,7 @@ class Sandbox:
             store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()), rid)
 
     # ---- log and rate limits --------------------------------------------------------------
-    def _record(
+    def record(
         self,
         method: str,
         path: str,
@@ -422,7 +405,7 @@ class Sandbox:
                     "status": status,
                     "user_agent": user_agent,
                     "fault": fault,
-                    "client": self._holder(token),  # who held the token ("write", "read" or issued)
+                    "client": self.holder(token),  # who held the token ("write", "read" or issued)
                 }
             )
 
@@ -442,7 +425,7 @@ class Sandbox:
             if (method is None or e["method"] == method.upper()) and (route is None or e["route"] == route)
         )
 
-    def _rate(self, token: str, spend: bool) -> tuple[bool, dict[str, str]]:
+    def rate(self, token: str, spend: bool) -> tuple[bool, dict[str, str]]:
         """Count a request against the token's hourly budget; False once it is spent."""
         now = time.time()
         with self.store.lock:

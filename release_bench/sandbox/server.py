@@ -11,15 +11,14 @@ import socket
 import struct
 import time
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import shapes
-from .state import ApiError, not_found, validation
-
-if TYPE_CHECKING:
-    from .core import Hostile, Sandbox
+from .state import ApiError, Store, not_found, validation
 
 CHUNK = 1 << 20
 _ZERO = bytes(CHUNK)
@@ -50,13 +49,47 @@ NO_AUTH = {"browser_download"}
 Reply = tuple[int, Any, dict[str, str]]
 
 
+@dataclass(frozen=True)
+class Hostile:
+    """What a misbehaving server, or a proxy in front of GitHub, answers: the `answer` fault.
+
+    The route runs first (a write commits) and its answer is altered, unless `body` or `size`
+    replaces that answer outright, as a proxy that never passed the request on would.
+    """
+
+    status: int | None = None  # None: the route's own status
+    headers: Mapping[str, str] = field(default_factory=dict)  # set over the route's own headers
+    body: bytes | str | None = None  # the whole body instead of the route's JSON
+    edit: Callable[[Any], Any] | None = None  # rewrites the route's JSON body (2xx answers only)
+    size: int | None = None  # a body of this many filler bytes instead, streamed
+    rate: float | None = None  # bytes a second: the whole answer, status line included, trickles
+    length: bool = True  # send Content-Length; False: the body ends when the connection closes
+
+
+class Backend(Protocol):
+    """What the handlers need of the simulator (core.Sandbox is one), and all they may use of it."""
+
+    store: Store
+    api_url: str
+
+    @property
+    def html_url(self) -> str: ...
+    def urls(self) -> shapes.Urls: ...
+    def holder(self, token: str | None) -> str | None: ...
+    def may_write(self, token: str | None) -> bool: ...
+    def hold(self, token: str | None) -> None: ...
+    def take_fault(self, route: str, write: bool) -> Any: ...
+    def record(self, *args: Any, **kwargs: Any) -> None: ...
+    def rate(self, token: str, spend: bool) -> tuple[bool, dict[str, str]]: ...
+
+
 class Server(ThreadingHTTPServer):
     """One listening port; `kind` says whether it plays api.github.com or uploads.github.com."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, addr: tuple[str, int], sb: Sandbox, kind: str) -> None:
+    def __init__(self, addr: tuple[str, int], sb: Backend, kind: str) -> None:
         self.sb = sb
         self.kind = kind
         super().__init__(addr, Handler)
@@ -98,7 +131,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- plumbing -------------------------------------------------------------------------
     def _dispatch(self, method: str) -> None:
-        self.sb: Sandbox = self.server.sb
+        self.sb: Backend = self.server.sb
         self.route: str | None = None
         self.fault: str | None = None
         self.status: int | None = None
@@ -107,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         self.method = method
         self.recorded = False
         try:
-            self.sb._hold(self._token())  # start line and latency knobs; holds no lock
+            self.sb.hold(self._token())  # start line and latency knobs; holds no lock
             self._handle(method)
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True
@@ -118,7 +151,7 @@ class Handler(BaseHTTPRequestHandler):
         """Log before the client can see the answer, so tests never race the log."""
         if not self.recorded:
             self.recorded = True
-            self.sb._record(
+            self.sb.record(
                 self.method,
                 self.path,
                 self.route,
@@ -222,7 +255,7 @@ class Handler(BaseHTTPRequestHandler):
             self.route = "download_asset"
         if self.route not in NO_AUTH:
             token = self._token()
-            if sb._holder(token) is None:
+            if sb.holder(token) is None:
                 self._drain()
                 return self._send(
                     401,
@@ -232,11 +265,11 @@ class Handler(BaseHTTPRequestHandler):
                         "status": "401",
                     },
                 )
-            ok, self.rl = sb._rate(token, self.route != "rate_limit")
+            ok, self.rl = sb.rate(token, self.route != "rate_limit")
             if not ok:
                 self._drain()
                 return self._send(403, _primary_limit(token), {"x-ratelimit-remaining": "0"})
-            if method != "GET" and not sb._may_write(token):
+            if method != "GET" and not sb.may_write(token):
                 self._drain()
                 return self._send(
                     403,
@@ -246,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
                         "status": "403",
                     },
                 )
-        fault = sb._take_fault(self.route, method != "GET")
+        fault = sb.take_fault(self.route, method != "GET")
         if fault is not None and fault.answer is not None:
             self.fault = fault.kind
             return self._hostile(fault.answer, params, query)
@@ -374,7 +407,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---- helpers for routes ---------------------------------------------------------------
     @property
     def urls(self) -> shapes.Urls:
-        return self.sb._urls()
+        return self.sb.urls()
 
     def _repo(self, p: dict[str, str]) -> str:
         name = f"{p['owner']}/{p['name']}"
