@@ -17,15 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from release_bench.harness import parse_outputs
+from release_bench.harness import REPO, ROOT, TAG, WRITES, StepFiles, parse_outputs, runner_env
 from release_bench.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
-REPO = "octo/demo"
-TAG = "v1.0.0"
-SHA = "0123456789abcdef0123456789abcdef01234567"
-WRITES = ("POST", "PATCH", "DELETE", "PUT")
 # The budget each run gets: small, so a hang fails the test in a minute, not five.
 TIMEOUT_SECONDS = 60
 # A guard far above that budget: the action must end by itself well before this.
@@ -70,29 +65,16 @@ class Action:
     ) -> dict[str, str]:
         """The environment the runner would give the container step, plus `inputs`."""
         self._count += 1
-        n = self._count
-        output = self.workdir / f"output-{n}"
-        summary = self.workdir / f"summary-{n}"
-        output.touch()
-        summary.touch()
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
-        env = {
-            **keep,
-            "PYTHONPATH": str(ROOT),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "GITHUB_WORKSPACE": str(self.workdir),
-            "GITHUB_REF": f"refs/tags/{TAG}",
-            "GITHUB_SHA": SHA,
-            "GITHUB_REPOSITORY": repository,
-            "GITHUB_API_URL": self.sb.api_url,
-            "GITHUB_TOKEN": token if token is not None else self.sb.token,
-            "INPUT_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-        }
-        for name, value in (inputs or {}).items():
-            env[f"INPUT_{name.upper()}"] = value
+        files = StepFiles.on_host(self.workdir, self._count)
+        env = runner_env(
+            self.sb.api_url,
+            token if token is not None else self.sb.token,
+            files,
+            {"timeout_seconds": str(TIMEOUT_SECONDS), **(inputs or {})},
+            repository=repository,
+            host_env=os.environ,
+        )
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
         return env
 
     def _start(self, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -134,13 +116,6 @@ class Action:
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    """A started sandbox with the repository `octo/demo` and no releases."""
-    with Sandbox(seed=7) as sandbox:
-        yield sandbox
 
 
 @pytest.fixture
