@@ -25,7 +25,7 @@ import pytest
 
 from release_bench.harness import IN_CONTAINER, REPO, ROOT, WRITES, parse_outputs, runner_env
 
-pytestmark = pytest.mark.container
+pytestmark = pytest.mark.container  # tests/conftest.py keeps them on one xdist worker
 
 IMAGE = os.environ.get("SAFE_RELEASE_TEST_IMAGE", f"safe-release-action:test-{os.getpid()}")
 REQUIRE = os.environ.get("SAFE_RELEASE_REQUIRE_DOCKER") == "1"
