@@ -14,9 +14,10 @@ from xdist.scheduler import LoadScopeScheduling
 from release_bench.sandbox import Sandbox
 
 SEED = 7
-# Files whose tests run on one worker, one after another: the container tests share one image
-# build (a module fixture), and a race of 32 runs needs the two cores without another race.
-ONE_WORKER = ("tests/container/test_container.py", "tests/e2e/test_races.py")
+# Files whose tests go whole to one worker, to run one after another: a container test file
+# shares one image build (a module fixture), and a race of 32 runs needs the two cores without
+# another race. (Path prefixes: every file under tests/container/.)
+ONE_WORKER = ("tests/container/", "tests/e2e/test_races.py")
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ class OneWorkerPerFile(LoadScopeScheduling):
 
     def _split_scope(self, nodeid: str) -> str:
         path = nodeid.split("::", 1)[0]
-        return path if path in ONE_WORKER else nodeid
+        return path if path.startswith(ONE_WORKER) else nodeid
 
 
 @pytest.hookimpl(optionalhook=True)
