@@ -21,16 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from release_bench.harness import parse_outputs
+from release_bench.harness import REPO, ROOT, TAG, WRITES, StepFiles, parse_outputs, runner_env
 from release_bench.race import evidence, line_up
 from release_bench.sandbox import Sandbox
 
-REPO = "octo/demo"
-TAG = "v1.0.0"
-SHA = "0123456789abcdef0123456789abcdef01234567"
 NOTES = "## What's changed\n\n* The release survives a race."
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -66,27 +61,8 @@ def command() -> list[str]:
 
 
 def environment(sb: Sandbox, workdir: Path, number: int, timeout: int) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
-    python_path = os.pathsep.join(p for p in (str(ROOT), base.get("PYTHONPATH", "")) if p)
-    output, summary = workdir / f"output-{number}", workdir / f"summary-{number}"
-    output.touch()
-    summary.touch()
-    return {
-        **base,
-        "PYTHONPATH": python_path,
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_WORKSPACE": str(workdir),
-        "GITHUB_REF": f"refs/tags/{TAG}",
-        "GITHUB_SHA": SHA,
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_API_URL": sb.api_url,
-        "GITHUB_TOKEN": sb.token,
-        "INPUT_TAG": TAG,
-        "INPUT_NOTES": NOTES,
-        "INPUT_TIMEOUT_SECONDS": str(timeout),
-    }
+    inputs = {"tag": TAG, "notes": NOTES, "timeout_seconds": str(timeout)}
+    return runner_env(sb.api_url, sb.token, StepFiles.on_host(workdir, number), inputs, host_env=os.environ)
 
 
 def race(sb: Sandbox, tokens: list[str], timeout: int) -> list[RunResult]:

@@ -38,31 +38,13 @@ from release_action.github import (
     shape_problem,
 )
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
+from release_bench.harness import WALL_START, FakeClock
 
 API = "https://api.github.com"
 REPO = "octo/repo"
 TOKEN = "ghs_clientTestToken0123456789"
 RELEASES = f"{API}/repos/{REPO}/releases"
-WALL0 = 1_700_000_000.0  # the wall clock (epoch seconds) when a test starts
-
-
-class FakeClock:
-    """A monotonic clock whose sleep advances time and records how long it was asked to wait."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.start = start
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def wall(self) -> float:
-        return WALL0 + (self.now - self.start)
+WALL0 = WALL_START  # the wall clock (epoch seconds) when a test starts
 
 
 @pytest.fixture(autouse=True)

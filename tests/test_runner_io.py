@@ -33,12 +33,16 @@ from release_action.runner_io import (
     format_outputs,
     neutralise,
 )
-from release_bench.harness import parse_outputs
+from release_bench.harness import FakeClock, parse_outputs
 from release_bench.runner_reader import commands_in
 
 
 def runner_reads(text: str) -> dict[str, str]:
-    """The runner's reader, transcribed: NAME=VALUE lines and NAME<<DELIM heredocs."""
+    """The runner's reader, transcribed: NAME=VALUE lines and NAME<<DELIM heredocs.
+
+    Deliberately a second parser beside release_bench.harness.parse_outputs (which every other
+    test uses): the action's writer is checked against two readers written apart.
+    """
     outputs: dict[str, str] = {}
     index = 0
 
@@ -365,19 +369,6 @@ RELEASE = {
     "updated_at": "2024-05-01T00:00:00Z",
     "assets": [],
 }
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Benchmark asset uploads (a script, not a test: pytest does not collect it).
 
-    python tests/benchmarks/bench_assets.py [--runs 5] [--skip-2g]
+    python -m tests.benchmarks.bench_assets [--runs 5] [--skip-2g]
 
 Against the in-process sandbox on 127.0.0.1, prints Markdown tables of:
   * upload throughput of the action's upload code (`release_action.assets.upload`: the
@@ -28,12 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from release_bench.harness import REPO, ROOT
+from release_bench.sandbox import Sandbox
 
-from release_bench.sandbox import Sandbox  # noqa: E402
-
-REPO = "octo/demo"
 MB = 1_000_000
 SIZES = [("10 MB", 10 * MB, False), ("200 MB", 200 * MB, False), ("2 GiB (sparse)", 2 * 1024**3, True)]
 

@@ -1,6 +1,6 @@
 """Benchmark the action's image (a script, not a test: pytest does not collect it).
 
-    python tests/benchmarks/bench_container.py [--runs 7] [--image NAME] [--skip-build]
+    python -m tests.benchmarks.bench_container [--runs 7] [--image NAME] [--skip-build]
 
 Measures, and prints as a Markdown table:
   * image size, and what our layers add over the base (`docker history`);
@@ -39,9 +39,11 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from release_bench.harness import IN_CONTAINER, REPO, ROOT, WRITES, runner_env
+from release_bench.registry import Registry
+from release_bench.sandbox import Sandbox
+
 BASE = "python:3.13-slim"
-REPO = "octo/demo"
 MB = 1_000_000
 LAYER_GOAL_MB = 25
 FIRST_REQUEST_GOAL_S = 0.5
@@ -93,26 +95,10 @@ def image_size(image: str) -> int:
 
 
 def container_env(sb, tag: str, fc: Path) -> tuple[dict[str, str], list[str]]:
-    from release_action.inputs import INPUTS
-
-    # every declared input, as the runner passes them (defaults, expressions evaluated)
-    values = {f"INPUT_{n.upper()}": spec.default for n, spec in INPUTS.items() if not spec.default.startswith("${{")}
-    values |= {
-        "INPUT_TAG": tag,
-        "INPUT_NAME": "Bench",
-        "INPUT_NOTES": "Benchmark notes.",
-        "INPUT_TOKEN": sb.token,
-        "INPUT_REPOSITORY": REPO,
-        "INPUT_API_URL": sb.api_url,
-        "INPUT_TARGET_COMMITISH": "0123456789abcdef0123456789abcdef01234567",
-        "GITHUB_OUTPUT": "/github/file_commands/output",
-        "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
-        "GITHUB_REF": f"refs/tags/{tag}",
-        "GITHUB_WORKSPACE": "/github/workspace",
-        "GITHUB_ACTIONS": "true",
-    }
+    """The docker client's environment (the step's values ride in it) and the `-e NAME` flags naming them."""
+    values = runner_env(
+        sb.api_url, sb.token, IN_CONTAINER, {"name": "Bench", "notes": "Benchmark notes."}, tag=tag, every_input=True
+    )
     (fc / "output").write_text("")
     (fc / "summary").write_text("")
     flags: list[str] = []
@@ -270,10 +256,6 @@ def main() -> int:
         )
         return 2
 
-    sys.path.insert(0, str(ROOT))
-    from release_bench.registry import Registry
-    from release_bench.sandbox import Sandbox
-
     rows: list[tuple[str, str, str]] = []
     load_before = os.getloadavg()[0]
     if not args.skip_build:
@@ -296,7 +278,7 @@ def main() -> int:
         tag = "v0.0.0-bench"
         create = one_run(args.image, sb, tag, work / "create")
         results = [one_run(args.image, sb, tag, work / f"r{i}") for i in range(args.runs)]
-        writes = sum(sb.count(method=m) for m in ("POST", "PATCH", "PUT", "DELETE"))
+        writes = sum(sb.count(method=m) for m in WRITES)
     finally:
         sb.stop()
 

@@ -1,6 +1,6 @@
 """Print the requests each scenario costs, as the Markdown table in the README.
 
-    python tests/benchmarks/request_counts.py [--repeat 3]
+    python -m tests.benchmarks.request_counts [--repeat 3]
 
 Runs the real entrypoint (subprocesses) against the embedded sandbox, no network and no
 token, and counts requests from the sandbox's request log. The same scenarios are bounded
@@ -11,17 +11,12 @@ run (who wins is a matter of timing), so it is repeated and the worst case shown
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository: release_action
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the e2e helpers
-
-from e2e.conftest import Action
-from e2e.counts import SCENARIOS, Counts
-
 from release_bench.sandbox import Sandbox
+from tests.e2e.conftest import Action
+from tests.e2e.counts import SCENARIOS, Counts
 
 
 def measure(scenario, repeat: int) -> list[Counts]:

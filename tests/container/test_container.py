@@ -23,14 +23,12 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.container
+from release_bench.harness import IN_CONTAINER, REPO, ROOT, WRITES, parse_outputs, runner_env
 
-ROOT = Path(__file__).resolve().parents[2]
-REPO = "octo/demo"
+pytestmark = pytest.mark.container  # tests/conftest.py keeps them on one xdist worker
+
 IMAGE = os.environ.get("SAFE_RELEASE_TEST_IMAGE", f"safe-release-action:test-{os.getpid()}")
 REQUIRE = os.environ.get("SAFE_RELEASE_REQUIRE_DOCKER") == "1"
-WRITES = ("POST", "PATCH", "PUT", "DELETE")
-FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -72,56 +70,6 @@ def docker_answers() -> str | None:
     return None
 
 
-def parse_file_commands(text: str) -> dict[str, str]:
-    """Parse a $GITHUB_OUTPUT file: `name=value` lines and `name<<DELIM` ... `DELIM` blocks."""
-    out: dict[str, str] = {}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if not line.strip():
-            continue
-        heredoc = re.match(r"^([^=<]+)<<(.+)$", line)
-        if heredoc and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delim = heredoc.group(1), heredoc.group(2)
-            body: list[str] = []
-            while i < len(lines) and lines[i] != delim:
-                body.append(lines[i])
-                i += 1
-            if i >= len(lines):
-                raise AssertionError(f"output {name!r}: delimiter {delim!r} never closes")
-            i += 1  # the delimiter line
-            out[name] = "\n".join(body)
-        elif "=" in line:
-            name, value = line.split("=", 1)
-            out[name] = value
-        else:
-            raise AssertionError(f"malformed line in GITHUB_OUTPUT: {line!r}")
-    return out
-
-
-def runner_inputs(sb, **given: str) -> dict[str, str]:
-    """INPUT_* as the runner sets them: every declared input, defaults filled in and
-    expression defaults evaluated; the explicitly given ones override."""
-    from release_action.inputs import INPUTS
-
-    github = {
-        "${{ github.sha }}": FAKE_SHA,
-        "${{ github.token }}": sb.token,
-        "${{ github.repository }}": REPO,
-        "${{ github.api_url }}": sb.api_url,
-    }
-    env: dict[str, str] = {}
-    for name, spec in INPUTS.items():
-        env[f"INPUT_{name.upper()}"] = github.get(spec.default, spec.default)
-    for name, value in given.items():
-        key = f"INPUT_{name.upper()}"
-        assert name in INPUTS, f"undeclared input {name!r}"
-        env[key] = value
-    return env
-
-
 GATED = """\
 import os, runpy, sys, time
 sys.path.insert(0, "/app")
@@ -147,20 +95,7 @@ class Run:
         (self.fc / "output").touch()
         (self.fc / "summary").touch()
         self.name = f"sra-{uuid.uuid4().hex[:12]}"
-        self.env = {
-            **runner_inputs(sb, tag=tag, **inputs),
-            "GITHUB_OUTPUT": "/github/file_commands/output",
-            "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
-            "GITHUB_REPOSITORY": REPO,
-            "GITHUB_SHA": FAKE_SHA,
-            "GITHUB_REF": f"refs/tags/{tag}",
-            "GITHUB_REF_NAME": tag,
-            "GITHUB_WORKSPACE": "/github/workspace",
-            "GITHUB_API_URL": sb.api_url,
-            "GITHUB_ACTIONS": "true",
-            "CI": "true",
-            "HOME": "/github/home",
-        }
+        self.env = runner_env(sb.api_url, sb.token, IN_CONTAINER, {"tag": tag, **inputs}, tag=tag, every_input=True)
 
     def argv(self, verb: str = "run", *, gate: Path | None = None) -> list[str]:
         # Values travel in the environment of the docker client, `-e NAME` only names them
@@ -195,7 +130,7 @@ class Run:
         return _sh(self.argv(), env=self.client_env(), timeout=timeout, check=False)
 
     def outputs(self) -> dict[str, str]:
-        return parse_file_commands((self.fc / "output").read_text(encoding="utf-8"))
+        return parse_outputs((self.fc / "output").read_text(encoding="utf-8"))
 
     def summary(self) -> str:
         return (self.fc / "summary").read_text(encoding="utf-8")
@@ -242,17 +177,6 @@ def image(docker_engine) -> dict:
     yield info
     if "SAFE_RELEASE_TEST_IMAGE" not in os.environ:
         subprocess.run(["docker", "image", "rm", "-f", IMAGE], capture_output=True, check=False)
-
-
-@pytest.fixture
-def sb():
-    from release_bench.sandbox import Sandbox
-
-    sandbox = Sandbox(repos=(REPO,)).start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 # --------------------------------------------------------------------------- tests

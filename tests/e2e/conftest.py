@@ -2,34 +2,45 @@
 
 Every scenario here goes through `python entrypoint.py` exactly as the runner starts it:
 inputs as INPUT_* variables, GITHUB_* context, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
-Nothing is imported from the engine; the tests see what a workflow would see.
+Nothing is imported from the engine; the tests see what a workflow would see. (Runs started
+together wait at a gate once Python has started, then run the entrypoint: see `run_many`.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from release_bench.harness import parse_outputs
+from release_bench.harness import REPO, ROOT, TAG, WRITES, StepFiles, parse_outputs, runner_env
 from release_bench.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "entrypoint.py"
-REPO = "octo/demo"
-TAG = "v1.0.0"
-SHA = "0123456789abcdef0123456789abcdef01234567"
-WRITES = ("POST", "PATCH", "DELETE", "PUT")
 # The budget each run gets: small, so a hang fails the test in a minute, not five.
 TIMEOUT_SECONDS = 60
 # A guard far above that budget: the action must end by itself well before this.
 PROCESS_TIMEOUT = TIMEOUT_SECONDS + 60
+# A run held at the start gate: it imports the action, says it is ready, waits for a byte on
+# stdin, then runs the entrypoint as `python entrypoint.py` would.
+GATED = """\
+import os, runpy, sys
+entrypoint, ready = sys.argv[1:]
+sys.path[0] = os.path.dirname(entrypoint)  # as for `python entrypoint.py`
+import release_action.main  # as warm as it gets before the gate
+open(ready, "w").close()
+sys.stdin.buffer.read(1)
+sys.argv = [entrypoint]
+runpy.run_path(entrypoint, run_name="__main__")
+"""
 
 
 @dataclass
@@ -70,37 +81,25 @@ class Action:
     ) -> dict[str, str]:
         """The environment the runner would give the container step, plus `inputs`."""
         self._count += 1
-        n = self._count
-        output = self.workdir / f"output-{n}"
-        summary = self.workdir / f"summary-{n}"
-        output.touch()
-        summary.touch()
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "GITHUB_", "RUNNER_"))}
-        env = {
-            **keep,
-            "PYTHONPATH": str(ROOT),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-            "GITHUB_WORKSPACE": str(self.workdir),
-            "GITHUB_REF": f"refs/tags/{TAG}",
-            "GITHUB_SHA": SHA,
-            "GITHUB_REPOSITORY": repository,
-            "GITHUB_API_URL": self.sb.api_url,
-            "GITHUB_TOKEN": token if token is not None else self.sb.token,
-            "INPUT_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-        }
-        for name, value in (inputs or {}).items():
-            env[f"INPUT_{name.upper()}"] = value
+        files = StepFiles.on_host(self.workdir, self._count)
+        env = runner_env(
+            self.sb.api_url,
+            token if token is not None else self.sb.token,
+            files,
+            {"timeout_seconds": str(TIMEOUT_SECONDS), **(inputs or {})},
+            repository=repository,
+            host_env=os.environ,
+        )
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
         return env
 
-    def _start(self, env: dict[str, str]) -> subprocess.Popen[str]:
+    def _start(self, env: dict[str, str], ready: Path | None = None) -> subprocess.Popen[str]:
+        gated = ready is not None
         return subprocess.Popen(
-            [sys.executable, str(ENTRYPOINT)],
+            [sys.executable, "-c", GATED, str(ENTRYPOINT), str(ready)] if gated else [sys.executable, str(ENTRYPOINT)],
             env=env,
             cwd=self.workdir,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if gated else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -124,23 +123,35 @@ class Action:
         return self._finish(self._start(env), env)
 
     def run_many(self, inputs_list: list[Mapping[str, str]], **env_options: str) -> list[Run]:
-        """Start one run per item at once (Popen them all), then wait for every one."""
+        """Start one run per item, open the gate once every one is ready, then wait for every one.
+
+        Thirty-two interpreters started on two busy cores (other tests run beside this one)
+        take seconds to import, and would reach the API one after the other: the gate keeps
+        start-up off the race, which is meant to be on the API calls (as in tests/container).
+        """
         envs = [self.env(inputs, **env_options) for inputs in inputs_list]
-        procs = [self._start(env) for env in envs]
+        gate = Path(tempfile.mkdtemp(prefix="e2e-gate-"))
+        ready = [gate / f"ready-{i}" for i in range(len(envs))]
+        procs = [self._start(env, path) for env, path in zip(envs, ready, strict=True)]
         try:
+            deadline = time.monotonic() + PROCESS_TIMEOUT
+            while not all(p.exists() or proc.poll() is not None for p, proc in zip(ready, procs, strict=True)):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the runs were not all ready within {PROCESS_TIMEOUT}s")
+                time.sleep(0.01)
+            for proc in procs:  # the gate opens for all at once
+                stdin, proc.stdin = proc.stdin, None
+                with contextlib.suppress(BrokenPipeError):  # a run that ended before the gate
+                    stdin.write("go")
+                with contextlib.suppress(BrokenPipeError):
+                    stdin.close()
             return [self._finish(proc, env) for proc, env in zip(procs, envs, strict=True)]
         finally:
+            shutil.rmtree(gate, ignore_errors=True)
             for proc in procs:
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
-
-
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    """A started sandbox with the repository `octo/demo` and no releases."""
-    with Sandbox(seed=7) as sandbox:
-        yield sandbox
 
 
 @pytest.fixture

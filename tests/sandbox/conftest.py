@@ -1,4 +1,4 @@
-"""Shared fixtures: a started Sandbox and an authenticated requests session for it."""
+"""The simulator's tests: an authenticated requests session for the sandbox (tests/conftest.py starts it)."""
 
 from __future__ import annotations
 
@@ -26,12 +26,6 @@ class Client(requests.Session):
             url = self.sb.api_url + url
         kwargs.setdefault("timeout", 30)
         return super().request(method, url, *args, **kwargs)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(seed=1) as sb:
-        yield sb
 
 
 @pytest.fixture
