@@ -23,9 +23,10 @@ import pytest
 import yaml
 
 from release_action import __version__
-from release_bench.harness import parse_outputs
+from release_bench import harness
+from release_bench.harness import REPO, ROOT, StepFiles, parse_outputs
 
-from .conftest import ENTRYPOINT, REPO, ROOT, SHA, releases_for, writes
+from .conftest import ENTRYPOINT, releases_for, writes
 
 PROCESS_TIMEOUT = 120
 BIN = "Scripts" if os.name == "nt" else "bin"
@@ -195,21 +196,14 @@ def test_with_json_a_failure_prints_no_object_and_a_plain_error(installed, sb, w
 
 
 def runner_env(sb, workdir: Path, n: int, **inputs: str) -> dict[str, str]:
-    """What a runner gives a step (the portable action's last one): INPUT_*, GITHUB_*, file commands."""
-    output = workdir / f"output-{n}"
-    output.write_text("", encoding="utf-8")
-    env = clean_env(
-        GITHUB_ACTIONS="true",
-        GITHUB_OUTPUT=str(output),
-        GITHUB_WORKSPACE=str(workdir),
-        GITHUB_REF="refs/tags/v1.0.0",
-        GITHUB_SHA=SHA,
-        GITHUB_REPOSITORY=REPO,
-        GITHUB_API_URL=sb.api_url,
-        INPUT_TOKEN=sb.token,
-        INPUT_TIMEOUT_SECONDS="60",
-    )
-    return env | {f"INPUT_{name.upper()}": value for name, value in inputs.items()}
+    """What a runner gives a step (the portable action's last one): INPUT_*, GITHUB_*, file commands.
+
+    Built by the harness, on a clean environment without PYTHONPATH: the command must run the
+    package installed from the wheel, never this checkout.
+    """
+    files = StepFiles.on_host(workdir, n)
+    given = {"token": sb.token, "timeout_seconds": "60", **inputs}
+    return clean_env() | harness.runner_env(sb.api_url, sb.token, files, given)
 
 
 def outputs_of(env: dict[str, str]) -> dict[str, str]:
