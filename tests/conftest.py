@@ -16,8 +16,9 @@ from release_bench.sandbox import Sandbox
 SEED = 7
 # Files whose tests go whole to one worker, to run one after another: a container test file
 # shares one image build (a module fixture), and a race of 32 runs needs the two cores without
-# another race. (Path prefixes: every file under tests/container/.)
-ONE_WORKER = ("tests/container/", "tests/e2e/test_races.py")
+# another race, and the command's tests share one wheel and venv (a session fixture, else built
+# once a worker). (Path prefixes: every file under tests/container/.)
+ONE_WORKER = ("tests/container/", "tests/e2e/test_races.py", "tests/e2e/test_cli.py")
 
 
 @pytest.fixture
@@ -34,8 +35,10 @@ def sandbox(sb: Sandbox) -> Sandbox:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The soak first: under xdist it then runs beside the rest of the suite, not after it."""
-    items.sort(key=lambda item: item.get_closest_marker("soak") is None)
+    """The longest chains first: the soak, then the files that run whole on one worker (the
+    races, the command, the container tests). Under xdist they then run beside the rest of the
+    suite from the start, instead of beginning late and running on alone at the end."""
+    items.sort(key=lambda item: (item.get_closest_marker("soak") is None, not item.nodeid.startswith(ONE_WORKER)))
 
 
 class OneWorkerPerFile(LoadScopeScheduling):
