@@ -18,13 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from release_action.inputs import INPUTS
-from release_bench.harness import parse_outputs
+from release_bench import harness
+from release_bench.harness import IN_CONTAINER, parse_outputs
 from release_bench.sandbox import Sandbox
 
 REPO = "octo/smoke"
 TAG = "v0.0.0-smoke"
-SHA = "0123456789abcdef0123456789abcdef01234567"
 MACHINE = {"amd64": "x86_64", "arm64": "aarch64"}  # Docker's architecture -> Python's platform.machine()
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
@@ -37,29 +36,10 @@ def docker(*args: str, env: dict[str, str] | None = None, timeout: float = 600) 
     return subprocess.run(["docker", *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
 
 
-def runner_env(sb: Sandbox, fc: str) -> dict[str, str]:
-    """What the runner passes a container action: every input (defaults filled in), GITHUB_*."""
-    given = {
-        "tag": TAG,
-        "name": "Smoke test",
-        "notes": "Made by release_bench.smoke_image.",
-        "token": sb.token,
-        "repository": REPO,
-        "api_url": sb.api_url,
-        "target_commitish": SHA,
-    }
-    env = {f"INPUT_{name.upper()}": given.get(name, spec.default) for name, spec in INPUTS.items()}
-    return env | {
-        "GITHUB_OUTPUT": f"{fc}/output",
-        "GITHUB_STEP_SUMMARY": f"{fc}/summary",
-        "GITHUB_REPOSITORY": REPO,
-        "GITHUB_SHA": SHA,
-        "GITHUB_REF": f"refs/tags/{TAG}",
-        "GITHUB_WORKSPACE": "/github/workspace",
-        "GITHUB_ACTIONS": "true",
-        "CI": "true",
-        "HOME": "/github/home",
-    }
+def runner_env(sb: Sandbox) -> dict[str, str]:
+    """What the runner passes a container action (every input, defaults filled in), from the harness."""
+    given = {"tag": TAG, "name": "Smoke test", "notes": "Made by release_bench.smoke_image."}
+    return harness.runner_env(sb.api_url, sb.token, IN_CONTAINER, given, repository=REPO, tag=TAG, every_input=True)
 
 
 def run_once(image: str, platform: str, sb: Sandbox, work: Path) -> dict[str, str]:
@@ -68,7 +48,7 @@ def run_once(image: str, platform: str, sb: Sandbox, work: Path) -> dict[str, st
     fc.mkdir()
     (fc / "output").touch()
     (fc / "summary").touch()
-    env = runner_env(sb, "/github/file_commands")
+    env = runner_env(sb)
     argv = ["run", "--rm", "--platform", platform, "--network", "host", "--workdir", "/github/workspace"]
     argv += ["-v", f"{ws}:/github/workspace", "-v", f"{fc}:/github/file_commands"]
     for key in env:
