@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -399,22 +400,40 @@ def test_the_start_line_holds_each_runs_first_request_until_all_have_arrived():
 
 
 def test_the_start_line_keeps_the_first_steps_of_every_run_in_lockstep():
+    """Judged on when each request was sent and answered, not on which client thread woke first
+    (two answers released together reach their threads in either order)."""
     with Sandbox(seed=1) as sb:
         tokens = {h: sb.issue_token(h) for h in ("a", "b")}
         sb.start_line(list(tokens), steps=2)
-        order: list[str] = []
+        sent: dict[str, list[float]] = {"a": [], "b": []}
+        answered: dict[str, list[float]] = {"a": [], "b": []}
+        a_is_through = threading.Event()
 
-        def requests_of(holder: str, pause: float) -> None:
+        def request(holder: str) -> None:
+            sent[holder].append(time.monotonic())
+            gh_get(sb, tokens[holder])
+            answered[holder].append(time.monotonic())
+
+        def run_a() -> None:
             for _ in range(3):
-                gh_get(sb, tokens[holder])
-                order.append(holder)
-                time.sleep(pause)
+                request("a")
+            a_is_through.set()
+
+        def run_b() -> bool:
+            request("b")
+            time.sleep(0.3)  # slow before its second step: "a" must wait at the line for it
+            request("b")
+            free = a_is_through.wait(30)  # past the line, "a" goes on without waiting for "b"
+            request("b")
+            return free
 
         with ThreadPoolExecutor(2) as pool:
-            pool.submit(requests_of, "a", 0.0)
-            pool.submit(requests_of, "b", 0.3)  # slow between its requests: "a" must wait for it
-        assert sorted(order[:2]) == ["a", "b"] and sorted(order[2:4]) == ["a", "b"]
-        assert order[4:] == ["a", "b"], "the third request of each is free again"
+            pool.submit(run_a)
+            b = pool.submit(run_b)
+        for step in (0, 1):
+            assert answered["a"][step] >= sent["b"][step], f"a's step {step + 1} was answered before b's was sent"
+            assert answered["b"][step] >= sent["a"][step], f"b's step {step + 1} was answered before a's was sent"
+        assert b.result(), "the third request of a run is free again: it never waits for the others"
 
 
 def test_the_start_line_opens_after_its_timeout_when_a_run_never_comes():
