@@ -18,6 +18,7 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -120,22 +121,19 @@ class _Handler(BaseHTTPRequestHandler):
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass  # trailers
                     return
-                left = size
-                while left:
-                    data = self.rfile.read(min(CHUNK, left))
-                    if not data:
-                        return
-                    left -= len(data)
-                    yield data
+                yield from self._read(size)
                 self.rfile.readline()
         else:
-            left = int(self.headers.get("Content-Length") or 0)
-            while left:
-                data = self.rfile.read(min(CHUNK, left))
-                if not data:
-                    return
-                left -= len(data)
-                yield data
+            yield from self._read(int(self.headers.get("Content-Length") or 0))
+
+    def _read(self, left: int) -> Iterator[bytes]:
+        """`left` bytes of the body, a chunk at a time; fewer if the client hangs up."""
+        while left:
+            data = self.rfile.read(min(CHUNK, left))
+            if not data:
+                return
+            left -= len(data)
+            yield data
 
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
