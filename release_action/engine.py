@@ -28,7 +28,8 @@ from release_action.decide import (
     decide,
     plan,
 )
-from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
+from release_action.github import GitHub, github_time
+from release_action.transport import Conflict, GitHubError, OutcomeUnknown
 
 MAX_TAG_REFUSALS = 5  # a tag pushed moments ago settles within seconds; past ~10 s it will not come
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up

@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 import requests
 
 from release_action import __version__
-from release_action.assets import AssetError
+from release_action.asset_sync import AssetError
 from release_action.budget import BudgetExhausted
 from release_action.engine import ConvergeError
-from release_action.github import GitHubError, OutcomeUnknown
 from release_action.inputs import InputError
 from release_action.runner_io import Cancelled, RunnerFileError
+from release_action.transport import GitHubError, OutcomeUnknown
 
 FAILED = "safe-release-action failed"
 INVALID_INPUT = "safe-release-action: invalid input"

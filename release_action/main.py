@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Mapping
 
 from release_action import __version__
-from release_action.assets import LocalFile, collect, describe_size
+from release_action.asset_files import LocalFile, collect, describe_size
 from release_action.budget import Deadline
 from release_action.decide import Desired
 from release_action.engine import Engine, stays_published
@@ -22,6 +22,7 @@ from release_action.inputs import Inputs, read_inputs
 from release_action.publish_assets import AssetRun, plan_assets
 from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
 from release_action.runner_io import Cancelled, Runner, cancellable
+from release_action.transport import Transport
 
 
 def desired_state(inputs: Inputs) -> Desired:
@@ -54,7 +55,8 @@ def collect_files(inputs: Inputs, runner: Runner) -> list[LocalFile]:
 def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Outcome, Requests]:
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
     deadline = Deadline(inputs.timeout_seconds)
-    github = GitHub(inputs.api_url, inputs.token, inputs.repository, deadline, log=runner.echo)
+    transport = Transport(inputs.api_url, inputs.token, deadline, log=runner.echo)
+    github = GitHub(transport, inputs.repository, log=runner.echo)
     engine = Engine(github, deadline=deadline, log=runner.echo)
     desired = desired_state(inputs)
     if inputs.dry_run:
@@ -75,7 +77,7 @@ def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Ou
         outcome = Outcome(result.release, result.status, tuple(result.warnings))
     if desired.draft and outcome.release.get("id") is not None and not outcome.release.get("draft"):
         outcome = outcome.warned(stays_published(desired.tag))  # asked for a draft; never undone
-    return outcome, Requests(github.requests_made, github.writes_made)
+    return outcome, Requests(transport.requests_made, transport.writes_made)
 
 
 def report(inputs: Inputs, runner: Runner, outcome: Outcome, requests: Requests) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from release_action.assets import LocalFile, ReleaseGone, Syncer, describe_size, identical
+from release_action.asset_decide import identical
+from release_action.asset_files import LocalFile, describe_size
+from release_action.asset_sync import ReleaseGone, Syncer
 from release_action.budget import Deadline
 from release_action.decide import Desired
 from release_action.engine import ConvergeError, Engine
@@ -103,4 +105,4 @@ def plan_assets(
     if not release.get("id"):
         return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type})" for f in files]
     syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite)
-    return [plan.reason for _file, plan in syncer.plan_only()]
+    return [step.reason for _file, step in syncer.plan_only()]

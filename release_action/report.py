@@ -7,7 +7,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from release_action.assets import describe_size, output_of
+from release_action.asset_files import describe_size
+from release_action.asset_sync import output_of
 
 VERBS = {"created": "Created", "updated": "Updated", "unchanged": "Checked (unchanged)"}
 

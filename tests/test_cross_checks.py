@@ -2,7 +2,7 @@
 
 The simulator never imports the action (it would then agree with any mistake the action makes),
 so the facts both hold (the body limit, `make_latest`'s values, git's ref-name rules, the asset
-renaming rule in tests/test_assets.py) are written twice and held equal here.
+renaming rule in tests/test_asset_files.py) are written twice and held equal here.
 """
 
 from __future__ import annotations

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from release_action.assets import AssetError
+from release_action.asset_sync import AssetError
 from release_action.budget import BudgetExhausted
 from release_action.engine import ConvergeError
 from release_action.failures import BUG, EXPLAINED, FAILED, INVALID_INPUT, RERUN, failure_of, origin
-from release_action.github import GitHubError, OutcomeUnknown
 from release_action.inputs import InputError
 from release_action.runner_io import Cancelled, RunnerFileError
+from release_action.transport import GitHubError, OutcomeUnknown
 
 
 def raised(exc: BaseException) -> BaseException:

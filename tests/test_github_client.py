@@ -20,24 +20,20 @@ import pytest
 import requests
 import requests_mock
 
-from release_action import __version__, github
+from release_action import __version__, transport
 from release_action.budget import Backoff, BudgetExhausted, Deadline
-from release_action.github import (
-    ASSET,
-    MAX_PAGES,
+from release_action.github import ASSET, MAX_PAGES, RELEASE, GitHub, github_time, shape_problem
+from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
+from release_action.transport import (
     MAX_REDIRECTS,
-    RELEASE,
     Conflict,
-    GitHub,
     GitHubError,
     OutcomeUnknown,
     RateLimited,
     Refused,
+    Transport,
     UnexpectedAnswer,
-    github_time,
-    shape_problem,
 )
-from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
 from release_bench.harness import WALL_START, FakeClock
 
 API = "https://api.github.com"
@@ -70,7 +66,7 @@ def no_jitter(monkeypatch):
 def make(fake):
     def build(seconds: float = 300, api_url: str = API) -> GitHub:
         deadline = Deadline(seconds, clock=fake.clock, sleep=fake.sleep)
-        return GitHub(api_url, TOKEN, REPO, deadline, wall_clock=fake.wall)
+        return GitHub(Transport(api_url, TOKEN, deadline, wall_clock=fake.wall), REPO)
 
     return build
 
@@ -113,7 +109,7 @@ def test_a_netrc_entry_for_the_api_host_cannot_replace_the_token(m, make, tmp_pa
 
 
 def test_the_token_does_not_show_in_the_sessions_repr(make):
-    assert TOKEN not in repr(make().session.auth)
+    assert TOKEN not in repr(make().transport.session.auth)
 
 
 def test_a_tag_is_looked_up_with_its_slashes_escaped(m, make):
@@ -550,7 +546,7 @@ def test_requests_and_writes_are_counted(m, make):
     gh = make()
     gh.get_release(1)
     gh.update_release(1, {"name": "n"})
-    assert (gh.requests_made, gh.writes_made) == (2, 1)
+    assert (gh.transport.requests_made, gh.transport.writes_made) == (2, 1)
 
 
 # -- the deadline --------------------------------------------------------------------------------
@@ -722,7 +718,7 @@ def test_uploads_go_only_where_github_puts_the_uploads_of_the_api(api, upload, a
 @pytest.mark.parametrize("api_url", ["https://api.github.com:0", "https://api.github.com\\@evil.example"])
 def test_an_api_url_whose_origin_is_in_doubt_gets_no_token(api_url, fake):
     with pytest.raises(Refused, match="refusing to send the token to `api_url`"):
-        GitHub(api_url, TOKEN, REPO, Deadline(10, clock=fake.clock, sleep=fake.sleep))
+        Transport(api_url, TOKEN, Deadline(10, clock=fake.clock, sleep=fake.sleep))
 
 
 # -- where the token goes: redirects ------------------------------------------------------------
@@ -970,7 +966,7 @@ OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length:
 @pytest.mark.parametrize("head_at_once", [True, False], ids=["body-trickles", "head-and-body-trickle"])
 def test_a_request_is_bounded_as_a_whole_not_per_read_so_a_trickle_cannot_outlast_the_budget(slow, head_at_once):
     server = slow(OK_HEAD, size=1000, rate=20, head_at_once=head_at_once)
-    client = GitHub(server.url, TOKEN, REPO, Deadline(1.0))  # reads every 50 ms: no read timeout fires
+    client = GitHub(Transport(server.url, TOKEN, Deadline(1.0)), REPO)  # reads every 50 ms: no read timeout fires
     start = time.monotonic()
     with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(1\) ran out .* the answer to GET http://127"):
         client.get_release(1)
@@ -980,14 +976,14 @@ def test_a_request_is_bounded_as_a_whole_not_per_read_so_a_trickle_cannot_outlas
 def test_an_answer_declared_bigger_than_the_cap_is_refused_unread(slow):
     server = slow(b"HTTP/1.1 200 OK\r\nContent-Length: 209715200\r\n\r\n", size=200 << 20)
     with pytest.raises(UnexpectedAnswer, match="a body declared as 209715200 bytes") as caught:
-        GitHub(server.url, TOKEN, REPO, Deadline(10)).get_release(1)
+        GitHub(Transport(server.url, TOKEN, Deadline(10)), REPO).get_release(1)
     assert caught.value.status == 200
     assert server.sent < 32 << 20, "the client stopped reading at once"
 
 
 def test_an_answer_that_streams_past_the_cap_is_refused_once_past_it(slow, monkeypatch):
-    monkeypatch.setattr(github, "MAX_ANSWER_BYTES", 1 << 20)
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 1 << 20)
     server = slow(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", size=200 << 20)
     with pytest.raises(UnexpectedAnswer, match="a body of more than 1048576 bytes"):
-        GitHub(server.url, TOKEN, REPO, Deadline(10)).get_release(1)
+        GitHub(Transport(server.url, TOKEN, Deadline(10)), REPO).get_release(1)
     assert server.sent < 32 << 20, "the client stopped reading soon after the cap"

@@ -3,7 +3,7 @@
     python -m tests.benchmarks.bench_assets [--runs 5] [--skip-2g]
 
 Against the in-process sandbox on 127.0.0.1, prints Markdown tables of:
-  * upload throughput of the action's upload code (`release_action.assets.upload`: the
+  * upload throughput of the action's upload code (`release_action.asset_sync.upload`: the
     GitHub client streaming the file with an exact Content-Length) against
     `curl --data-binary @file` to the same upload URL, median of N runs, and the ratio;
   * the action's peak RSS (`ru_maxrss` of a child process that imports the action and
@@ -37,11 +37,13 @@ SIZES = [("10 MB", 10 * MB, False), ("200 MB", 200 * MB, False), ("2 GiB (sparse
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from release_action.assets import LocalFile, upload
+from release_action.asset_files import LocalFile
+from release_action.asset_sync import upload
 from release_action.budget import Deadline
 from release_action.github import GitHub
+from release_action.transport import Transport
 api, token, upload_url, path, name, size = sys.argv[1:7]
-github = GitHub(api, token, "octo/demo", Deadline(3600))
+github = GitHub(Transport(api, token, Deadline(3600)), "octo/demo")
 took = 0.0
 if path != "-":
     file = LocalFile(Path(path), name, int(size), "0" * 64, "application/octet-stream")

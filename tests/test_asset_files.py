@@ -1,4 +1,4 @@
-"""Unit tests of release_action.assets: collecting, naming, hashing, and the per-file decision."""
+"""Unit tests of release_action.asset_files: collecting, naming and hashing the files to attach."""
 
 from __future__ import annotations
 
@@ -10,29 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from release_action import assets as assets_module
-from release_action import local_files
-from release_action.assets import (
+from release_action import asset_files, local_files
+from release_action.asset_files import (
     CHUNK,
     MAX_ASSET_SIZE,
     MAX_ASSETS,
-    AssetError,
-    DeleteStarter,
     FileBody,
-    Keep,
-    LocalFile,
-    Refuse,
-    Replace,
-    Upload,
-    WaitFor,
     collect,
     content_type,
     github_asset_name,
-    plan_file,
     sha256_of,
-    starter_grace,
-    upload,
 )
+from release_action.asset_sync import AssetError, upload
 from release_action.inputs import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
 from release_bench.sandbox.state import REPORTED_ASSET_NAMES
@@ -184,46 +173,6 @@ def test_file_body_reads_exactly_size_bytes_in_large_blocks_and_rewinds(tmp_path
         body.close()
 
 
-FILE = LocalFile(Path("a.zip"), "a.zip", 3, "ab" * 32, "application/zip")
-
-
-def asset(**fields) -> dict:
-    return {"id": 1, "name": "a.zip", "state": "uploaded", "size": 3, "digest": FILE.digest, **fields}
-
-
-@pytest.mark.parametrize(
-    ("observed", "options", "step"),
-    [
-        (None, {}, Upload),
-        (None, {"recently_ours": True}, WaitFor),
-        (None, {"locked": True}, Refuse),
-        (asset(), {}, Keep),
-        (asset(), {"locked": True}, Keep),
-        (asset(size=4), {}, Replace),
-        (asset(digest="sha256:" + "0" * 64), {}, Replace),
-        (asset(digest="sha256:" + "0" * 64), {"overwrite": False}, Refuse),
-        (asset(digest="sha256:" + "0" * 64), {"locked": True}, Refuse),
-        (asset(state="starter", digest=None, size=0), {"age": 1.0}, WaitFor),
-        (asset(state="starter", digest=None, size=0), {"age": 60.0}, DeleteStarter),
-        (asset(state="starter", digest=None, size=0), {"age": None}, DeleteStarter),
-        (asset(state="starter", digest=None, size=0), {"age": 1.0, "locked": True}, Refuse),
-    ],
-)
-def test_plan_file_decides_per_file(observed, options, step):
-    kwargs = {"overwrite": True, "locked": False, "age": None, **options}
-    assert type(plan_file(FILE, observed, **kwargs)) is step
-
-
-def test_overwrite_refusal_says_how_to_fix_it():
-    plan = plan_file(FILE, asset(size=9), overwrite=False, locked=False, age=None)
-    assert "overwrite_files" in plan.reason and "a.zip" in plan.reason
-
-
-def test_a_starters_grace_grows_with_the_file_size():
-    assert starter_grace(0) == pytest.approx(10.0)
-    assert starter_grace(2 * 1024**3) > 200
-
-
 # -- which files may be attached: the one rule of release_action.local_files ---------------------
 # Every match must lead (symlinks followed) inside the allowed roots and be a regular file;
 # one match that does not refuses the whole run, before any request.
@@ -368,7 +317,7 @@ def test_as_many_files_as_a_release_holds_are_collected(tmp_path):
 
 def test_more_files_than_a_release_holds_refuse_the_run_before_hashing(tmp_path, monkeypatch):
     make(tmp_path, {f"dist/f{i:04}.txt": b"" for i in range(MAX_ASSETS + 1)})
-    monkeypatch.setattr(assets_module, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
     with pytest.raises(InputError) as caught:
         collect(["dist/*"], tmp_path, True)
     assert "Input `files`" in str(caught.value)
@@ -379,14 +328,14 @@ def test_a_file_over_githubs_size_limit_refuses_the_run_before_any_file_is_hashe
     make(tmp_path, {"dist/a-small.txt": b"x"})
     with open(tmp_path / "dist" / "b-huge.bin", "wb") as stream:
         stream.truncate(MAX_ASSET_SIZE + 1)  # sparse: no disk space
-    monkeypatch.setattr(assets_module, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
     with pytest.raises(InputError) as caught:
         collect(["dist/*"], tmp_path, True)
     assert "'dist/b-huge.bin'" in str(caught.value) and "2.0 GiB" in str(caught.value)
 
 
 def test_a_file_of_exactly_the_size_limit_is_accepted(tmp_path, monkeypatch):
-    monkeypatch.setattr(assets_module, "MAX_ASSET_SIZE", 10)  # hashing 2 GiB here would cost seconds
+    monkeypatch.setattr(asset_files, "MAX_ASSET_SIZE", 10)  # hashing 2 GiB here would cost seconds
     make(tmp_path, {"ten.bin": b"x" * 10, "eleven.bin": b"x" * 11})
     assert [f.size for f in collect(["ten.bin"], tmp_path, True)] == [10]
     with pytest.raises(InputError, match=r"eleven\.bin"):

@@ -1,0 +1,253 @@
+"""The local files to attach: found by the `files` globs, checked, named and hashed.
+
+`collect` runs before any write: it expands the globs, keeps only regular files inside the
+allowed roots (local_files), checks GitHub's limits, hashes every file (streamed sha256,
+constant memory) and refuses names that would collide once GitHub renames them. `FileBody`
+opens the file that was hashed for its upload.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import mimetypes
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from release_action import local_files, platforms
+from release_action.inputs import InputError
+
+CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
+
+# GitHub's limits, checked before the first write so that a run never starts what GitHub
+# refuses halfway. "About releases", Storage and bandwidth quotas
+# (https://docs.github.com/en/repositories/releasing-projects-on-github/about-releases#storage-and-bandwidth-quotas):
+# "Each file included in a release must be under 2 GiB", and at most 1000 assets per release
+# (the upload answers 422 "file_count limited to 1000 assets per release"). The API's own check
+# is "size must be less than or equal to 2147483648", so exactly 2 GiB is let through.
+MAX_ASSETS = 1000
+MAX_ASSET_SIZE = 2 * 1024**3
+
+# mimetypes' encodings (".tar.gz" is a gzip file, whatever it holds) as content types.
+ENCODING_TYPES = {
+    "gzip": "application/gzip",
+    "bzip2": "application/x-bzip2",
+    "xz": "application/x-xz",
+    "compress": "application/x-compress",
+    "br": "application/x-brotli",
+}
+_MIME = mimetypes.MimeTypes()  # the built-in table only: the same answer on every runner
+
+
+def github_asset_name(name: str) -> str:
+    """The name GitHub gives an uploaded file.
+
+    GitHub's docs: "GitHub renames asset filenames that have special characters,
+    non-alphanumeric characters, and leading or trailing periods." Observed rule (the one
+    the sandbox models): each run of characters outside ``[A-Za-z0-9._+-]`` becomes ".",
+    runs of periods collapse to one, trailing periods go, and a leading period gets the
+    prefix "default" (".env" → "default.env"; "my file (1).zip" → "my.file.1.zip").
+    """
+    out = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._+-]+", ".", name)).rstrip(".")
+    if out.startswith("."):
+        out = "default" + out
+    return out or "default"
+
+
+def content_type(name: str) -> str:
+    kind, encoding = _MIME.guess_type(name, strict=False)
+    if encoding:
+        return ENCODING_TYPES.get(encoding, "application/octet-stream")
+    return kind or "application/octet-stream"
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks (constant memory whatever its size)."""
+    with open(path, "rb") as stream:
+        return sha256_of_stream(stream)
+
+
+def sha256_of_stream(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    while count := stream.readinto(buffer):  # type: ignore[attr-defined]
+        digest.update(view[:count])
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path  # resolved: the file that was checked and hashed, and is uploaded
+    name: str  # the asset name, as GitHub will store it
+    size: int
+    sha256: str  # hex
+    content_type: str
+    identity: local_files.Identity | None = None  # (device, inode) when hashed: the upload opens the same file
+
+    @property
+    def digest(self) -> str:
+        return f"sha256:{self.sha256}"
+
+
+def collect(
+    patterns: Sequence[str],
+    working_directory: Path,
+    fail_on_unmatched: bool,
+    *,
+    warn: Callable[[str], None] = print,
+    roots: Sequence[Path] | None = None,
+) -> list[LocalFile]:
+    """The files the globs name, hashed, with their asset names; sorted by path.
+
+    Every match must lead (symlinks followed) inside `roots` (default: `working_directory`;
+    the action passes the workspace and RUNNER_TEMP) and be a regular file, or the whole run
+    is refused: a match outside is never silently dropped, since the pattern that reached it
+    is wrong or hostile. Directories a pattern matches (`dist/**` matches `dist/sub`) are
+    passed over, as `ls` would list them but not upload them.
+
+    Raises InputError for a match outside `roots` or not a regular file, a pattern that
+    matches no file (when `fail_on_unmatched`), more files than a release can hold, a file
+    GitHub would refuse for its size, and two files that GitHub would store under one name.
+    Reads only; call it before any write.
+    """
+    root = Path(working_directory)
+    allowed = tuple(Path(os.path.realpath(r)) for r in (roots if roots is not None else (root,)))
+    found: dict[Path, Path] = {}  # resolved → as matched
+    seen: dict[local_files.Identity, Path] = {}  # (device, inode) → the first resolved spelling
+    for pattern in patterns:
+        matched = 0
+        if problem := platforms.pattern_problem(platforms.normalise_pattern(pattern)):
+            raise InputError(f"Input `files`: the pattern {pattern!r} is refused: {problem}.")
+        for hit in sorted(glob.glob(platforms.normalise_pattern(pattern), root_dir=root, recursive=True)):
+            try:
+                real = local_files.resolve_inside(root / hit, allowed)
+            except local_files.Refused as exc:
+                raise InputError(
+                    f"Input `files`: the pattern {pattern!r} matches {hit!r}, which {exc}. Only regular "
+                    "files inside the workspace or RUNNER_TEMP are attached: fix or narrow the pattern."
+                ) from None
+            if real.is_dir():
+                continue
+            matched += 1
+            same = seen.setdefault(local_files.identity_of(real.stat()), real)  # App.zip = app.zip on macOS
+            found.setdefault(same, root / hit)
+        if not matched:
+            message = f"Input `files`: the pattern {pattern!r} matches no file under {root}."
+            if fail_on_unmatched:
+                raise InputError(
+                    message + " Check the pattern and that the files are built before this step, "
+                    "or set `fail_on_unmatched_files: false`."
+                )
+            warn(message)
+
+    if len(found) > MAX_ASSETS:
+        raise InputError(
+            f"Input `files`: the patterns match {len(found)} files; GitHub holds at most {MAX_ASSETS} "
+            "assets per release. Bundle files into archives, or narrow the patterns."
+        )
+
+    by_name: dict[str, tuple[Path, Path]] = {}  # asset name → (resolved, as matched)
+    for real, path in sorted(found.items(), key=lambda item: item[1]):
+        name = github_asset_name(path.name)
+        if name in by_name:
+            raise InputError(
+                f"Input `files`: {_rel(by_name[name][1], root)} and {_rel(path, root)} would both be "
+                f"uploaded as {name!r} (a release holds one asset per name, and GitHub replaces "
+                "special characters with '.'). Rename one of them, or narrow the patterns."
+            )
+        by_name[name] = (real, path)
+
+    for group in platforms.case_collisions(by_name):
+        paths = " and ".join(repr(_rel(by_name[name][1], root)) for name in group)
+        raise InputError(
+            f"Input `files`: {paths} would be uploaded as {' and '.join(map(repr, group))}, which GitHub "
+            "takes for one asset name (it ignores case). Rename one of them, or narrow the patterns."
+        )
+
+    checked = []  # every file's type and size, before the first byte is hashed
+    for name, (real, path) in by_name.items():
+        try:
+            real, info = local_files.regular_file(real, allowed)
+        except local_files.Refused as exc:
+            raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}; only regular files are attached.") from None
+        if info.st_size > MAX_ASSET_SIZE:
+            raise InputError(
+                f"Input `files`: {_rel(path, root)!r} is {describe_size(info.st_size)}; GitHub accepts "
+                f"release assets of at most {describe_size(MAX_ASSET_SIZE)}. Split the file."
+            )
+        checked.append((name, real, path, info))
+
+    files = []
+    for name, real, path, info in checked:
+        identity = local_files.identity_of(info)
+        try:
+            with local_files.open_same(real, identity) as stream:
+                digest = sha256_of_stream(stream)
+        except local_files.Refused as exc:
+            raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}.") from None
+        files.append(LocalFile(real, name, info.st_size, digest, content_type(path.name), identity))
+    return sorted(files, key=lambda f: str(f.path))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+class FileBody:
+    """A file opened for an upload: exactly `size` bytes, read a MiB at a time.
+
+    requests streams any object with `read`; urllib3 asks for 16 KiB blocks, which costs a
+    syscall each. Answering with 1 MiB blocks keeps the upload as fast as curl's, and the
+    memory flat. `seek` lets the client resend it after a rate limit.
+    """
+
+    def __init__(self, path: Path, size: int, identity: local_files.Identity | None = None) -> None:
+        # The file collect() hashed, not one swapped in under its name since (local_files).
+        if identity is None:
+            self._stream: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed by close(), see upload())
+        else:
+            self._stream = local_files.open_same(path, identity)
+        self._size = size
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        left = self._size - self._pos
+        if left <= 0:
+            return b""
+        data = self._stream.read(min(max(n, CHUNK), left))
+        self._pos += len(data)
+        return data
+
+    def __iter__(self):  # requests streams a body that is iterable and has a length
+        while data := self.read(CHUNK):
+            yield data
+
+    def __len__(self) -> int:
+        return self._size - self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._pos = self._stream.seek(offset, whence)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def describe_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB"):
+        if value < 1024:
+            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

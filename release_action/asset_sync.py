@@ -1,0 +1,223 @@
+"""The asset sync: make one release hold exactly the collected files, safely under races.
+
+`Syncer` is level-triggered like the engine: observe the release's assets, decide per file
+(asset_decide.plan_file: keep, upload, replace, wait, refuse), act, and observe again, until
+one observation shows every file present with its digest; that last listing is the
+verification.
+
+After a 422 already_exists or a lost answer (OutcomeUnknown) the asset is simply observed
+again: it may be another run's identical upload, or ours that landed. Until a listing shows
+it, a missing asset of that name is read lag (asset_decide's `recently_ours`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from release_action import local_files, platforms
+from release_action.asset_decide import (
+    DeleteStarter,
+    Keep,
+    Refuse,
+    Replace,
+    Step,
+    WaitFor,
+    Write,
+    locked_problem,
+    plan_file,
+)
+from release_action.asset_files import FileBody, LocalFile
+from release_action.budget import Deadline
+from release_action.decide import LAG_WINDOW  # our own upload missing from a listing this soon after is read lag
+from release_action.github import GitHub, github_time
+from release_action.transport import Conflict, GitHubError, OutcomeUnknown
+
+POLL_SECONDS = 1.0  # between observations while waiting for another run's upload
+MAX_REPLACES = 3  # replacements of one asset before deciding another writer fights over it
+
+
+class AssetError(Exception):
+    """The release's assets cannot be made what was asked; the message says why and what to do."""
+
+
+class ReleaseGone(AssetError):
+    """The release went away while its assets were synced (another run deleted a losing draft)."""
+
+
+def upload(github: GitHub, upload_url: str, file: LocalFile) -> dict:
+    try:
+        body = FileBody(file.path, file.size, file.identity)
+    except local_files.Refused as exc:
+        raise AssetError(
+            f"{file.path} {exc} (it was hashed before the first request as {file.name}). "
+            "Make sure no other process changes the files while this step runs."
+        ) from None
+    try:
+        return github.upload_asset(upload_url, file.name, body, file.size, file.content_type)
+    finally:
+        body.close()
+
+
+# -- syncing -----------------------------------------------------------------------------------
+
+
+class Syncer:
+    """Makes one release hold `files`; see the module docstring and asset_decide for the race rules."""
+
+    def __init__(
+        self,
+        github: GitHub,
+        release: dict,
+        files: Sequence[LocalFile],
+        *,
+        deadline: Deadline,
+        overwrite: bool,
+        immutable: bool | None = None,
+        log: Callable[[str], None] = print,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.github = github
+        self.deadline = deadline
+        self.release = release
+        self.files = list(files)
+        self.overwrite = overwrite
+        self.immutable = immutable
+        self.log = log
+        self.wall_clock = wall_clock
+        # name → when this run's upload of it succeeded, or was refused because the name was taken
+        self.uploaded_at: dict[str, float] = {}
+        self.deleted: set[int] = set()  # asset ids this run deleted (a lagged list may show them)
+        self.replaces: dict[str, int] = {}
+        self.changes = 0  # uploads and deletions made
+        self.waited_for: dict[int, str] = {}
+        self.done: dict[str, str] = {}  # name → "uploaded" | "replaced", for the summary
+
+    @property
+    def release_id(self) -> int:
+        return int(self.release["id"])
+
+    @property
+    def locked(self) -> bool:
+        """No asset may change: the release is published and immutable."""
+        immutable = self.release.get("immutable") if self.immutable is None else self.immutable
+        return bool(immutable) and not self.release.get("draft")
+
+    def observe(self) -> tuple[dict[str, dict], float]:
+        """The release's assets by name, and GitHub's time of the answer."""
+        try:
+            listed = self.github.list_assets(self.release_id)
+        except GitHubError as exc:
+            if exc.status == 404:
+                gone = f"release {self.release_id} was deleted while its assets were synced"
+                raise ReleaseGone(gone) from exc
+            raise
+        assets = {platforms.asset_key(a["name"]): a for a in listed if a.get("id") not in self.deleted}
+        now = self.github.server_now() or self.wall_clock()
+        return assets, now
+
+    def steps(self, assets: dict[str, dict], now: float) -> list[tuple[LocalFile, Step]]:
+        out = []
+        for file in self.files:
+            asset = assets.get(platforms.asset_key(file.name))
+            age = None
+            if asset is not None and asset.get("state") == "starter":
+                created = github_time(asset.get("created_at"))
+                age = None if created is None else max(0.0, now - created)
+            if asset is not None:
+                self.uploaded_at.pop(file.name, None)  # seen: from now on, missing means deleted
+            ours = self.uploaded_at.get(file.name)
+            recent = ours is not None and self.deadline.clock() - ours < LAG_WINDOW
+            out.append(
+                (
+                    file,
+                    plan_file(
+                        file,
+                        asset,
+                        overwrite=self.overwrite,
+                        locked=self.locked,
+                        age=age,
+                        recently_ours=recent,
+                    ),
+                )
+            )
+        return out
+
+    def plan_only(self) -> list[tuple[LocalFile, Step]]:
+        """The dry run: what sync would do first, without writing."""
+        assets, now = self.observe()
+        steps = self.steps(assets, now)
+        self._refuse(steps)
+        return steps
+
+    def run(self) -> list[dict]:
+        """Sync until an observation shows every file; return those assets."""
+        while True:
+            assets, now = self.observe()
+            steps = self.steps(assets, now)
+            self._refuse(steps)
+            if all(isinstance(step, Keep) for _, step in steps):
+                return [assets[platforms.asset_key(file.name)] for file in self.files]
+            acted = False
+            for file, step in steps:
+                if isinstance(step, Write):
+                    acted = True
+                    self.act(file, step)
+                elif isinstance(step, WaitFor) and step.asset is not None:
+                    if self.waited_for.get(step.asset["id"]) != step.reason:
+                        self.log(step.reason)
+                    self.waited_for[step.asset["id"]] = step.reason
+            if not acted:
+                self.deadline.wait(POLL_SECONDS, "another run's upload to finish")
+
+    def _refuse(self, steps: list[tuple[LocalFile, Step]]) -> None:
+        refused = [step.reason for _, step in steps if isinstance(step, Refuse)]
+        if not refused:
+            return
+        if self.locked:
+            raise AssetError(locked_problem(self.release.get("tag_name", ""), refused))
+        raise AssetError(" ".join(refused))
+
+    def act(self, file: LocalFile, step: Write) -> None:
+        """One file's writes; a conflict or a lost answer just means: observe again."""
+        self.log(step.reason)
+        try:
+            if isinstance(step, Replace | DeleteStarter):
+                if isinstance(step, Replace):
+                    self.replaces[file.name] = self.replaces.get(file.name, 0) + 1
+                    if self.replaces[file.name] > MAX_REPLACES:
+                        raise AssetError(
+                            f"Asset {file.name} was replaced {MAX_REPLACES} times and still differs: "
+                            "another workflow keeps uploading a different file under this name. "
+                            "Make the two workflows agree on the file, or give it another name."
+                        )
+                self.github.delete_asset(int(step.asset["id"]))  # False: already gone, fine
+                self.deleted.add(int(step.asset["id"]))
+                self.changes += 1
+            upload(self.github, self.release["upload_url"], file)
+            self.changes += 1
+            self.done[file.name] = "replaced" if isinstance(step, Replace) else "uploaded"
+            self.uploaded_at[file.name] = self.deadline.clock()
+        except Conflict:
+            # The name is taken (another run's upload, or ours that a lagging list hides):
+            # until a listing shows it, a missing asset of this name means wait, not upload.
+            self.uploaded_at[file.name] = self.deadline.clock()
+            self.log(f"{file.name}: another upload of this name exists; looking again")
+        except OutcomeUnknown as exc:
+            self.uploaded_at[file.name] = self.deadline.clock()
+            self.log(f"{exc}; the upload may have landed, looking again")
+        except GitHubError as exc:
+            if exc.status == 404:
+                # The asset was already gone (fine), or the release was (the next observation says).
+                self.log(f"{file.name}: {exc.message}; looking again")
+                return
+            if exc.status == 422 and "immutable" in exc.message.lower():
+                problem = f"{file.name}: {exc.message}"
+                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+            raise
+
+
+def output_of(asset: dict) -> dict[str, Any]:
+    keys = ("name", "id", "size", "digest", "browser_download_url")
+    return {key: asset.get(key) for key in keys}
