@@ -40,7 +40,7 @@ from release_action import local_files, platforms
 from release_action.budget import Deadline
 from release_action.decide import LAG_WINDOW  # our own upload missing from a listing this soon after is read lag
 from release_action.github import Conflict, GitHub, GitHubError, OutcomeUnknown, github_time
-from release_action.inputs import InputError
+from release_action.wording import InputError
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 STARTER_GRACE_BASE = 10.0  # seconds a fresh starter (another run's upload) is left alone
