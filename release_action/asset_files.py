@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from release_action import local_files, platforms
-from release_action.inputs import InputError
+from release_action.wording import InputError
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 

@@ -3,10 +3,12 @@
 One engine, two ways in. Started the way a runner starts an action (no arguments, and
 GITHUB_ACTIONS=true or INPUT_* variables set), it is the container's entrypoint: `main(env)`
 unchanged, same outputs, exit codes and log. Started with flags, it turns them into the
-INPUT_* variables a runner would set (the flags are made from INPUTS, so they cannot drift
-from action.yml), adds what a terminal lacks (the token from GH_TOKEN or GITHUB_TOKEN, the
-repository and its API from the git remote), calls the same `main(env)`, and prints the
-outputs: one `name  value` line each, or with --json one JSON object.
+INPUT_* variables a runner would set (the flags are made from contract.INPUTS, as action.yml
+is, so they cannot drift), adds what a terminal lacks (the token from GH_TOKEN or GITHUB_TOKEN,
+the repository and its API from the git remote), calls the same `main(env)` with
+FLAGS_VARIABLE set, so that every error names flags and variables (wording.py), and prints the
+outputs: one `name  value` line each, or with --json one JSON object. Every bad input is
+reported in the one run, each on stderr.
 
 The engine is imported only when a run starts, so `--help` never pays for `requests`.
 """
@@ -27,51 +29,36 @@ from pathlib import Path
 from typing import TextIO
 
 from release_action import __version__
-from release_action.inputs import INPUTS
+from release_action.contract import INPUTS, Kind
 from release_action.remote import Remote, parse_remote
+from release_action.wording import FLAGS_VARIABLE, Mode, words
 
 PROG = "safe-release"
-TOKEN_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")  # gh's order: GH_TOKEN wins when both are set
-# An input is a boolean when its default is one; a test holds this against read_inputs.
-BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.default in ("true", "false"))
-# Inputs without a flag, and why.
-NOT_FLAGS = {"token": "read from GH_TOKEN or GITHUB_TOKEN: a flag would show in process lists and shell history"}
-# What the command does where the runner would have filled in an expression default.
-COMMAND_DEFAULTS = {
-    "tag": "Required outside Actions.",
-    "target_commitish": "Default: GITHUB_SHA when set, else GitHub's default branch.",
-    "repository": "Default: the `origin` remote of the current directory's git checkout, else GITHUB_REPOSITORY.",
-    "api_url": (
-        "Default: when the repository comes from the remote, its host's API (api.github.com for "
-        "github.com, api.NAME.ghe.com for NAME.ghe.com, https://HOST/api/v3 for any other host); "
-        "else GITHUB_API_URL, else https://api.github.com."
-    ),
-}
-EXIT_INPUT = 2  # as main(): bad input, nothing written
+BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN)
+# Inputs the command reads from environment variables, never from a flag (the token).
+FROM_ENV = {name: spec.env for name, spec in INPUTS.items() if spec.env}
 EXIT_INTERRUPTED = 130
 
 
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
 def describe(name: str) -> str:
-    """The input's description from INPUTS, with input names written as this command's flags."""
+    """The input's `--help`: its description, inputs named as flags, and its default for the command."""
     spec = INPUTS[name]
-    text = re.sub(
-        r"`([a-z_]+)`", lambda m: flag(m[1]) if m[1] in INPUTS and m[1] not in NOT_FLAGS else m[0], spec.description
-    )
-    if name in COMMAND_DEFAULTS:
-        text += " " + re.sub(r"`([a-z_]+)`", lambda m: flag(m[1]) if m[1] in INPUTS else m[0], COMMAND_DEFAULTS[name])
-    elif name in BOOLEANS:
+    text = words(spec.description).render(Mode.COMMAND)
+    if spec.command_default:
+        text += " " + words(spec.command_default).render(Mode.COMMAND)
+    elif spec.default_text:
+        text += f" Default: {spec.default_text}."
+    elif spec.kind is Kind.BOOLEAN:
         text += f" Default: {'on' if spec.default == 'true' else 'off'}."
     elif spec.default:
         text += f" Default: {spec.default}."
+    if spec.command_help:
+        text += " " + spec.command_help
     return text.replace("%", "%%")  # argparse formats help with %
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command's flags: one per input of INPUTS (but the token), then the command's own."""
+    """The command's flags: one per input of INPUTS (but those read from the environment), then its own."""
     p = argparse.ArgumentParser(
         prog=PROG,
         allow_abbrev=False,  # a flag is its whole name: a later flag cannot change what a prefix meant
@@ -82,30 +69,25 @@ def parser() -> argparse.ArgumentParser:
         epilog=(
             "The token comes from GH_TOKEN or GITHUB_TOKEN (in that order), never from a flag: flags show in "
             "process lists and shell history. Paths are relative to the current directory (GITHUB_WORKSPACE "
-            "under Actions); errors name inputs as action.yml does (`notes_file` is --notes-file). "
+            "under Actions). Every bad flag is reported, on stderr, before anything is sent. "
             "Started with no flags where a runner starts actions (GITHUB_ACTIONS=true or INPUT_* variables "
             "set), it runs as the action: inputs from INPUT_*, outputs to GITHUB_OUTPUT. "
             "Exit status: 0 the release was read back as asked, 1 it failed, 2 bad input (nothing was written)."
         ),
     )
-    for name in INPUTS:
-        if name in NOT_FLAGS:
+    for name, spec in INPUTS.items():
+        if spec.env:
             continue
-        if name in BOOLEANS:
+        if spec.kind is Kind.BOOLEAN:
             p.add_argument(
-                flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None, help=describe(name)
+                spec.flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=describe(name)
             )
-        elif name == "files":
+        elif spec.kind is Kind.LINES:
             p.add_argument(
-                flag(name),
-                dest=name,
-                metavar="PATTERN",
-                nargs="+",
-                action="extend",
-                help=describe(name) + " Repeat the flag or give several patterns; quote globs.",
+                spec.flag, dest=name, metavar=spec.placeholder, nargs="+", action="extend", help=describe(name)
             )
         else:
-            p.add_argument(flag(name), dest=name, metavar=name.upper(), help=describe(name))
+            p.add_argument(spec.flag, dest=name, metavar=spec.placeholder, help=describe(name))
     p.add_argument(
         "--json", action="store_true", help="Print the outputs as one JSON object on stdout, the log on stderr."
     )
@@ -114,10 +96,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 # -- from flags to the environment a runner would give the action ------------------------------
-
-
-class CommandError(Exception):
-    """The command cannot start a run; the message says what to do."""
 
 
 def origin_remote(cwd: Path) -> Remote | None:
@@ -131,16 +109,6 @@ def origin_remote(cwd: Path) -> Remote | None:
     return parse_remote(proc.stdout) if proc.returncode == 0 else None
 
 
-def token_from(env: Mapping[str, str]) -> str:
-    for variable in TOKEN_VARIABLES:
-        if env.get(variable, "").strip():
-            return env[variable].strip()
-    raise CommandError(
-        "No token: export GH_TOKEN (for example `export GH_TOKEN=$(gh auth token)`) or GITHUB_TOKEN, "
-        "holding a token with `contents: write` on the repository."
-    )
-
-
 def action_env(
     args: argparse.Namespace,
     env: Mapping[str, str],
@@ -150,21 +118,23 @@ def action_env(
 ) -> dict[str, str]:
     """The environment to run main() with: `env` without its INPUT_*, plus one INPUT_* per flag given.
 
-    Inputs not given stay unset, so main() applies the action's own defaults.
+    Inputs not given stay unset, so main() applies the action's own defaults and, where one is
+    missing (no tag, no token, no repository), reports it with every other bad input, in the
+    command's words (FLAGS_VARIABLE tells main() it was started with flags).
     """
     run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_")}
-    for name in INPUTS:
+    run_env[FLAGS_VARIABLE] = "1"
+    for name, spec in INPUTS.items():
         value = getattr(args, name, None)
+        if spec.env:
+            value = next((env[v].strip() for v in spec.env if env.get(v, "").strip()), None)
         if value is None:
             continue
-        if name in BOOLEANS:
+        if spec.kind is Kind.BOOLEAN:
             value = "true" if value else "false"
-        elif name == "files":
+        elif spec.kind is Kind.LINES:
             value = "\n".join(value)
-        run_env[f"INPUT_{name.upper()}"] = value
-    if args.tag is None and not env.get("GITHUB_REF", "").startswith("refs/tags/"):
-        raise CommandError("No tag: give --tag (the release's tag, for example --tag v1.2.3).")
-    run_env["INPUT_TOKEN"] = token_from(env)
+        run_env[spec.variable] = value
     if args.repository is None:
         remote = remote_of(cwd)
         if remote is not None:
@@ -172,13 +142,6 @@ def action_env(
             if args.api_url is None:
                 run_env["INPUT_API_URL"] = remote.api_url
             print(f"repository {remote.repository} at {run_env['INPUT_API_URL']} (from git remote origin)", file=log)
-        elif env.get("GITHUB_REPOSITORY"):
-            run_env["INPUT_REPOSITORY"] = env["GITHUB_REPOSITORY"]
-        else:
-            raise CommandError(
-                f"No repository: {cwd} is not a git checkout with an `origin` remote on a GitHub host. "
-                "Give --repository OWNER/NAME, or run the command inside the checkout."
-            )
     return run_env
 
 
@@ -205,10 +168,11 @@ def for_person(line: str) -> str | None:
 
 
 class PersonLog(io.TextIOBase):
-    """A text stream that shows main()'s log lines `for_person` (outside Actions)."""
+    """A text stream that shows main()'s log lines `for_person` (outside Actions); errors go to `errors_to`."""
 
-    def __init__(self, target: TextIO) -> None:
+    def __init__(self, target: TextIO, errors_to: TextIO | None = None) -> None:
         self.target = target
+        self.errors_to = errors_to or target
         self.pending = ""
 
     def writable(self) -> bool:
@@ -220,11 +184,12 @@ class PersonLog(io.TextIOBase):
         for line in lines:
             shown = for_person(line)
             if shown is not None:
-                self.target.write(shown + "\n")
+                (self.errors_to if line.startswith("::error") else self.target).write(shown + "\n")
         return len(text)
 
     def flush(self) -> None:
         self.target.flush()
+        self.errors_to.flush()
 
 
 def read_outputs(text: str) -> dict[str, str]:
@@ -258,12 +223,9 @@ def started_by_runner(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> int:
     in_actions = env.get("GITHUB_ACTIONS") == "true"
     shown = sys.stderr if args.json else sys.stdout
-    log: TextIO = shown if in_actions else PersonLog(shown)
-    try:
-        run_env = action_env(args, env, cwd, log)
-    except CommandError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    # In a terminal every error goes to stderr; in a run step the runner reads the commands as they are.
+    log: TextIO = shown if in_actions else PersonLog(shown, errors_to=sys.stderr)
+    run_env = action_env(args, env, cwd, log)
     from release_action.main import main as run_action  # the engine: imported once a run starts
 
     with tempfile.TemporaryDirectory(prefix="safe-release-") as tmp:

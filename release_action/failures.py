@@ -1,7 +1,8 @@
 """Every way a run can fail, as the one error it ends with: the message, its title, the exit code.
 
 A pure function of the exception, so the whole table is tested (tests/test_failures.py). The
-message names the cause and what to do; the exit code is 2 for bad input and 1 for the rest.
+message names the cause and what to do; the exit code is 2 for bad input (one message per
+problem, worded for the run's mode: see wording.py) and 1 for the rest.
 Anything this table does not know is a bug in the action, and says so.
 """
 
@@ -18,9 +19,9 @@ from release_action import __version__
 from release_action.asset_sync import AssetError
 from release_action.budget import BudgetExhausted
 from release_action.engine import ConvergeError
-from release_action.inputs import InputError
 from release_action.runner_io import Cancelled, RunnerFileError
 from release_action.transport import GitHubError, OutcomeUnknown
+from release_action.wording import InputError, Mode
 
 FAILED = "safe-release-action failed"
 INVALID_INPUT = "safe-release-action: invalid input"
@@ -36,15 +37,25 @@ class Failure:
     title: str
     code: int  # the step's exit code
     bug: bool = False
+    more: tuple[str, ...] = ()  # further messages of the same failure (every bad input, one each)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        """One `::error::` each."""
+        return (self.message, *self.more)
 
 
-def failure_of(exc: BaseException, *, report_to: str = "") -> Failure:
+def failure_of(exc: BaseException, *, report_to: str = "", mode: Mode = Mode.ACTION) -> Failure:
     """The error a run that raised `exc` ends with.
 
-    `report_to` is the action's repository (GITHUB_ACTION_REPOSITORY), where a bug is reported.
+    `report_to` is the action's repository (GITHUB_ACTION_REPOSITORY), where a bug is reported;
+    `mode` how the run was started, which decides how inputs are named.
     """
+    if isinstance(exc, InputError) and exc.problems:
+        first, *more = (problem.render(mode) for problem in exc.problems)
+        return Failure(first, INVALID_INPUT, 2, more=tuple(more))
     if isinstance(exc, InputError):
-        return Failure(str(exc), INVALID_INPUT, 2)
+        return Failure(str(exc) or "Invalid input.", INVALID_INPUT, 2)
     if isinstance(exc, EXPLAINED):
         return Failure(str(exc), FAILED, 1)
     if isinstance(exc, Cancelled | KeyboardInterrupt):

@@ -2,7 +2,8 @@
 
 Each of those steps lives in its own module; this one only connects them. Every failure,
 foreseen or not, ends here in exactly one `::error::` (failures.py words it) and exit code 1,
-or 2 for bad input: never a traceback.
+or in one `::error::` per bad input and exit code 2: never a traceback. Errors name inputs the
+way the run was started (wording.py): `notes_file` under Actions, `--notes-file` with flags.
 """
 
 from __future__ import annotations
@@ -12,67 +13,41 @@ import traceback
 from collections.abc import Mapping
 
 from release_action import __version__
-from release_action.asset_files import LocalFile, collect, describe_size
+from release_action.asset_files import describe_size
 from release_action.budget import Deadline
-from release_action.decide import Desired
 from release_action.engine import Engine, stays_published
 from release_action.failures import failure_of
 from release_action.github import GitHub
-from release_action.inputs import Inputs, read_inputs
+from release_action.inputs import Asked, read_inputs
 from release_action.publish_assets import AssetRun, plan_assets
 from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
 from release_action.runner_io import Cancelled, Runner, cancellable
 from release_action.transport import Transport
+from release_action.wording import Mode, mode_of
 
 
-def desired_state(inputs: Inputs) -> Desired:
-    return Desired(
-        tag=inputs.tag,
-        name=inputs.name,
-        body=inputs.notes,
-        draft=inputs.draft,
-        prerelease=inputs.prerelease,
-        target_commitish=inputs.target_commitish,
-        make_latest=inputs.make_latest,
-        discussion_category=inputs.discussion_category,
-        generate_notes=inputs.generate_notes,
-        previous_tag=inputs.previous_tag,
-    )
-
-
-def collect_files(inputs: Inputs, runner: Runner) -> list[LocalFile]:
-    """The `files` to attach, hashed; InputError (before any request) when a glob is wrong."""
-    if not inputs.files:
-        return []
-    files = collect(
-        inputs.files, inputs.working_directory, inputs.fail_on_unmatched_files, warn=runner.warning, roots=inputs.roots
-    )
-    for file in files:
-        runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest})")
-    return files
-
-
-def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Outcome, Requests]:
+def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
-    deadline = Deadline(inputs.timeout_seconds)
-    transport = Transport(inputs.api_url, inputs.token, deadline, log=runner.echo)
-    github = GitHub(transport, inputs.repository, log=runner.echo)
+    desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
+    overwrite = asked.policy.overwrite_files
+    deadline = Deadline(connection.timeout_seconds)
+    transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
+    github = GitHub(transport, connection.repository, log=runner.echo)
     engine = Engine(github, deadline=deadline, log=runner.echo)
-    desired = desired_state(inputs)
-    if inputs.dry_run:
-        with runner.group(f"Plan for {inputs.repository} tag {inputs.tag} (dry run: nothing is written)"):
+    if asked.policy.dry_run:
+        with runner.group(f"Plan for {connection.repository} tag {desired.tag} (dry run: nothing is written)"):
             result = engine.converge(desired, dry_run=True)
             plan = list(result.plan)
             if files:
-                plan += plan_assets(github, deadline, result.release, files, overwrite=inputs.overwrite_files)
+                plan += plan_assets(github, deadline, result.release, files, overwrite=overwrite)
             for line in plan:
                 runner.echo(line)
         outcome = Outcome(result.release, result.status, tuple(result.warnings))
     elif files:
-        assets = AssetRun(runner, github, engine, overwrite=inputs.overwrite_files)
-        outcome = assets.converge(desired, files, inputs.repository)
+        assets = AssetRun(runner, github, engine, overwrite=overwrite)
+        outcome = assets.converge(desired, files, connection.repository)
     else:
-        with runner.group(f"Converge the release of {inputs.repository} tag {inputs.tag}"):
+        with runner.group(f"Converge the release of {connection.repository} tag {desired.tag}"):
             result = engine.converge(desired)
         outcome = Outcome(result.release, result.status, tuple(result.warnings))
     if desired.draft and outcome.release.get("id") is not None and not outcome.release.get("draft"):
@@ -80,41 +55,47 @@ def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Ou
     return outcome, Requests(transport.requests_made, transport.writes_made)
 
 
-def report(inputs: Inputs, runner: Runner, outcome: Outcome, requests: Requests) -> None:
+def report(asked: Asked, runner: Runner, outcome: Outcome, requests: Requests) -> None:
+    tag = asked.desired.tag
     for warning in outcome.warnings:
         runner.warning(warning)
-    runner.set_outputs(outputs_of(outcome, inputs.tag, requests))
-    if not inputs.dry_run:
-        runner.summary(summary_of(outcome, inputs.tag, inputs.repository, requests))
+    runner.set_outputs(outputs_of(outcome, tag, requests))
+    if not asked.policy.dry_run:
+        runner.summary(summary_of(outcome, tag, asked.connection.repository, requests))
     runner.echo(closing_line(outcome, requests))
 
 
-def run(env: Mapping[str, str], runner: Runner) -> None:
-    inputs = read_inputs(env)
-    runner.mask(inputs.token)
+def run(env: Mapping[str, str], runner: Runner, mode: Mode) -> None:
+    asked = read_inputs(env)  # every input checked, the files matched and hashed: a bad one writes nothing
+    runner.mask(asked.connection.token)
     runner.echo(f"safe-release-action {__version__}")
-    for notice in inputs.notices:  # what the inputs were read as (refs/tags/v1 → v1)
-        runner.notice(notice)
-    files = collect_files(inputs, runner)  # before any request: a wrong glob writes nothing
-    outcome, requests = converge(inputs, runner, files)
-    report(inputs, runner, outcome, requests)
+    for notice in asked.notices:  # what the inputs were read as (refs/tags/v1 → v1)
+        runner.notice(notice.render(mode))
+    for warning in asked.files.warnings:
+        runner.warning(warning.render(mode))
+    for file in asked.files.local:
+        runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest})")
+    outcome, requests = converge(asked, runner)
+    report(asked, runner, outcome, requests)
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
     """Run the action; the exit status is the step's outcome (0, 1 failed, 2 bad input)."""
     env = os.environ if env is None else env
     runner = Runner(env)
+    mode = mode_of(env)  # errors name inputs as the user set them: in a workflow, or as flags
     with runner.safe_stderr(), cancellable():
         try:
-            run(env, runner)
+            run(env, runner, mode)
             return 0
         except (Exception, KeyboardInterrupt, Cancelled) as exc:  # the last resort: never a traceback
-            failure = failure_of(exc, report_to=env.get("GITHUB_ACTION_REPOSITORY", ""))
+            failure = failure_of(exc, report_to=env.get("GITHUB_ACTION_REPOSITORY", ""), mode=mode)
             try:
                 if runner.debug_enabled:
                     with runner.group(f"Traceback of the {type(exc).__name__} (RUNNER_DEBUG=1)"):
                         runner.echo("".join(traceback.format_exception(exc)).rstrip("\n"))
-                runner.error(failure.message, title=failure.title)
+                for message in failure.messages:  # bad input: one error per problem
+                    runner.error(message, title=failure.title)
             except (OSError, Cancelled):
                 pass  # stdout is gone, or the runner insists on stopping: nothing more can be said
             return failure.code

@@ -44,7 +44,7 @@ class Outcome:
 
 
 def outputs_of(outcome: Outcome, tag: str, requests: Requests) -> dict[str, str]:
-    """The step's outputs (action.yml declares exactly these)."""
+    """The step's outputs: exactly contract.OUTPUTS, in its order (tests/test_contract.py holds the two equal)."""
     release = outcome.release
     return {
         "id": str(release.get("id", "")),

@@ -22,7 +22,7 @@ from release_action.asset_files import (
     sha256_of,
 )
 from release_action.asset_sync import AssetError, upload
-from release_action.inputs import InputError
+from release_action.wording import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
 from release_bench.sandbox.state import REPORTED_ASSET_NAMES
 from tests.fs_helpers import no_hang, unprivileged

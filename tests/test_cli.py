@@ -10,11 +10,14 @@ import io
 from pathlib import Path
 
 import pytest
+import requests_mock
 
 from release_action import cli
-from release_action.inputs import INPUTS, InputError, read_inputs
+from release_action.contract import INPUTS
+from release_action.inputs import InputError, read_inputs
 from release_action.remote import Remote
 from release_action.runner_io import format_outputs
+from release_action.wording import FLAGS_VARIABLE
 
 
 def env_for(argv: list[str], env: dict[str, str] | None = None, remote: Remote | None = None) -> dict[str, str]:
@@ -76,19 +79,57 @@ def test_the_token_comes_from_gh_token_then_github_token(env, token):
     assert cli.action_env(args, env, Path("."), io.StringIO(), lambda cwd: None)["INPUT_TOKEN"] == token
 
 
-def test_there_is_no_token_flag_and_no_token_is_an_error_naming_the_variables():
+def test_there_is_no_token_flag_and_without_a_token_the_input_stays_unset_for_main_to_report():
     assert "--token" not in cli.parser().format_help()
     args = cli.parser().parse_args(REPO_FLAGS)
-    with pytest.raises(cli.CommandError, match="export GH_TOKEN"):
-        cli.action_env(args, {}, Path("."), io.StringIO(), lambda cwd: None)
+    assert "INPUT_TOKEN" not in cli.action_env(args, {"GH_TOKEN": " "}, Path("."), io.StringIO(), lambda cwd: None)
 
 
-def test_a_tag_is_required_unless_the_run_is_on_a_tag_push():
-    with pytest.raises(cli.CommandError, match="give --tag"):
-        env_for(["--repository", "octo/demo"])
-    with pytest.raises(cli.CommandError, match="give --tag"):
-        env_for(["--repository", "octo/demo"], {"GITHUB_REF": "refs/heads/main"})
+def test_a_run_started_with_flags_is_marked_so_that_errors_name_flags():
+    assert env_for(REPO_FLAGS)[FLAGS_VARIABLE] == "1"
+
+
+def run_command(argv: list[str], env: dict[str, str], tmp_path: Path, capsys) -> tuple[int, str, str, int]:
+    """The command in-process, started with flags in `tmp_path`: exit code, stdout, stderr, requests sent."""
+    with requests_mock.Mocker(real_http=False) as m:
+        code = cli.run_with_flags(cli.parser().parse_args(argv), {"GITHUB_WORKSPACE": str(tmp_path), **env}, tmp_path)
+    out, err = capsys.readouterr()
+    return code, out, err, m.call_count
+
+
+def errors_in(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("error: ")]
+
+
+def test_three_bad_flags_give_three_errors_on_stderr_in_one_run_and_nothing_is_sent(tmp_path, capsys):
+    argv = [*REPO_FLAGS, "--tag", "a..b", "--make-latest", "always", "--timeout-seconds", "0"]
+    code, out, err, sent = run_command(argv, {"GH_TOKEN": "t0ken"}, tmp_path, capsys)
+    assert (code, sent, errors_in(out)) == (2, 0, [])
+    assert [line.split()[1] for line in errors_in(err)] == ["--tag", "--make-latest", "--timeout-seconds"], err
+    assert "Input `" not in err and "t0ken" not in out + err
+
+
+def test_no_tag_token_or_repository_are_three_errors_that_say_what_to_give(tmp_path, capsys):
+    code, out, err, sent = run_command([], {}, tmp_path, capsys)
+    assert (code, sent, errors_in(out)) == (2, 0, [])
+    assert errors_in(err) == [
+        "error: No tag: give the release's tag, for example --tag v1.2.3.",
+        "error: No token: export GH_TOKEN (for example `export GH_TOKEN=$(gh auth token)`) or GITHUB_TOKEN, "
+        "holding a token with `contents: write` on the repository.",
+        "error: No repository: give --repository OWNER/NAME, or run the command inside a git checkout whose "
+        "`origin` remote is on a GitHub host.",
+    ]
+
+
+def test_a_tag_is_required_unless_the_run_is_on_a_tag_push(tmp_path, capsys):
     assert "INPUT_TAG" not in env_for(["--repository", "octo/demo"], {"GITHUB_REF": "refs/tags/v2"})
+    for env in ({}, {"GITHUB_REF": "refs/heads/main"}):
+        code, _out, err, sent = run_command(["--repository", "octo/demo"], {"GH_TOKEN": "t", **env}, tmp_path, capsys)
+        assert (code, sent, errors_in(err)) == (
+            2,
+            0,
+            ["error: No tag: give the release's tag, for example --tag v1.2.3."],
+        )
 
 
 def test_the_repository_and_its_api_come_from_the_git_remote():
@@ -106,10 +147,10 @@ def test_an_explicit_repository_leaves_the_api_to_mains_default():
     assert env["INPUT_REPOSITORY"] == "octo/demo" and "INPUT_API_URL" not in env
 
 
-def test_without_a_remote_the_repository_is_github_repository_or_an_error():
-    assert env_for(["--tag", "v1"], {"GITHUB_REPOSITORY": "o/r"})["INPUT_REPOSITORY"] == "o/r"
-    with pytest.raises(cli.CommandError, match="--repository OWNER/NAME"):
-        env_for(["--tag", "v1"])
+def test_without_a_remote_the_repository_is_github_repository():
+    env = env_for(["--tag", "v1"], {"GITHUB_REPOSITORY": "o/r", "GITHUB_WORKSPACE": "."})
+    assert "INPUT_REPOSITORY" not in env  # main falls back on GITHUB_REPOSITORY as for the action's default
+    assert read_inputs(env).connection.repository == "o/r"
 
 
 def test_abbreviated_flags_are_refused():
@@ -172,13 +213,14 @@ def test_workflow_commands_become_plain_lines_for_a_person(line, shown):
     assert cli.for_person(line) == shown
 
 
-def test_the_person_log_passes_lines_on_as_they_complete():
-    target = io.StringIO()
-    log = cli.PersonLog(target)
+def test_the_person_log_passes_lines_on_as_they_complete_and_errors_to_their_own_stream():
+    target, errors = io.StringIO(), io.StringIO()
+    log = cli.PersonLog(target, errors_to=errors)
     log.write("::group::A\npartial")
     assert target.getvalue() == "== A\n"
-    log.write(" line\n::endgroup::\n")
-    assert target.getvalue() == "== A\npartial line\n"
+    log.write(" line\n::endgroup::\n::error title=t::bad%0Ainput\n::warning::w\n")
+    assert target.getvalue() == "== A\npartial line\nwarning: w\n"
+    assert errors.getvalue() == "error: bad\ninput\n"
 
 
 @pytest.mark.parametrize(

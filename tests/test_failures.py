@@ -9,9 +9,9 @@ from release_action.asset_sync import AssetError
 from release_action.budget import BudgetExhausted
 from release_action.engine import ConvergeError
 from release_action.failures import BUG, EXPLAINED, FAILED, INVALID_INPUT, RERUN, failure_of, origin
-from release_action.inputs import InputError
 from release_action.runner_io import Cancelled, RunnerFileError
 from release_action.transport import GitHubError, OutcomeUnknown
+from release_action.wording import InputError, Mode, words
 
 
 def raised(exc: BaseException) -> BaseException:
@@ -80,6 +80,20 @@ def test_the_action_s_own_errors_pass_their_message_through_and_the_rest_say_a_r
             assert message == str(exc)  # worded where the cause is known, with its fix
         else:
             assert message.endswith(RERUN), message
+
+
+def test_bad_input_is_one_message_per_problem_worded_for_how_the_run_was_started():
+    exc = raised(InputError(words("Input `draft` is {value!r}.", value="`tag`"), "Set `notes` or `notes_file`."))
+    assert failure_of(exc).messages == ("Input `draft` is '`tag`'.", "Set `notes` or `notes_file`.")
+    command = failure_of(exc, mode=Mode.COMMAND)
+    assert (command.code, command.title) == (2, INVALID_INPUT)
+    assert command.messages == ("--draft is '`tag`'.", "Set --notes or --notes-file.")
+
+
+def test_every_other_failure_is_one_message_whatever_the_mode():
+    for exc, *_ in TABLE:
+        if not isinstance(exc, InputError):
+            assert failure_of(raised(exc), mode=Mode.COMMAND).messages == (failure_of(raised(exc)).message,)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,312 @@
+"""The public contract, declared once: every input and every output of the action.
+
+Everything else is made from this table or checked against it:
+
+* `action.yml` and `portable/action.yml` (their `inputs:` and `outputs:` blocks, and the
+  portable action's `INPUT_*` lines) and the README's Inputs and Outputs tables are written by
+  `python -m release_bench.action_files`; tests/test_contract.py fails when they drift;
+* the `safe-release` command's flags and `--help` (cli.py), by each input's kind;
+* the generic part of reading an input (inputs.py: a boolean's spellings, a choice's values, a
+  number's range, and the error that names them), and how an error names the input in a
+  workflow (`notes_file`) or at a terminal (`--notes-file`, `GH_TOKEN`) (wording.py).
+
+Adding an input: one `Input(...)` below, then its reader in inputs.py (see there).
+
+Text here is trusted template text (wording.py): an input named in backticks, `notes_file`, is
+written as the user's mode names it (`--notes-file` in `--help`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    """What an input holds: decides its flag, its generic check and how a default is shown."""
+
+    BOOLEAN = "boolean"  # true/false (the YAML core spellings); the flag is --x / --no-x
+    TEXT = "text"  # one line, surrounding blanks dropped (unless `verbatim`)
+    LINES = "lines"  # one value a line; the flag takes several values and may be repeated
+    CHOICE = "choice"  # one of `choices`
+    NUMBER = "number"  # a number from `low` to `high`, in `unit`
+    PATH = "path"  # a path relative to the workspace (the current directory for the command)
+
+
+# Where a run outside the runner (the command, `docker run`) finds what the runner would
+# substitute for an expression default.
+EXPRESSION_ENV = {
+    "${{ github.sha }}": "GITHUB_SHA",
+    "${{ github.token }}": "GITHUB_TOKEN",
+    "${{ github.repository }}": "GITHUB_REPOSITORY",
+    "${{ github.api_url }}": "GITHUB_API_URL",
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input, as every interface shows it.
+
+    description: what action.yml and `--help` say (one line; Markdown code in backticks).
+    default: the text action.yml declares (the runner substitutes an expression such as
+      `${{ github.sha }}`; elsewhere EXPRESSION_ENV names the variable read instead).
+    default_text: what an empty default means, in words (action.yml adds "Default: …", the
+      README shows it as the default).
+    more: the README's further rules (after the description, in the Inputs table).
+    command_default: what `--help` says instead of the default, where the command differs
+      from a workflow (an expression default, a value the command infers).
+    command_help: a further sentence for `--help` only.
+    env: the command reads this input from these environment variables, first set wins, and
+      offers no flag (the token: a flag would show in process lists and shell history).
+    example: a value for hints that stand for an expression (`tag: ${{ github.ref_name }}`
+      reads `--tag v1.2.3` at a terminal).
+    """
+
+    name: str
+    description: str
+    kind: Kind = Kind.TEXT
+    default: str = ""
+    choices: tuple[str, ...] = ()
+    low: float = 0
+    high: float = 0
+    unit: str = ""
+    verbatim: bool = False  # TEXT: passed on as given, blanks and all (Markdown)
+    default_text: str = ""
+    more: str = ""
+    command_default: str = ""
+    command_help: str = ""
+    env: tuple[str, ...] = ()
+    example: str = ""
+    metavar: str = ""
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def variable(self) -> str:
+        """The environment variable the runner passes the input in."""
+        return "INPUT_" + self.name.upper()
+
+    @property
+    def placeholder(self) -> str:
+        """The flag's value in `--help` (and in a hint without an example)."""
+        if self.metavar:
+            return self.metavar
+        if self.kind is Kind.CHOICE:
+            return "{" + ",".join(self.choices) + "}"
+        return {Kind.PATH: "PATH", Kind.NUMBER: self.unit.upper() or "NUMBER"}.get(self.kind, self.name.upper())
+
+    @property
+    def action_description(self) -> str:
+        """The description action.yml declares."""
+        return f"{self.description} Default: {self.default_text}." if self.default_text else self.description
+
+    @property
+    def shown_default(self) -> str:
+        """The default as the README's table shows it."""
+        if self.default_text:
+            return self.default_text
+        return f"`{self.default}`" if self.default else "empty"
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    description: str  # action.yml's, and the README's (followed by `more`)
+    more: str = ""
+
+
+def _by_name(*items: Input) -> dict[str, Input]:
+    return {item.name: item for item in items}
+
+
+INPUTS: dict[str, Input] = _by_name(
+    Input(
+        "tag",
+        "Tag of the release.",
+        default_text="the pushed tag when the workflow runs on a tag push",
+        more=(
+            "Must be a valid git tag name (`git check-ref-format`), not starting with `-`. `refs/tags/NAME` "
+            "(the `${{ github.ref }}` slip) is taken as `NAME`, with a notice; any other `refs/…` is an error. "
+            "An error when neither is given."
+        ),
+        command_default="Required, unless GITHUB_REF is refs/tags/NAME (then NAME).",
+        example="v1.2.3",
+    ),
+    Input("name", "Release title.", default_text="the tag when the release is created; kept on update"),
+    Input(
+        "notes",
+        "Release notes (Markdown). Empty keeps the existing notes on update.",
+        verbatim=True,
+        more="At most 125000 characters (GitHub's limit).",
+    ),
+    Input(
+        "notes_file",
+        "UTF-8 file with the release notes, relative to the workspace. Not with `notes`.",
+        kind=Kind.PATH,
+        more=(
+            "An absolute path works too. Must be a regular file inside the workspace or `RUNNER_TEMP`, symlinks "
+            "followed (see [What the action reads](#what-the-action-reads)). Sent with LF line endings and no "
+            "BOM, so Windows and Linux checkouts give one body."
+        ),
+    ),
+    Input(
+        "generate_notes",
+        "Let GitHub generate the notes when the release is created; `notes` is put first.",
+        kind=Kind.BOOLEAN,
+        default="false",
+        more="An existing release keeps its body.",
+    ),
+    Input(
+        "previous_tag",
+        "Tag to generate notes from (with `generate_notes`).",
+        more="`refs/tags/NAME` is taken as `NAME`, as for `tag`.",
+        example="v1.1.0",
+    ),
+    Input(
+        "draft",
+        "Leave the release as a draft. A published release is never turned back into a draft.",
+        kind=Kind.BOOLEAN,
+        default="false",
+        more="Asking for a draft of a published release gives a warning instead.",
+    ),
+    Input("prerelease", "Mark the release as a pre-release.", kind=Kind.BOOLEAN, default="false"),
+    Input(
+        "make_latest",
+        "`true`, `false` or `legacy` (GitHub picks by date and version).",
+        kind=Kind.CHOICE,
+        choices=("true", "false", "legacy"),
+        default="legacy",
+        more=(
+            "Sent when the release is published. `legacy` keeps a re-run of an old tag's workflow from "
+            'stealing "latest".'
+        ),
+    ),
+    Input(
+        "target_commitish",
+        "Commit or branch the tag is created at if it does not exist yet.",
+        default="${{ github.sha }}",
+        more="The default makes the tag point at the commit that was built.",
+        command_default="Default: GITHUB_SHA when set, else GitHub's default branch.",
+        metavar="COMMIT",
+    ),
+    Input("discussion_category", "Create a discussion in this category when the release is published."),
+    Input(
+        "token",
+        "Token with `contents: write` on the repository.",
+        default="${{ github.token }}",
+        more="Printable ASCII. Never printed; masked in the log.",
+        env=("GH_TOKEN", "GITHUB_TOKEN"),  # gh's order: GH_TOKEN wins when both are set
+    ),
+    Input(
+        "repository",
+        "Repository as `owner/name`.",
+        default="${{ github.repository }}",
+        more=(
+            "By GitHub's naming rules: the owner letters, digits and single inner hyphens, at most 39 (a managed "
+            "user's `_shortcode` suffix allowed); the name letters, digits, `.`, `_` and `-`, at most 100, not "
+            "`.` or `..`."
+        ),
+        command_default=(
+            "Default: the `origin` remote of the current directory's git checkout, else GITHUB_REPOSITORY."
+        ),
+        example="OWNER/NAME",
+    ),
+    Input(
+        "api_url",
+        "REST API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).",
+        default="${{ github.api_url }}",
+        more=(
+            "Plain `http` only to a loopback host (the token never crosses a network in clear text). No "
+            "credentials, query or fragment; errors never echo credentials."
+        ),
+        command_default=(
+            "Default: when the repository comes from the remote, its host's API (api.github.com for "
+            "github.com, api.NAME.ghe.com for NAME.ghe.com, https://HOST/api/v3 for any other host); "
+            "else GITHUB_API_URL, else https://api.github.com."
+        ),
+        example="https://HOST/api/v3",
+        metavar="URL",
+    ),
+    Input(
+        "dry_run",
+        "Observe and print the plan field by field; write nothing.",
+        kind=Kind.BOOLEAN,
+        default="false",
+    ),
+    Input(
+        "timeout_seconds",
+        "Total time budget for retries and convergence, in seconds.",
+        kind=Kind.NUMBER,
+        default="300",
+        low=1,  # below a second no request can finish
+        high=6 * 3600,  # a job's own limit: a longer budget is a typo
+        unit="seconds",
+        more=(
+            "It bounds the whole run: every request (each answer in full, however slowly a server sends it), "
+            "retries, rate-limit waits and convergence. 1 to 21600 seconds (6 hours, a job's own limit). The "
+            "run ends within it plus a few seconds, with an error that says what was slow."
+        ),
+    ),
+    Input(
+        "files",
+        "Files to attach: newline-separated globs (`**` recursive), relative to `working_directory`.",
+        kind=Kind.LINES,
+        more=(
+            "Every match must be a regular file inside the workspace or `RUNNER_TEMP`; at most 1000 files, each "
+            "at most 2 GiB (GitHub's limits). `/` or `\\` separate directories on every runner; two files whose "
+            "asset names differ only by case are refused (GitHub takes them for one name). A line starting "
+            "with `#` is a comment."
+        ),
+        command_help="Repeat the flag or give several patterns; quote globs.",
+        metavar="PATTERN",
+    ),
+    Input(
+        "working_directory",
+        "Directory the `files` globs are relative to.",
+        kind=Kind.PATH,
+        default_text="the workspace",
+        more="Must be inside the workspace.",
+    ),
+    Input(
+        "overwrite_files",
+        "Replace an existing asset whose content differs; `false` fails instead.",
+        kind=Kind.BOOLEAN,
+        default="true",
+    ),
+    Input(
+        "fail_on_unmatched_files",
+        "Fail, before writing anything, when a `files` pattern matches nothing.",
+        kind=Kind.BOOLEAN,
+        default="true",
+        more="`false` warns instead.",
+    ),
+)
+
+
+OUTPUTS: dict[str, Output] = {
+    output.name: output
+    for output in (
+        Output("id", "Numeric id of the release."),
+        Output("html_url", "Web page of the release (for a draft, an `untagged-…` URL only its editors can open)."),
+        Output("upload_url", "Asset upload URL template of the release."),
+        Output("tag", "Tag of the release."),
+        Output(
+            "status",
+            "`created`, `updated` or `unchanged` (no write was needed). In a dry run: what would happen.",
+            more="`updated` means fields or assets changed.",
+        ),
+        Output("draft", "`true` if the release is a draft, else `false`."),
+        Output("prerelease", "`true` if the release is a pre-release, else `false`."),
+        Output(
+            "assets",
+            "JSON list of the release's assets from `files`: name, id, size, digest, browser_download_url.",
+        ),
+        Output(
+            "requests",
+            'GitHub API requests this run made, as JSON: `{"total": N, "writes": M}` (what it spent of the rate '
+            "limit).",
+        ),
+    )
+}
