@@ -331,7 +331,7 @@ jobs:
     steps:
       # act skips actions/checkout of the repository itself and copies the working
       # directory into the job container instead, so this needs no network.
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
           persist-credentials: false
       - id: rel
