@@ -13,19 +13,12 @@ import requests
 
 from release_bench.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
 
 
-def fixtures() -> Path:
-    """Recorded GitHub traffic: `shared/reference/` beside the repository (the workplace's
-    `../shared`, or one level further up from a worktree under it); see its README.md."""
-    for parent in ROOT.parents:
-        found = parent / "shared" / "reference" / "octokit-fixtures"
-        if found.is_dir():
-            return found
-    pytest.fail(f"no shared/reference/octokit-fixtures beside {ROOT} or above it: the recorded traffic is missing")
+# Recorded GitHub traffic, in the repository with its licence and provenance (see its README.md).
+FIXTURES = Path(__file__).resolve().parent / "recorded" / "octokit-fixtures"
 
 
 def same_shape(rec: Any, ours: Any, where: str = "$") -> None:
@@ -58,7 +51,7 @@ def learn_ids(rec: Any, ours: Any, ids: dict[tuple[str, int], int]) -> None:
 
 @pytest.mark.parametrize("scenario", ["release-assets", "release-assets-conflict"])
 def test_replay_octokit_fixtures(scenario):
-    records = json.loads((fixtures() / scenario / "normalized-fixture.json").read_text())
+    records = json.loads((FIXTURES / scenario / "normalized-fixture.json").read_text())
     full = f"octokit-fixture-org/{scenario}"
     with Sandbox(repos=(full,)) as sb:
         assets = [("test-upload.txt", b"Hello, world!\n")] if "conflict" in scenario else []
