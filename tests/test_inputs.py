@@ -385,6 +385,9 @@ def plant(places: dict[str, Path], kind: str) -> str:
     if kind == "symlink to /dev/zero":
         (ws / "zero.md").symlink_to("/dev/zero")
         return "zero.md"
+    if kind == "symlink into RUNNER_TEMP":  # a symlink in the workspace stays in the workspace
+        (ws / "temp.md").symlink_to(places["temp"] / "notes.md")
+        return "temp.md"
     if kind == "dangling symlink":
         (ws / "gone.md").symlink_to(ws / "never-made.md")
         return "gone.md"
@@ -412,6 +415,7 @@ REFUSED_NOTES_FILES = [
     ("symlinked directory leading outside", "outside"),
     ("relative symlink climbing out", "outside"),
     ("symlink to /dev/zero", "outside"),
+    ("symlink into RUNNER_TEMP", "leads into RUNNER_TEMP"),
     ("dangling symlink", "does not exist"),
     ("symlink loop", "cannot be resolved"),
     ("a directory", "is a directory"),
@@ -441,7 +445,6 @@ def test_a_notes_file_that_is_not_a_regular_file_inside_the_workspace_is_refused
         ("absolute path inside the workspace", "Héllo ✓\n\n- fixed `::` and 100%\n"),
         ("symlink to a file inside the workspace", "Héllo ✓\n\n- fixed `::` and 100%\n"),
         ("absolute path in RUNNER_TEMP", "from RUNNER_TEMP"),
-        ("symlink to a file in RUNNER_TEMP", "from RUNNER_TEMP"),
     ],
 )
 def test_a_notes_file_inside_the_workspace_or_runner_temp_is_read(places, kind, body):
@@ -451,10 +454,8 @@ def test_a_notes_file_inside_the_workspace_or_runner_temp_is_read(places, kind, 
         "absolute path inside the workspace": str(ws / "docs" / "notes.md"),
         "symlink to a file inside the workspace": "current.md",
         "absolute path in RUNNER_TEMP": str(temp / "notes.md"),
-        "symlink to a file in RUNNER_TEMP": "temp.md",
     }[kind]
     (ws / "current.md").symlink_to("docs/notes.md")
-    (ws / "temp.md").symlink_to(temp / "notes.md")
     env = runner_env(ws, notes_file=notes_file)
     env["RUNNER_TEMP"] = str(temp)
     assert read_inputs(env).desired.body == body
