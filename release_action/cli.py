@@ -4,8 +4,9 @@ One engine, two ways in. Started the way a runner starts an action (no arguments
 GITHUB_ACTIONS=true or INPUT_* variables set), it is the container's entrypoint: `main(env)`
 unchanged, same outputs, exit codes and log. Started with flags, it turns them into the
 INPUT_* variables a runner would set (the flags are made from contract.INPUTS, as action.yml
-is, so they cannot drift), adds what a terminal lacks (the token from GH_TOKEN or GITHUB_TOKEN,
-the repository and its API from the git remote), calls the same `main(env)` with
+is, so they cannot drift), adds what a terminal lacks (the repository from the git remote, and
+for GitHub's own hosts its API; the token for that API from the environment, chosen by its host
+as `gh` chooses: see remote.py), calls the same `main(env)` with
 FLAGS_VARIABLE set, so that every error names flags and variables (wording.py), and prints the
 outputs: one `name  value` line each, or with --json one JSON object. Every bad input is
 reported in the one run, each on stderr.
@@ -28,9 +29,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from release_action import __version__
+from release_action import __version__, platforms
 from release_action.contract import INPUTS, Kind
-from release_action.remote import Remote, parse_remote
+from release_action.remote import GITHUB_API, REMOTE_HOST_VARIABLE, Remote, parse_remote, token_variables
 from release_action.wording import FLAGS_VARIABLE, Mode, words
 
 PROG = "safe-release"
@@ -67,9 +68,11 @@ def parser() -> argparse.ArgumentParser:
             "runs race on it: the engine of safe-release-action, as a command."
         ),
         epilog=(
-            "The token comes from GH_TOKEN or GITHUB_TOKEN (in that order), never from a flag: flags show in "
-            "process lists and shell history. Paths are relative to the current directory (GITHUB_WORKSPACE "
-            "under Actions). Every bad flag is reported, on stderr, before anything is sent. "
+            "The token comes from the environment, never from a flag (flags show in process lists and shell "
+            "history): from GH_TOKEN or GITHUB_TOKEN (in that order) for github.com and NAME.ghe.com, from "
+            "GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN for any other host, as gh reads them. "
+            "Paths are relative to the current directory (GITHUB_WORKSPACE under Actions). Every bad flag is "
+            "reported, on stderr, before anything is sent. "
             "Started with no flags where a runner starts actions (GITHUB_ACTIONS=true or INPUT_* variables "
             "set), it runs as the action: inputs from INPUT_*, outputs to GITHUB_OUTPUT. "
             "Exit status: 0 the release was read back as asked, 1 it failed, 2 bad input (nothing was written)."
@@ -98,15 +101,47 @@ def parser() -> argparse.ArgumentParser:
 # -- from flags to the environment a runner would give the action ------------------------------
 
 
+def find_program(name: str, path: str | None = None) -> str | None:
+    """`name`'s executable from the absolute entries of PATH, in order, or None; never the current directory.
+
+    Windows (CreateProcess, and shutil.which there) looks in the current directory before PATH,
+    and an empty or relative PATH entry means the current directory everywhere: a checkout can
+    carry a `git` of its own. On Windows only `NAME.exe` is taken (a .cmd or .bat runs through cmd).
+    """
+    path = os.environ.get("PATH", os.defpath) if path is None else path
+    program = f"{name}.exe" if platforms.HOST is platforms.PureWindowsPath else name
+    for entry in path.split(os.pathsep):
+        entry = entry.strip('"')  # Windows PATH entries may be quoted
+        if not platforms.HOST(entry).is_absolute():
+            continue
+        candidate = os.path.join(entry, program)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
 def origin_remote(cwd: Path) -> Remote | None:
-    """The repository of `git remote get-url origin` in `cwd`, or None (no git, no checkout, no origin)."""
+    """The repository `origin`'s URL names, as configured in `cwd`, or None (no git, no checkout, no origin).
+
+    As configured: `git remote get-url` applies `url.<base>.insteadOf` rewrites, which the
+    checkout's own .git/config may set to turn github.com into another host. The first URL,
+    as `git remote get-url` shows it.
+    """
+    git = find_program("git")
+    if git is None:
+        return None
     try:
         proc = subprocess.run(
-            ["git", "remote", "get-url", "origin"], cwd=cwd, capture_output=True, text=True, timeout=15, check=False
+            [git, "config", "--null", "--get-all", "remote.origin.url"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
         return None
-    return parse_remote(proc.stdout) if proc.returncode == 0 else None
+    return parse_remote(proc.stdout.split("\0", 1)[0]) if proc.returncode == 0 else None
 
 
 def action_env(
@@ -120,28 +155,38 @@ def action_env(
 
     Inputs not given stay unset, so main() applies the action's own defaults and, where one is
     missing (no tag, no token, no repository), reports it with every other bad input, in the
-    command's words (FLAGS_VARIABLE tells main() it was started with flags).
+    command's words (FLAGS_VARIABLE tells main() it was started with flags). But the API and the
+    token are always set: the token is the one for that API's host (remote.token_variables), so
+    main() must not fall back on another API, nor on GITHUB_TOKEN for a host that is not GitHub's.
+    A remote on a host that is not GitHub's, without --api-url, is handed to main() to report
+    (REMOTE_HOST_VARIABLE), with every other bad input.
     """
-    run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_")}
+    run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_") and key != REMOTE_HOST_VARIABLE}
     run_env[FLAGS_VARIABLE] = "1"
     for name, spec in INPUTS.items():
         value = getattr(args, name, None)
-        if spec.env:
-            value = next((env[v].strip() for v in spec.env if env.get(v, "").strip()), None)
-        if value is None:
+        if value is None or spec.env:  # the token: chosen below, for the API it goes to
             continue
         if spec.kind is Kind.BOOLEAN:
             value = "true" if value else "false"
         elif spec.kind is Kind.LINES:
             value = "\n".join(value)
         run_env[spec.variable] = value
+    api_url = args.api_url
     if args.repository is None:
         remote = remote_of(cwd)
         if remote is not None:
             run_env["INPUT_REPOSITORY"] = remote.repository
-            if args.api_url is None:
-                run_env["INPUT_API_URL"] = remote.api_url
-            print(f"repository {remote.repository} at {run_env['INPUT_API_URL']} (from git remote origin)", file=log)
+            if api_url is None and remote.api_url is None:
+                run_env[REMOTE_HOST_VARIABLE] = remote.host  # its API is the user's to say, with --api-url
+            api_url = remote.api_url if api_url is None else api_url
+            if api_url is not None:
+                print(f"repository {remote.repository} at {api_url} (from git remote origin)", file=log)
+    # As main() would default it (the input's `${{ github.api_url }}`, then api.github.com), made explicit.
+    api_url = (api_url if api_url is not None else env.get("GITHUB_API_URL", "")).strip() or GITHUB_API
+    run_env["INPUT_API_URL"] = api_url
+    tokens = () if REMOTE_HOST_VARIABLE in run_env else token_variables(api_url)
+    run_env["INPUT_TOKEN"] = next((env[v].strip() for v in tokens if env.get(v, "").strip()), "")
     return run_env
 
 

@@ -222,9 +222,9 @@ INPUTS: dict[str, Input] = _by_name(
             "credentials, query or fragment; errors never echo credentials."
         ),
         command_default=(
-            "Default: when the repository comes from the remote, its host's API (api.github.com for "
-            "github.com, api.NAME.ghe.com for NAME.ghe.com, https://HOST/api/v3 for any other host); "
-            "else GITHUB_API_URL, else https://api.github.com."
+            "Default: when the repository comes from the remote, its host's API if the host is GitHub's "
+            "(api.github.com for github.com, api.NAME.ghe.com for NAME.ghe.com; any other host needs this "
+            "flag); else GITHUB_API_URL, else https://api.github.com."
         ),
         example="https://HOST/api/v3",
         metavar="URL",

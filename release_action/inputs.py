@@ -40,7 +40,8 @@ from release_action import local_files, origin, platforms
 from release_action.asset_files import LocalFile, collect
 from release_action.contract import EXPRESSION_ENV, INPUTS, Kind
 from release_action.decide import Desired
-from release_action.wording import InputError, Words, as_words, words
+from release_action.remote import ENTERPRISE_TOKENS, GITHUB_API, GITHUB_TOKENS, REMOTE_HOST_VARIABLE, is_github_api
+from release_action.wording import InputError, Mode, Words, as_words, mode_of, words
 
 __all__ = ["Asked", "Connection", "Files", "InputError", "Policy", "read_inputs"]
 
@@ -365,16 +366,22 @@ def ref_problem(name: str) -> str | None:
 
 
 def read_connection(r: Reader) -> Connection | None:
-    token = r.value("token")
-    if not token:
+    remote_host = r.env.get(REMOTE_HOST_VARIABLE) if mode_of(r.env) is Mode.COMMAND else None
+    if remote_host:  # the command found `origin` on a host that is not GitHub's (cli.action_env)
         r.problem(
             words(
-                "No token: pass `token: ${{ secrets.GITHUB_TOKEN }}` (the default) or a token with "
-                "`contents: write` on the repository.",
-                command="No token: export GH_TOKEN (for example `export GH_TOKEN=$(gh auth token)`) or "
-                "GITHUB_TOKEN, holding a token with `contents: write` on the repository.",
+                "The `origin` remote is on {host}, which is not github.com or NAME.ghe.com, so the command will "
+                "not guess its API, nor send it a token: for GitHub Enterprise Server give "
+                "`api_url: https://{host}/api/v3` and export GH_ENTERPRISE_TOKEN; for a repository on github.com "
+                "give `repository: OWNER/NAME`.",
+                host=remote_host,
             )
         )
+    token = r.value("token")
+    if remote_host:
+        token = None  # none was chosen: which API it would go to is the problem above
+    elif not token:
+        r.problem(no_token(r))
         token = None
     elif not all("!" <= c <= "~" for c in token):  # HTTP headers carry ASCII; a token is printable ASCII
         r.problem(
@@ -402,6 +409,29 @@ def read_connection(r: Reader) -> Connection | None:
     if token is None or repository is None or api_url is None or timeout is None:
         return None
     return Connection(token, repository, api_url, timeout)
+
+
+def no_token(r: Reader) -> Words:
+    """The missing token's problem; at a terminal, in the variables gh reads for the API's host."""
+    action = (
+        "No token: pass `token: ${{ secrets.GITHUB_TOKEN }}` (the default) or a token with "
+        "`contents: write` on the repository."
+    )
+    api_url = r.raw("api_url").rstrip("/") or GITHUB_API
+    if is_github_api(api_url):
+        command = (
+            "No token: export GH_TOKEN (for example `export GH_TOKEN=$(gh auth token)`) or "
+            "GITHUB_TOKEN, holding a token with `contents: write` on the repository."
+        )
+        return words(action, command=command)
+    stray = next((v for v in GITHUB_TOKENS if r.env.get(v, "").strip()), None)
+    why = f" {stray} is set, but it is for github.com and is never sent to another host." if stray else ""
+    command = (
+        "No token for {api}: that API is not github.com's, so the token comes from "
+        f"{' or '.join(ENTERPRISE_TOKENS)}, as gh reads it.{{why}} Export GH_ENTERPRISE_TOKEN holding a token "
+        "of that server with `contents: write` on the repository."
+    )
+    return words(action, command=command, api=masked(api_url), why=why)
 
 
 def repository_problem(repository: str) -> str | None:

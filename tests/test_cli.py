@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,15 +17,17 @@ import requests_mock
 from release_action import cli
 from release_action.contract import INPUTS
 from release_action.inputs import InputError, read_inputs
-from release_action.remote import Remote
+from release_action.remote import REMOTE_HOST_VARIABLE, Remote
 from release_action.runner_io import format_outputs
-from release_action.wording import FLAGS_VARIABLE
+from release_action.wording import FLAGS_VARIABLE, Mode
+
+TOKENS = {"GH_TOKEN": "t0ken", "GH_ENTERPRISE_TOKEN": "ent0ken"}
 
 
 def env_for(argv: list[str], env: dict[str, str] | None = None, remote: Remote | None = None) -> dict[str, str]:
     """The environment the command would run main() with, the git remote stubbed."""
     args = cli.parser().parse_args(argv)
-    return cli.action_env(args, {"GH_TOKEN": "t0ken", **(env or {})}, Path("."), io.StringIO(), lambda cwd: remote)
+    return cli.action_env(args, {**TOKENS, **(env or {})}, Path("."), io.StringIO(), lambda cwd: remote)
 
 
 def inputs_of(env: dict[str, str]) -> dict[str, str]:
@@ -38,6 +42,7 @@ def test_a_flag_given_is_its_input_and_an_input_not_given_stays_unset_for_mains_
         "INPUT_TAG": "v1",
         "INPUT_REPOSITORY": "octo/demo",
         "INPUT_NOTES": "Hi",
+        "INPUT_API_URL": "https://api.github.com",  # always given: the API the token was chosen for
         "INPUT_TOKEN": "t0ken",
     }
 
@@ -65,24 +70,38 @@ def test_the_callers_own_input_variables_never_leak_into_a_run_with_flags():
     assert "INPUT_DRAFT" not in env and "INPUT_FILES" not in env and env["HOME"] == "/h"
 
 
+GHES = "https://ghes.example.com/api/v3"
+
+
 @pytest.mark.parametrize(
-    ("env", "token"),
+    ("api_url", "env", "token"),
     [
-        ({"GH_TOKEN": "gh"}, "gh"),
-        ({"GITHUB_TOKEN": "github"}, "github"),
-        ({"GH_TOKEN": "gh", "GITHUB_TOKEN": "github"}, "gh"),  # gh's order
-        ({"GH_TOKEN": " ", "GITHUB_TOKEN": "github"}, "github"),
+        (None, {"GH_TOKEN": "gh"}, "gh"),
+        (None, {"GITHUB_TOKEN": "github"}, "github"),
+        (None, {"GH_TOKEN": "gh", "GITHUB_TOKEN": "github"}, "gh"),  # gh's order
+        (None, {"GH_TOKEN": " ", "GITHUB_TOKEN": "github"}, "github"),
+        (None, {"GH_TOKEN": "gh", "GH_ENTERPRISE_TOKEN": "ghe"}, "gh"),
+        ("https://api.octocorp.ghe.com", {"GH_TOKEN": "gh", "GH_ENTERPRISE_TOKEN": "ghe"}, "gh"),
+        (GHES, {"GH_ENTERPRISE_TOKEN": "ghe", "GH_TOKEN": "gh"}, "ghe"),
+        (GHES, {"GITHUB_ENTERPRISE_TOKEN": "github-e", "GITHUB_TOKEN": "github"}, "github-e"),
+        (GHES, {"GH_ENTERPRISE_TOKEN": "ghe", "GITHUB_ENTERPRISE_TOKEN": "github-e"}, "ghe"),  # gh's order
+        (GHES, {"GH_TOKEN": "gh", "GITHUB_TOKEN": "github"}, ""),  # github.com's tokens never go elsewhere
+        ("http://127.0.0.1:8765", {"GH_ENTERPRISE_TOKEN": "ghe", "GH_TOKEN": "gh"}, "ghe"),
     ],
 )
-def test_the_token_comes_from_gh_token_then_github_token(env, token):
-    args = cli.parser().parse_args(REPO_FLAGS)
-    assert cli.action_env(args, env, Path("."), io.StringIO(), lambda cwd: None)["INPUT_TOKEN"] == token
+def test_the_token_is_read_as_gh_reads_it_for_the_apis_host(api_url, env, token):
+    args = cli.parser().parse_args([*REPO_FLAGS, *(["--api-url", api_url] if api_url else [])])
+    run_env = cli.action_env(args, env, Path("."), io.StringIO(), lambda cwd: None)
+    assert run_env["INPUT_TOKEN"] == token
+    if not token:  # main() reports it, and never falls back on GITHUB_TOKEN (the input's default)
+        with pytest.raises(InputError):
+            read_inputs({**run_env, "GITHUB_WORKSPACE": "."})
 
 
-def test_there_is_no_token_flag_and_without_a_token_the_input_stays_unset_for_main_to_report():
+def test_there_is_no_token_flag_and_without_a_token_the_input_is_empty_for_main_to_report():
     assert "--token" not in cli.parser().format_help()
     args = cli.parser().parse_args(REPO_FLAGS)
-    assert "INPUT_TOKEN" not in cli.action_env(args, {"GH_TOKEN": " "}, Path("."), io.StringIO(), lambda cwd: None)
+    assert cli.action_env(args, {"GH_TOKEN": " "}, Path("."), io.StringIO(), lambda cwd: None)["INPUT_TOKEN"] == ""
 
 
 def test_a_run_started_with_flags_is_marked_so_that_errors_name_flags():
@@ -132,19 +151,104 @@ def test_a_tag_is_required_unless_the_run_is_on_a_tag_push(tmp_path, capsys):
         )
 
 
-def test_the_repository_and_its_api_come_from_the_git_remote():
-    env = env_for(["--tag", "v1"], remote=Remote("ghes.example.com", "team/tool"))
-    assert (env["INPUT_REPOSITORY"], env["INPUT_API_URL"]) == ("team/tool", "https://ghes.example.com/api/v3")
+def test_a_github_token_is_never_sent_to_another_host_and_the_error_says_why(tmp_path, capsys):
+    argv = [*REPO_FLAGS, "--api-url", GHES]
+    code, out, err, sent = run_command(argv, {"GH_TOKEN": "ghp_github_only"}, tmp_path, capsys)
+    assert (code, sent) == (2, 0)
+    assert errors_in(err) == [
+        f"error: No token for {GHES}: that API is not github.com's, so the token comes from GH_ENTERPRISE_TOKEN "
+        "or GITHUB_ENTERPRISE_TOKEN, as gh reads it. GH_TOKEN is set, but it is for github.com and is never sent "
+        "to another host. Export GH_ENTERPRISE_TOKEN holding a token of that server with `contents: write` on the "
+        "repository."
+    ]
+    assert "ghp_github_only" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("host", "api_url", "token"),
+    [
+        ("github.com", "https://api.github.com", "t0ken"),
+        ("octocorp.ghe.com", "https://api.octocorp.ghe.com", "t0ken"),
+    ],
+)
+def test_the_repository_and_for_githubs_own_hosts_the_api_come_from_the_git_remote(host, api_url, token):
+    env = env_for(["--tag", "v1"], remote=Remote(host, "team/tool"))
+    assert (env["INPUT_REPOSITORY"], env["INPUT_API_URL"], env["INPUT_TOKEN"]) == ("team/tool", api_url, token)
+    assert REMOTE_HOST_VARIABLE not in env
+
+
+@pytest.mark.parametrize("host", ["ghes.example.com", "gitlab.example.com:8443", "[fd00::5]", "my-ssh-alias"])
+def test_a_remote_on_any_other_host_needs_api_url_and_main_says_so(host):
+    env = env_for(["--tag", "v1"], {"GITHUB_WORKSPACE": "."}, remote=Remote(host, "team/tool"))
+    assert (env[REMOTE_HOST_VARIABLE], env["INPUT_TOKEN"]) == (host, "")  # no token chosen for a guessed API
+    with pytest.raises(InputError) as caught:
+        read_inputs(env)
+    assert [problem.render(Mode.COMMAND) for problem in caught.value.problems] == [
+        f"The `origin` remote is on {host}, which is not github.com or NAME.ghe.com, so the command will not "
+        f"guess its API, nor send it a token: for GitHub Enterprise Server give --api-url https://{host}/api/v3 "
+        "and export GH_ENTERPRISE_TOKEN; for a repository on github.com give --repository OWNER/NAME."
+    ]
+    env = env_for(["--tag", "v1", "--api-url", f"https://{host}/api/v3"], remote=Remote(host, "team/tool"))
+    assert (env["INPUT_API_URL"], env["INPUT_TOKEN"]) == (f"https://{host}/api/v3", "ent0ken")
+    assert REMOTE_HOST_VARIABLE not in env
+
+
+def test_the_remote_host_variable_is_the_commands_alone():
+    env = env_for(REPO_FLAGS, {REMOTE_HOST_VARIABLE: "x.example"})
+    assert REMOTE_HOST_VARIABLE not in env  # one set by the caller is dropped
+    base = {"INPUT_TAG": "v1", "INPUT_TOKEN": "t", "INPUT_REPOSITORY": "o/r", "GITHUB_WORKSPACE": "."}
+    assert read_inputs({**base, REMOTE_HOST_VARIABLE: "x.example"}).connection.repository == "o/r"  # not a command
 
 
 def test_an_explicit_api_url_wins_over_the_remotes_host():
     env = env_for(["--tag", "v1", "--api-url", "http://127.0.0.1:1"], remote=Remote("github.com", "o/r"))
     assert (env["INPUT_REPOSITORY"], env["INPUT_API_URL"]) == ("o/r", "http://127.0.0.1:1")
+    assert env["INPUT_TOKEN"] == "ent0ken"  # the simulator is not github.com
 
 
-def test_an_explicit_repository_leaves_the_api_to_mains_default():
-    env = env_for([*REPO_FLAGS], remote=Remote("ghes.example.com", "team/tool"))
-    assert env["INPUT_REPOSITORY"] == "octo/demo" and "INPUT_API_URL" not in env
+@pytest.mark.parametrize(
+    ("env", "api_url", "token"),
+    [
+        ({}, "https://api.github.com", "t0ken"),
+        ({"GITHUB_API_URL": GHES}, GHES, "ent0ken"),
+    ],
+)
+def test_an_explicit_repository_takes_the_api_from_github_api_url_else_api_github_com(env, api_url, token):
+    env = env_for([*REPO_FLAGS], env, remote=Remote("ghes.example.com", "team/tool"))
+    assert (env["INPUT_REPOSITORY"], env["INPUT_API_URL"], env["INPUT_TOKEN"]) == ("octo/demo", api_url, token)
+
+
+# -- where git comes from, and what of `origin` is read ------------------------------------------
+
+
+def test_git_is_found_only_in_absolute_path_entries(tmp_path, monkeypatch):
+    here, bin_dir = tmp_path / "cwd", tmp_path / "bin"
+    for directory in (here, bin_dir):
+        directory.mkdir()
+        (directory / "git").write_text("#!/bin/sh\n")
+        (directory / "git").chmod(0o755)
+    (tmp_path / "bin-not-executable").mkdir()
+    (tmp_path / "bin-not-executable" / "git").write_text("")
+    monkeypatch.chdir(here)
+    entries = ["", ".", "cwd", str(tmp_path / "bin-not-executable"), str(bin_dir)]
+    assert cli.find_program("git", os.pathsep.join(entries)) == str(bin_dir / "git")
+    assert cli.find_program("git", os.pathsep.join(["", ".", "./"])) is None
+
+
+def test_origin_is_read_as_configured_without_insteadof_rewrites(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)  # this repository's config only
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("remote", "add", "origin", "https://github.com/octo/demo.git")
+    git("remote", "set-url", "--add", "origin", "https://mirror.example/octo/other.git")  # a second URL
+    git("config", "url.https://evil.example/.insteadOf", "https://github.com/")
+    assert cli.origin_remote(tmp_path) == Remote("github.com", "octo/demo")
+    git("remote", "remove", "origin")
+    assert cli.origin_remote(tmp_path) is None
 
 
 def test_without_a_remote_the_repository_is_github_repository():

@@ -68,7 +68,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     keep = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("INPUT_", "GITHUB_", "RUNNER_")) and key not in ("PYTHONPATH", "GH_TOKEN", "CI")
+        if not key.startswith(("INPUT_", "GITHUB_", "RUNNER_"))
+        and key not in ("PYTHONPATH", "CI")
+        and not key.startswith("GH_")
     }
     return {**keep, **extra}
 
@@ -113,7 +115,7 @@ def test_the_wheel_holds_only_release_action_and_needs_only_requests_and_backoff
 
 
 def test_flags_create_then_a_rerun_writes_nothing_then_an_update(installed, sb, workdir):
-    env = clean_env(GH_TOKEN=sb.token)
+    env = clean_env(GH_ENTERPRISE_TOKEN=sb.token)  # the simulator is not github.com: gh's variable for it
     flags = ["--tag", "v1.0.0", "--repository", REPO, "--api-url", sb.api_url, "--files", "dist/*.tar.gz", "--json"]
 
     created = run(installed.command, *flags, "--notes", "First.", env=env, cwd=workdir)
@@ -144,7 +146,7 @@ def test_flags_create_then_a_rerun_writes_nothing_then_an_update(installed, sb, 
 
 def test_in_a_terminal_the_log_is_plain_text_and_the_outputs_are_printed(installed, sb, workdir):
     flags = ["--tag", "v2.0.0", "--repository", REPO, "--api-url", sb.api_url, "--draft"]
-    proc = run(installed.command, *flags, env=clean_env(GH_TOKEN=sb.token), cwd=workdir)
+    proc = run(installed.command, *flags, env=clean_env(GH_ENTERPRISE_TOKEN=sb.token), cwd=workdir)
     assert proc.returncode == 0, shown(proc)
     assert "::" not in proc.stdout, "a workflow command reached the terminal"
     assert "== Converge the release of octo/demo tag v2.0.0" in proc.stdout
@@ -155,12 +157,18 @@ def test_in_a_terminal_the_log_is_plain_text_and_the_outputs_are_printed(install
     assert (printed["status"], printed["id"], printed["draft"]) == ("created", str(release["id"]), "true")
 
 
-def test_the_repository_comes_from_the_git_remote_and_the_token_from_github_token(installed, sb, workdir):
+def test_the_repository_comes_from_the_git_remote_and_the_token_from_github_enterprise_token(installed, sb, workdir):
     git = ["git", "-c", "init.defaultBranch=main"]
     _run([*git, "init", "-q"], cwd=workdir)
     _run([*git, "remote", "add", "origin", f"git@github.com:{REPO}.git"], cwd=workdir)
     proc = run(
-        installed.command, "--tag", "v3.0.0", "--api-url", sb.api_url, env=clean_env(GITHUB_TOKEN=sb.token), cwd=workdir
+        installed.command,
+        "--tag",
+        "v3.0.0",
+        "--api-url",
+        sb.api_url,
+        env=clean_env(GITHUB_ENTERPRISE_TOKEN=sb.token, GITHUB_TOKEN="ghp_never_sent_to_the_simulator"),
+        cwd=workdir,
     )
     assert proc.returncode == 0, shown(proc)
     assert f"repository {REPO} at {sb.api_url} (from git remote origin)" in proc.stdout
@@ -180,13 +188,13 @@ def test_without_a_token_it_says_where_the_token_goes_and_sends_nothing(installe
         cwd=workdir,
     )
     assert proc.returncode == 2, shown(proc)
-    assert "No token: export GH_TOKEN" in proc.stderr
+    assert f"No token for {sb.api_url}" in proc.stderr and "GH_ENTERPRISE_TOKEN" in proc.stderr
     assert sb.log == []
 
 
 def test_with_json_a_failure_prints_no_object_and_a_plain_error(installed, sb, workdir):
     flags = ["--tag", "v1.0.0", "--repository", "octo/missing", "--api-url", sb.api_url, "--json"]
-    proc = run(installed.command, *flags, env=clean_env(GH_TOKEN=sb.token), cwd=workdir)
+    proc = run(installed.command, *flags, env=clean_env(GH_ENTERPRISE_TOKEN=sb.token), cwd=workdir)
     assert proc.returncode == 1, shown(proc)
     assert proc.stdout == ""
     assert "error: Repository octo/missing was not found" in proc.stderr
@@ -274,7 +282,7 @@ def normalised(sb, text: str, tag: str) -> str:
 
 
 def test_with_flags_inside_a_run_step_workflow_commands_pass_through_and_outputs_reach_the_step(installed, sb, workdir):
-    env = runner_env(sb, workdir, 1) | {"GH_TOKEN": sb.token}  # with flags, INPUT_* are not read
+    env = runner_env(sb, workdir, 1) | {"GH_ENTERPRISE_TOKEN": sb.token}  # with flags, INPUT_* are not read
     flags = ["--tag", "v5.0.0", "--repository", REPO, "--api-url", sb.api_url, "--dry-run"]
     proc = run(installed.command, *flags, env=env, cwd=workdir)
     assert proc.returncode == 0, shown(proc)
