@@ -6,10 +6,10 @@ unchanged, same outputs, exit codes and log. Started with flags, it turns them i
 INPUT_* variables a runner would set (the flags are made from contract.INPUTS, as action.yml
 is, so they cannot drift), adds what a terminal lacks (the repository from the git remote, and
 for GitHub's own hosts its API; the token for that API from the environment, chosen by its host
-as `gh` chooses: see remote.py), calls the same `main(env)` with
-FLAGS_VARIABLE set, so that every error names flags and variables (wording.py), and prints the
-outputs: one `name  value` line each, or with --json one JSON object. Every bad input is
-reported in the one run, each on stderr.
+as `gh` chooses: see remote.py), calls the same `main(env)` with FLAGS_VARIABLE set, so that
+every error names flags and variables (wording.py), and prints the outputs: one `name  value`
+line each, or with --json one JSON object, server text shown as data (display.py). Every bad
+input is reported in the one run, each on stderr.
 
 The engine is imported only when a run starts, so `--help` never pays for `requests`.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
 import re
 import subprocess
@@ -31,7 +30,9 @@ from typing import TextIO
 
 from release_action import __version__, platforms
 from release_action.contract import INPUTS, Kind
+from release_action.display import for_terminal, json_line
 from release_action.remote import GITHUB_API, REMOTE_HOST_VARIABLE, Remote, parse_remote, token_variables
+from release_action.runner_io import neutralise
 from release_action.wording import FLAGS_VARIABLE, Mode, words
 
 PROG = "safe-release"
@@ -195,7 +196,6 @@ def action_env(
 COMMAND = re.compile(r"^::([a-z-]+)(?: [^:]*)?::(.*)$")
 ESCAPED = re.compile(r"%(25|0D|0A)")
 UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # but tab and newline: no terminal escapes from the API
 
 
 def for_person(line: str) -> str | None:
@@ -209,7 +209,8 @@ def for_person(line: str) -> str | None:
             line = f"{name}: {message}"
         else:  # endgroup, add-mask (its value is a secret), debug, ...
             return None
-    return CONTROL.sub("?", line)
+    # No terminal escape from outside text; an annotation's own line breaks stay.
+    return "\n".join(for_terminal(part, keep="\t") for part in line.split("\n"))
 
 
 class PersonLog(io.TextIOBase):
@@ -286,13 +287,24 @@ def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) 
             stream.seek(start)
             outputs = read_outputs(stream.read().decode("utf-8"))
     if code == 0:
-        if args.json:
-            print(json.dumps(outputs, ensure_ascii=False))
-        else:
-            width = max(map(len, outputs), default=0)
-            for name, value in outputs.items():
-                print(f"{name:<{width}}  {value}")
+        print_outputs(outputs, as_json=args.json, in_actions=in_actions)
     return code
+
+
+def print_outputs(outputs: Mapping[str, str], *, as_json: bool, in_actions: bool) -> None:
+    """The outputs on stdout, their server-chosen values as data: one JSON line, or one `name  value` line each.
+
+    A value's line breaks and controls show as escapes and its terminal escape sequences are cut
+    out, so it stays on its line; under Actions, where the runner reads stdout for workflow
+    commands, no line can be one (runner_io.neutralise).
+    """
+    if as_json:
+        print(json_line(outputs))
+        return
+    width = max(map(len, outputs), default=0)
+    for name, value in outputs.items():
+        line = f"{name:<{width}}  {for_terminal(value)}"
+        print(neutralise(line) if in_actions else line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -61,7 +61,7 @@ def report(asked: Asked, runner: Runner, outcome: Outcome, requests: Requests) -
         runner.warning(warning)
     runner.set_outputs(outputs_of(outcome, tag, requests))
     if not asked.policy.dry_run:
-        runner.summary(summary_of(outcome, tag, asked.connection.repository, requests))
+        runner.summary(summary_of(outcome, tag, asked.connection.repository, requests, asked.connection.api_url))
     runner.echo(closing_line(outcome, requests))
 
 

@@ -1,14 +1,22 @@
-"""What a finished run reports: the step's outputs, the job summary and the closing log line."""
+"""What a finished run reports: the step's outputs, the job summary and the closing log line.
+
+Every field the server chose (URLs, names, digests, ids) and every warning is shown as data
+(release_action.display): escaped in the summary's Markdown, a link only when it is a plain
+http(s) URL on the web origin of the API the run used, on one line in the log.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from release_action.asset_files import describe_size
 from release_action.asset_sync import output_of
+from release_action.display import for_terminal, md_code, md_link, md_text
+from release_action.origin import web_origin_of
 
 VERBS = {"created": "Created", "updated": "Updated", "unchanged": "Checked (unchanged)"}
 
@@ -59,15 +67,19 @@ def outputs_of(outcome: Outcome, tag: str, requests: Requests) -> dict[str, str]
     }
 
 
-def summary_of(outcome: Outcome, tag: str, repository: str, requests: Requests) -> str:
-    """The job summary (Markdown): what was done, a link to the release, the assets, the cost."""
+def summary_of(outcome: Outcome, tag: str, repository: str, requests: Requests, api_url: str = "") -> str:
+    """The job summary (Markdown): what was done, a link to the release, the assets, the cost.
+
+    `api_url` is the API the run used: links go only to its web origin (none without it).
+    """
     release = outcome.release
+    web = web_origin_of(api_url)
     state = "draft" if release.get("draft") else "published"
     lines = [
         "### Release",
         "",
-        f"{VERBS[outcome.status]} the {state} release [{tag}]({release.get('html_url', '')}) "
-        f"of `{repository}` (id {release.get('id')}).",
+        f"{VERBS[outcome.status]} the {state} release {md_link(tag, release.get('html_url'), web)} "
+        f"of {md_code(repository)} (id {md_text(str(release.get('id')))}).",
         "",
         f"GitHub API requests: {requests.total} ({requests.writes} writes).",
         "",
@@ -75,19 +87,22 @@ def summary_of(outcome: Outcome, tag: str, repository: str, requests: Requests) 
     if outcome.assets:
         lines += ["| Asset | Size | sha256 | |", "|---|---|---|---|"]
         for asset in outcome.assets:
-            what = outcome.done.get(asset["name"], "unchanged")
+            name = str(asset.get("name"))
+            size = asset.get("size")
             digest = str(asset.get("digest") or "").removeprefix("sha256:")[:16]
-            name = str(asset["name"]).replace("|", "\\|")
-            lines.append(
-                f"| [{name}]({asset.get('browser_download_url', '')}) | "
-                f"{describe_size(int(asset.get('size') or 0))} | `{digest}…` | {what} |"
+            cells = (
+                md_link(name, asset.get("browser_download_url"), web, in_table=True),
+                describe_size(size) if type(size) is int else md_text(str(size)),
+                md_code(f"{digest}…", in_table=True) if re.fullmatch(r"[0-9a-f]+", digest) else md_text(digest),
+                md_text(outcome.done.get(name, "unchanged")),
             )
+            lines.append(f"| {' | '.join(cells)} |")
         lines.append("")
-    lines += [f"> [!WARNING]\n> {w}\n" for w in outcome.warnings]
+    lines += [f"> [!WARNING]\n> {md_text(w)}\n" for w in outcome.warnings]
     return "\n".join(lines) + "\n"
 
 
 def closing_line(outcome: Outcome, requests: Requests) -> str:
-    """The log's last line, for a person reading it (programs read the `requests` output)."""
-    where = outcome.release.get("html_url") or "(new release)"
+    """The log's last line, for a person reading it (programs read the `requests` output): one line, no escapes."""
+    where = for_terminal(str(outcome.release.get("html_url") or "(new release)"))
     return f"{outcome.status}: {where} ({requests.total} API requests, {requests.writes} writes)"

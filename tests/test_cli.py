@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -310,11 +311,35 @@ def test_help_describes_each_flag_with_its_inputs_description_in_flag_words():
         ("::error title=safe-release-action failed::No%0Aluck 100%25", "error: No\nluck 100%"),
         ("::warning::careful", "warning: careful"),
         ("::add-mask::s3cret", None),  # the secret is never shown
-        ("note \x1b[31mred\x1b[0m", "note ?[31mred?[0m"),  # no terminal escapes from the API
+        ("note \x1b[31mred\x1b[0m", "note red"),  # no terminal escapes from the API
+        ("url \x1b]52;c;cm0K\x07\x9d52;c;cm0K\x9c\x07", "url \\x07"),  # clipboard writes cut out, BEL shown
+        ("::warning::a%0A\x1b[2Jb", "warning: a\nb"),  # an annotation's own line break stays
+        ("col\tumns", "col\tumns"),
     ],
 )
 def test_workflow_commands_become_plain_lines_for_a_person(line, shown):
     assert cli.for_person(line) == shown
+
+
+HOSTILE_URL = "https://github.com/o/r/releases/tag/v1\n::warning::PWNED\r##[error]PWNED\x1b]52;c;cm0K\x07\x9b2J"
+
+
+@pytest.mark.parametrize("in_actions", [True, False])
+def test_the_outputs_table_shows_each_value_on_its_line_with_no_command_and_no_escape(capsys, in_actions):
+    cli.print_outputs({"id": "1", "html_url": HOSTILE_URL}, as_json=False, in_actions=in_actions)
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[0] == "id        1"
+    legacy = "##\\[" if in_actions else "##["  # the runner reads `##[` anywhere in a line
+    assert lines[1] == f"html_url  https://github.com/o/r/releases/tag/v1\\n::warning::PWNED\\r{legacy}error]PWNED"
+    assert lines[2:] == [""]
+
+
+def test_the_outputs_as_json_are_one_line_without_hidden_characters_or_commands(capsys):
+    cli.print_outputs({"html_url": HOSTILE_URL + "\x9d52;c;eA==\x9c"}, as_json=True, in_actions=True)
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"html_url": HOSTILE_URL + "\x9d52;c;eA==\x9c"}  # the value, exactly, for programs
+    assert out.count("\n") == 1 and "##[" not in out
+    assert not any(c < " " or "\x7f" <= c <= "\x9f" for c in out.rstrip("\n")), repr(out)
 
 
 def test_the_person_log_passes_lines_on_as_they_complete_and_errors_to_their_own_stream():
