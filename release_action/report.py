@@ -38,6 +38,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     assets: tuple[dict, ...] = ()  # the release's assets from `files`, as GitHub lists them
     done: Mapping[str, str] = field(default_factory=dict)  # asset name → what this run did to it
+    removed: tuple[str, ...] = ()  # assets this run deleted as not in `files` (remove_other_assets)
 
     def warned(self, warning: str) -> Outcome:
         return self if warning in self.warnings else dataclasses.replace(self, warnings=(warning, *self.warnings))
@@ -83,6 +84,10 @@ def summary_of(outcome: Outcome, tag: str, repository: str, requests: Requests) 
                 f"{describe_size(int(asset.get('size') or 0))} | `{digest}…` | {what} |"
             )
         lines.append("")
+    if outcome.removed:  # GitHub's asset names hold only [A-Za-z0-9._+-]: no Markdown in them
+        names = ", ".join(f"`{name}`" for name in outcome.removed)
+        count = len(outcome.removed)
+        lines += [f"Removed {count} {'asset' if count == 1 else 'assets'} not in `files`: {names}.", ""]
     lines += [f"> [!WARNING]\n> {w}\n" for w in outcome.warnings]
     return "\n".join(lines) + "\n"
 

@@ -57,3 +57,12 @@ def test_the_closing_line_is_for_people_and_names_the_status_and_the_cost():
         "unchanged: https://github.com/o/r/releases/tag/v1 (1 API requests, 0 writes)"
     )
     assert closing_line(Outcome({}, "created"), Requests(2, 0)) == "created: (new release) (2 API requests, 0 writes)"
+
+
+def test_the_summary_names_the_assets_removed_as_not_in_files():
+    outcome = Outcome(RELEASE, "updated", removed=("app-1.0.dev7.tar.gz", "old.zip"))
+    summary = summary_of(outcome, "v1", "o/r", Requests(5, 2))
+    assert "Removed 2 assets not in `files`: `app-1.0.dev7.tar.gz`, `old.zip`." in summary.splitlines()
+    one = summary_of(Outcome(RELEASE, "updated", removed=("old.zip",)), "v1", "o/r", Requests(5, 2))
+    assert "Removed 1 asset not in `files`: `old.zip`." in one.splitlines()
+    assert "Removed" not in summary_of(Outcome(RELEASE, "unchanged"), "v1", "o/r", Requests(1, 0))
