@@ -1,9 +1,14 @@
 """The asset sync: make one release hold exactly the collected files, safely under races.
 
 `Syncer` is level-triggered like the engine: observe the release's assets, decide per file
-(asset_decide.plan_file: keep, upload, replace, wait, refuse), act, and observe again, until
-one observation shows every file present with its digest; that last listing is the
-verification.
+(asset_decide.plan_file: keep, upload, replace, relabel, wait, refuse), act in the order of
+the files (so uploads follow the `files` lines), and observe again, until one observation
+shows every file present with its digest and label; that last listing is the verification.
+With `remove_other_assets`, only an observation that shows every file present leads to
+deleting the assets no file produced (asset_decide.plan_other), and the sync ends once one
+shows none left. An asset the action maintains itself (named in `exempt`) is never taken for
+another asset; it is written by a later sync, once this one has returned (so after the files
+and the deletions, and before a held release is published).
 
 After a 422 already_exists or a lost answer (OutcomeUnknown) the asset is simply observed
 again: it may be another run's identical upload, or ours that landed. Until a listing shows
@@ -13,20 +18,24 @@ it, a missing asset of that name is read lag (asset_decide's `recently_ours`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from release_action import local_files, platforms
 from release_action.asset_decide import (
+    DeleteOther,
     DeleteStarter,
     Keep,
+    Leave,
     Refuse,
+    Relabel,
     Replace,
     Step,
     WaitFor,
     Write,
     locked_problem,
     plan_file,
+    plan_other,
 )
 from release_action.asset_files import FileBody, LocalFile
 from release_action.budget import Deadline
@@ -35,7 +44,7 @@ from release_action.github import GitHub, github_time
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
 
 POLL_SECONDS = 1.0  # between observations while waiting for another run's upload
-MAX_REPLACES = 3  # replacements of one asset before deciding another writer fights over it
+MAX_REPLACES = 3  # replacements (or removals) of one asset before deciding another writer fights over it
 
 
 class AssetError(Exception):
@@ -46,7 +55,7 @@ class ReleaseGone(AssetError):
     """The release went away while its assets were synced (another run deleted a losing draft)."""
 
 
-def upload(github: GitHub, upload_url: str, file: LocalFile) -> dict:
+def upload(github: GitHub, upload_url: str, file: LocalFile, label: str | None = None) -> dict:
     try:
         body = FileBody(file.path, file.size, file.identity)
     except local_files.Refused as exc:
@@ -55,7 +64,7 @@ def upload(github: GitHub, upload_url: str, file: LocalFile) -> dict:
             "Make sure no other process changes the files while this step runs."
         ) from None
     try:
-        return github.upload_asset(upload_url, file.name, body, file.size, file.content_type)
+        return github.upload_asset(upload_url, file.name, body, file.size, file.content_type, label)
     finally:
         body.close()
 
@@ -74,6 +83,8 @@ class Syncer:
         *,
         deadline: Deadline,
         overwrite: bool,
+        remove_others: bool = False,
+        exempt: Collection[str] = (),
         immutable: bool | None = None,
         log: Callable[[str], None] = print,
         wall_clock: Callable[[], float] = time.time,
@@ -81,18 +92,26 @@ class Syncer:
         self.github = github
         self.deadline = deadline
         self.release = release
-        self.files = list(files)
+        self.files = list(files)  # in upload order
         self.overwrite = overwrite
+        self.remove_others = remove_others
+        # asset names the action maintains itself: never "other" assets (see the module's docstring)
+        self.exempt = {platforms.asset_key(name) for name in exempt}
         self.immutable = immutable
         self.log = log
         self.wall_clock = wall_clock
         # name → when this run's upload of it succeeded, or was refused because the name was taken
         self.uploaded_at: dict[str, float] = {}
         self.deleted: set[int] = set()  # asset ids this run deleted (a lagged list may show them)
+        # asset id → (the label this run gave it, when): a lagged list may show the one before
+        self.labelled: dict[int, tuple[str, float]] = {}
         self.replaces: dict[str, int] = {}
-        self.changes = 0  # uploads and deletions made
+        self.changes = 0  # uploads, relabels and deletions made
         self.waited_for: dict[int, str] = {}
-        self.done: dict[str, str] = {}  # name → "uploaded" | "replaced", for the summary
+        self.done: dict[str, str] = {}  # name → "uploaded" | "replaced" | "relabelled", for the summary
+        self.removed: list[str] = []  # assets deleted as not in `files`, in the order deleted
+        self.warnings: list[str] = []  # what the run left undone on purpose (another run's upload in progress)
+        self.listed: list[dict] = []  # the last observation: every asset of the release
 
     @property
     def release_id(self) -> int:
@@ -113,9 +132,18 @@ class Syncer:
                 gone = f"release {self.release_id} was deleted while its assets were synced"
                 raise ReleaseGone(gone) from exc
             raise
-        assets = {platforms.asset_key(a["name"]): a for a in listed if a.get("id") not in self.deleted}
+        clock = self.deadline.clock()
+        self.listed = [self._as_labelled(a, clock) for a in listed if a.get("id") not in self.deleted]
+        assets = {platforms.asset_key(a["name"]): a for a in self.listed}
         now = self.github.server_now() or self.wall_clock()
         return assets, now
+
+    def _as_labelled(self, asset: dict, clock: float) -> dict:
+        """`asset` with the label this run gave it, if it did so within the lag window (read lag)."""
+        label, when = self.labelled.get(asset.get("id"), (None, 0.0))  # type: ignore[arg-type]
+        if label is None or clock - when >= LAG_WINDOW:
+            return asset
+        return {**asset, "label": label}
 
     def steps(self, assets: dict[str, dict], now: float) -> list[tuple[LocalFile, Step]]:
         out = []
@@ -144,23 +172,49 @@ class Syncer:
             )
         return out
 
-    def plan_only(self) -> list[tuple[LocalFile, Step]]:
-        """The dry run: what sync would do first, without writing."""
+    def other_steps(self, assets: dict[str, dict], now: float) -> list[Step]:
+        """With `remove_other_assets`: a step for each asset that no file produced (none are exempt)."""
+        if not self.remove_others:
+            return []
+        ours = {platforms.asset_key(file.name) for file in self.files} | self.exempt
+        out = []
+        for key, asset in assets.items():
+            if key in ours:
+                continue
+            age = None
+            if asset.get("state") == "starter":
+                created = github_time(asset.get("created_at"))
+                age = None if created is None else max(0.0, now - created)
+            out.append(plan_other(asset, locked=self.locked, age=age))
+        return out
+
+    def plan_only(self) -> list[Step]:
+        """The dry run: what sync would do, without writing (the deletions as if every file were in)."""
         assets, now = self.observe()
-        steps = self.steps(assets, now)
+        steps = [step for _file, step in self.steps(assets, now)] + self.other_steps(assets, now)
         self._refuse(steps)
         return steps
 
     def run(self) -> list[dict]:
-        """Sync until an observation shows every file; return those assets."""
+        """Sync until an observation shows every file (and, with `remove_others`, nothing else); return
+        the files' assets, in the files' order."""
         while True:
             assets, now = self.observe()
             steps = self.steps(assets, now)
-            self._refuse(steps)
+            self._refuse([step for _file, step in steps])
             if all(isinstance(step, Keep) for _, step in steps):
-                return [assets[platforms.asset_key(file.name)] for file in self.files]
+                # Every file is verified present: only now may other assets go.
+                others = self.other_steps(assets, now)
+                self._refuse(others)
+                self._leave([step for step in others if isinstance(step, Leave)])
+                removals = [step for step in others if isinstance(step, DeleteOther)]
+                if not removals:
+                    return [assets[platforms.asset_key(file.name)] for file in self.files]
+                for step in removals:
+                    self.remove(step)
+                continue
             acted = False
-            for file, step in steps:
+            for file, step in steps:  # in the files' order: uploads follow the `files` lines
                 if isinstance(step, Write):
                     acted = True
                     self.act(file, step)
@@ -171,8 +225,13 @@ class Syncer:
             if not acted:
                 self.deadline.wait(POLL_SECONDS, "another run's upload to finish")
 
-    def _refuse(self, steps: list[tuple[LocalFile, Step]]) -> None:
-        refused = [step.reason for _, step in steps if isinstance(step, Refuse)]
+    def _leave(self, steps: list[Leave]) -> None:
+        for step in steps:
+            if step.reason not in self.warnings:
+                self.warnings.append(step.reason)
+
+    def _refuse(self, steps: list[Step]) -> None:
+        refused = [step.reason for step in steps if isinstance(step, Refuse)]
         if not refused:
             return
         if self.locked:
@@ -181,6 +240,12 @@ class Syncer:
 
     def act(self, file: LocalFile, step: Write) -> None:
         """One file's writes; a conflict or a lost answer just means: observe again."""
+        if isinstance(step, Relabel):
+            self.relabel(file, step)
+            return
+        if isinstance(step, DeleteOther):  # no file's step: run() gives it to remove()
+            self.remove(step)
+            return
         self.log(step.reason)
         try:
             if isinstance(step, Replace | DeleteStarter):
@@ -195,7 +260,7 @@ class Syncer:
                 self.github.delete_asset(int(step.asset["id"]))  # False: already gone, fine
                 self.deleted.add(int(step.asset["id"]))
                 self.changes += 1
-            upload(self.github, self.release["upload_url"], file)
+            upload(self.github, self.release["upload_url"], file, step.label)
             self.changes += 1
             self.done[file.name] = "replaced" if isinstance(step, Replace) else "uploaded"
             self.uploaded_at[file.name] = self.deadline.clock()
@@ -217,7 +282,54 @@ class Syncer:
                 raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
             raise
 
+    def relabel(self, file: LocalFile, step: Relabel) -> None:
+        """Give the asset the label asked for: one PATCH, no upload (a lost answer: observe again)."""
+        self.log(step.reason)
+        asset_id = int(step.asset["id"])
+        try:
+            self.github.update_asset(asset_id, {"label": step.label})
+        except OutcomeUnknown as exc:
+            self.log(f"{exc}; the label may have changed, looking again")
+            return
+        except GitHubError as exc:
+            if exc.status == 404:  # the asset went (replaced by another run): the next observation says
+                self.log(f"{file.name}: {exc.message}; looking again")
+                return
+            if exc.status == 422 and "immutable" in exc.message.lower():
+                problem = f"{file.name}: {exc.message}"
+                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+            raise
+        self.labelled[asset_id] = (step.label, self.deadline.clock())
+        self.changes += 1
+        self.done.setdefault(file.name, "relabelled")
+
+    def remove(self, step: DeleteOther) -> None:
+        """Delete an asset no file produced (`remove_other_assets`); a lost answer means: observe again."""
+        name, asset_id = str(step.asset.get("name")), int(step.asset["id"])
+        count = self.replaces[name] = self.replaces.get(name, 0) + 1
+        if count > MAX_REPLACES:
+            raise AssetError(
+                f"Asset {name} was deleted {MAX_REPLACES} times as not in `files` (`remove_other_assets` is true), "
+                "and is back again: another workflow keeps uploading it to this release. Add it to `files`, "
+                "or stop the other workflow from uploading it."
+            )
+        self.log(step.reason)
+        try:
+            self.github.delete_asset(asset_id)  # False: already gone, fine
+        except OutcomeUnknown as exc:
+            self.log(f"{exc}; the deletion may have happened, looking again")
+            return
+        except GitHubError as exc:
+            if exc.status == 422 and "immutable" in exc.message.lower():
+                problem = f"{name}: {exc.message}"
+                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+            raise
+        self.deleted.add(asset_id)
+        self.changes += 1
+        if name not in self.removed:
+            self.removed.append(name)
+
 
 def output_of(asset: dict) -> dict[str, Any]:
-    keys = ("name", "id", "size", "digest", "browser_download_url")
+    keys = ("name", "label", "id", "size", "digest", "browser_download_url")
     return {key: asset.get(key) for key in keys}

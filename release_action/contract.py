@@ -254,10 +254,12 @@ INPUTS: dict[str, Input] = _by_name(
         "Files to attach: newline-separated globs (`**` recursive), relative to `working_directory`.",
         kind=Kind.LINES,
         more=(
-            "Every match must be a regular file inside the workspace or `RUNNER_TEMP`; at most 1000 files, each "
-            "at most 2 GiB (GitHub's limits). `/` or `\\` separate directories on every runner; two files whose "
-            "asset names differ only by case are refused (GitHub takes them for one name). A line starting "
-            "with `#` is a comment."
+            "`PATH#LABEL` uploads with a label, the text GitHub shows instead of the file name (`PATH#` removes "
+            "one); a `#` that belongs to a file name is written `[#]`, and a line starting with `#` is a comment "
+            "(see [Assets](#assets)). Uploaded in the order the lines list them. Every match must be a regular "
+            "file inside the workspace or `RUNNER_TEMP`; at most 1000 files, each at most 2 GiB (GitHub's limits). "
+            "`/` or `\\` separate directories on every runner; two files whose asset names differ only by case "
+            "are refused (GitHub takes them for one name)."
         ),
         command_help="Repeat the flag or give several patterns; quote globs.",
         metavar="PATTERN",
@@ -274,6 +276,17 @@ INPUTS: dict[str, Input] = _by_name(
         "Replace an existing asset whose content differs; `false` fails instead.",
         kind=Kind.BOOLEAN,
         default="true",
+    ),
+    Input(
+        "remove_other_assets",
+        "Once every file of `files` is uploaded and verified, delete the release's assets that no `files` line "
+        "produced.",
+        kind=Kind.BOOLEAN,
+        default="false",
+        more=(
+            "A release not yet published is published only after that. Needs `files`. Never in a build matrix "
+            "whose jobs each upload part of the files: each job would delete the others' (see [Assets](#assets))."
+        ),
     ),
     Input(
         "fail_on_unmatched_files",
@@ -301,7 +314,8 @@ OUTPUTS: dict[str, Output] = {
         Output("prerelease", "`true` if the release is a pre-release, else `false`."),
         Output(
             "assets",
-            "JSON list of the release's assets from `files`: name, id, size, digest, browser_download_url.",
+            "JSON list of the release's assets from `files`, in the order of `files`: name, label, id, size, digest, "
+            "browser_download_url.",
         ),
         Output(
             "requests",

@@ -61,7 +61,7 @@ ASSET = Shape(
     "a release asset",
     "release assets",
     {"id": (int,), "name": (str,)},
-    {"state": (str,), "size": (int,), "digest": NULLABLE_TEXT, "created_at": NULLABLE_TEXT},
+    {"state": (str,), "size": (int,), "digest": NULLABLE_TEXT, "created_at": NULLABLE_TEXT, "label": NULLABLE_TEXT},
 )
 RELEASE = Shape(
     "a release",
@@ -164,14 +164,21 @@ class GitHub:
     def delete_asset(self, asset_id: int) -> bool:
         return self._delete(f"{self.repo_path}/releases/assets/{asset_id}")
 
-    def upload_asset(self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str) -> dict:
-        """Stream `size` bytes to the release's upload URL (another origin on github.com)."""
+    def update_asset(self, asset_id: int, payload: dict) -> dict:
+        """Change an asset's name or label (`PATCH /releases/assets/{id}`): no upload."""
+        url = self._api(f"{self.repo_path}/releases/assets/{asset_id}")
+        return self._shaped(self.transport.request("PATCH", url, json=payload), ASSET, "PATCH", url)
+
+    def upload_asset(
+        self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str, label: str | None = None
+    ) -> dict:
+        """Stream `size` bytes to the release's upload URL (another origin on github.com), with `label` if any."""
         base = upload_url.split("{", 1)[0]
         answer = self.transport.request(
             "POST",
             base,
             origin=self.transport.upload_origin_of(base),
-            params={"name": name},
+            params={"name": name, "label": label} if label else {"name": name},
             data=stream,
             headers={"Content-Type": content_type, "Content-Length": str(size)},
         )

@@ -6,7 +6,8 @@ same from its flags). `read_inputs` runs a few small readers, each for one part 
     read_tag, read_notes, read_release → decide.Desired (the release asked for)
     read_connection                    → Connection (token, repository, api_url, timeout)
     read_files                         → Files (the `files` matched and hashed)
-    read_policy                        → Policy (how the run behaves: dry_run, overwrite_files)
+    read_policy                        → Policy (how the run behaves: dry_run, overwrite_files,
+                                                 remove_other_assets)
 
 and hands over `Asked`: the Desired state itself and what the run needs beyond it. Each reader
 records every problem it finds and goes on, skipping only the checks a problem makes
@@ -80,7 +81,7 @@ class Files:
 
     patterns: tuple[str, ...] = ()
     working_directory: Path | None = None
-    local: tuple[LocalFile, ...] = ()  # sorted by path
+    local: tuple[LocalFile, ...] = ()  # in upload order: the lines' order, each line's matches by path
     warnings: tuple[Words, ...] = ()  # a pattern that matched nothing, with fail_on_unmatched_files: false
 
 
@@ -90,6 +91,7 @@ class Policy:
 
     dry_run: bool
     overwrite_files: bool
+    remove_other_assets: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Asked:
     release = read_release(r)
     connection = read_connection(r)
     files = read_files(r)
-    policy = read_policy(r)
+    policy = read_policy(r, files)
     if r.problems or connection is None or files is None or policy is None:
         raise InputError(*r.problems)
     return Asked(Desired(**tag, **notes, **release), connection, files, policy, tuple(r.notices))
@@ -539,8 +541,22 @@ def read_files(r: Reader) -> Files | None:
     return Files(patterns, working_directory, tuple(local), tuple(warnings))
 
 
-def read_policy(r: Reader) -> Policy | None:
+def read_policy(r: Reader, files: Files | None) -> Policy | None:
     dry_run, overwrite_files = r.value("dry_run"), r.value("overwrite_files")
-    if dry_run is None or overwrite_files is None:
+    remove_other_assets = r.value("remove_other_assets")
+    if remove_other_assets and files is not None and not files.local:
+        # Every asset is "other" then: a typo in `files`, or a build that made nothing, would empty the release.
+        if files.patterns:
+            r.problem(
+                "Input `remove_other_assets` is true, but no `files` pattern matched a file: the run would delete "
+                "every asset of the release. Check the patterns and that the files are built before this step."
+            )
+        else:
+            r.problem(
+                "Input `remove_other_assets` is true, but `files` is empty: the run would delete every asset of "
+                "the release. Set `files` to the files the release should hold."
+            )
         return None
-    return Policy(dry_run=dry_run, overwrite_files=overwrite_files)
+    if dry_run is None or overwrite_files is None or remove_other_assets is None:
+        return None
+    return Policy(dry_run=dry_run, overwrite_files=overwrite_files, remove_other_assets=remove_other_assets)

@@ -29,7 +29,7 @@ from release_action.wording import Mode, mode_of
 def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
-    overwrite = asked.policy.overwrite_files
+    overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
     deadline = Deadline(connection.timeout_seconds)
     transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
     github = GitHub(transport, connection.repository, log=runner.echo)
@@ -39,12 +39,14 @@ def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
             result = engine.converge(desired, dry_run=True)
             plan = list(result.plan)
             if files:
-                plan += plan_assets(github, deadline, result.release, files, overwrite=overwrite)
+                plan += plan_assets(
+                    github, deadline, result.release, files, overwrite=overwrite, remove_others=remove_others
+                )
             for line in plan:
                 runner.echo(line)
         outcome = Outcome(result.release, result.status, tuple(result.warnings))
     elif files:
-        assets = AssetRun(runner, github, engine, overwrite=overwrite)
+        assets = AssetRun(runner, github, engine, overwrite=overwrite, remove_others=remove_others)
         outcome = assets.converge(desired, files, connection.repository)
     else:
         with runner.group(f"Converge the release of {connection.repository} tag {desired.tag}"):
@@ -74,7 +76,8 @@ def run(env: Mapping[str, str], runner: Runner, mode: Mode) -> None:
     for warning in asked.files.warnings:
         runner.warning(warning.render(mode))
     for file in asked.files.local:
-        runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest})")
+        label = "" if file.label is None else f", label {file.label!r}"
+        runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest}{label})")
     outcome, requests = converge(asked, runner)
     report(asked, runner, outcome, requests)
 

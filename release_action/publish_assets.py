@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from release_action.asset_decide import identical
+from release_action.asset_decide import identical, label_of, labelled
 from release_action.asset_files import LocalFile, describe_size
 from release_action.asset_sync import ReleaseGone, Syncer
 from release_action.budget import Deadline
@@ -26,15 +26,21 @@ class AssetRun:
     """Converge with the release held as a draft, fill it, verify, then converge to the goal.
 
     Readers never see a half-filled release: an unpublished release stays a draft until
-    every asset is uploaded and verified, and only then is it published (which also works
-    where releases are immutable once published). A release that is already published stays
-    published (the engine never drafts it again), so its assets are synced in place.
+    every asset is uploaded and verified (and, with `remove_other_assets`, until the assets no
+    file produced are deleted), and only then is it published (which also works where releases
+    are immutable once published). A release that is already published stays published (the
+    engine never drafts it again), so its assets are synced in place.
     """
 
-    def __init__(self, runner: Runner, github: GitHub, engine: Engine, *, overwrite: bool) -> None:
+    def __init__(
+        self, runner: Runner, github: GitHub, engine: Engine, *, overwrite: bool, remove_others: bool = False
+    ) -> None:
         self.runner, self.github, self.engine, self.overwrite = runner, github, engine, overwrite
+        self.remove_others = remove_others
         self.changes = 0
         self.done: dict[str, str] = {}
+        self.removed: list[str] = []
+        self.warnings: list[str] = []
 
     def converge(self, desired: Desired, files: list[LocalFile], repository: str) -> Outcome:
         held = dataclasses.replace(desired, draft=True)
@@ -75,6 +81,7 @@ class AssetRun:
                 files,
                 deadline=self.engine.deadline,
                 overwrite=self.overwrite,
+                remove_others=self.remove_others,
                 log=self.runner.echo,
             )
             try:
@@ -82,27 +89,51 @@ class AssetRun:
             finally:
                 self.changes += syncer.changes
                 self.done.update(syncer.done)
-            self.runner.echo(f"verified: {len(assets)} assets present with their sha256 digests")
+                self.removed += [name for name in syncer.removed if name not in self.removed]
+                self.warnings += [w for w in syncer.warnings if w not in self.warnings]
+            self.runner.echo(f"verified: {plural(len(assets), 'asset')} present with their sha256 digests")
+            if self.remove_others:
+                self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
         return assets
 
     def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
         status = status_with_assets(release_status, self.changes)
-        return Outcome(release, status, tuple(warnings), tuple(assets), dict(self.done))
+        warned = tuple(warnings) + tuple(w for w in self.warnings if w not in warnings)
+        return Outcome(release, status, warned, tuple(assets), dict(self.done), tuple(self.removed))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def left_alone(warnings: list[str]) -> str:
+    return f", except {plural(len(warnings), 'upload')} in progress, left alone" if warnings else ""
 
 
 def published(release: dict, assets: list[dict], files: list[LocalFile]) -> list[dict]:
-    """The assets as the final release shows them (publishing changes their download URLs)."""
+    """The assets as the final release shows them (publishing changes their download URLs), unless
+    that read is older than what the sync verified (a lagging read: another digest or label)."""
     listed = {a.get("name"): a for a in release.get("assets") or ()}
-    if all(f.name in listed and identical(listed[f.name], f) for f in files):
+    verified = {a.get("name"): label_of(a) for a in assets}  # the labels the sync saw or set
+    if all(
+        f.name in listed and identical(listed[f.name], f) and label_of(listed[f.name]) == verified.get(f.name)
+        for f in files
+    ):
         return [listed[f.name] for f in files]
     return assets
 
 
 def plan_assets(
-    github: GitHub, deadline: Deadline, release: dict, files: list[LocalFile], *, overwrite: bool
+    github: GitHub,
+    deadline: Deadline,
+    release: dict,
+    files: list[LocalFile],
+    *,
+    overwrite: bool,
+    remove_others: bool = False,
 ) -> list[str]:
-    """The dry run's asset lines: what would be uploaded, replaced or kept."""
+    """The dry run's asset lines: what would be uploaded, replaced, relabelled, kept or deleted, in order."""
     if not release.get("id"):
-        return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type})" for f in files]
-    syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite)
-    return [step.reason for _file, step in syncer.plan_only()]
+        return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type}{labelled(f.label)})" for f in files]
+    syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite, remove_others=remove_others)
+    return [step.reason for step in syncer.plan_only()]

@@ -46,6 +46,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     assets: tuple[dict, ...] = ()  # the release's assets from `files`, as GitHub lists them
     done: Mapping[str, str] = field(default_factory=dict)  # asset name → what this run did to it
+    removed: tuple[str, ...] = ()  # assets this run deleted as not in `files` (remove_other_assets)
 
     def warned(self, warning: str) -> Outcome:
         return self if warning in self.warnings else dataclasses.replace(self, warnings=(warning, *self.warnings))
@@ -98,6 +99,10 @@ def summary_of(outcome: Outcome, tag: str, repository: str, requests: Requests, 
             )
             lines.append(f"| {' | '.join(cells)} |")
         lines.append("")
+    if outcome.removed:
+        names = ", ".join(md_code(name) for name in outcome.removed)
+        count = len(outcome.removed)
+        lines += [f"Removed {count} {'asset' if count == 1 else 'assets'} not in `files`: {names}.", ""]
     lines += [f"> [!WARNING]\n> {md_text(w)}\n" for w in outcome.warnings]
     return "\n".join(lines) + "\n"
 

@@ -1,27 +1,35 @@
-"""plan_file(file, asset, ...) as a table: one row per rule of the per-file asset decision."""
+"""plan_file and plan_other as tables: one row per rule of the asset decision."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from release_action.asset_decide import (
     STARTER_GRACE_BASE,
+    DeleteOther,
     DeleteStarter,
     Keep,
+    Leave,
     Refuse,
+    Relabel,
     Replace,
     Upload,
     WaitFor,
     identical,
     locked_problem,
+    other_starter_grace,
     plan_file,
+    plan_other,
     starter_grace,
 )
-from release_action.asset_files import LocalFile
+from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
 
 FILE = LocalFile(Path("a.zip"), "a.zip", 3, "ab" * 32, "application/zip")
+LABELLED = dataclasses.replace(FILE, label="Linux build")  # `a.zip#Linux build`
+UNLABELLED = dataclasses.replace(FILE, label="")  # `a.zip#`: no label
 OTHER_DIGEST = "sha256:" + "0" * 64
 
 
@@ -102,6 +110,173 @@ ROWS = [
 def test_plan_file(rule, observed, options, expected):
     kwargs = {"overwrite": True, "locked": False, "age": None, **options}
     assert plan_file(FILE, observed, **kwargs) == expected
+
+
+SAME_LABELLED = asset(label="Linux build")
+SAME_OTHER_LABEL = asset(label="old text")
+
+LABEL_ROWS = [
+    # (rule, the file (its line's label), observed asset, options, expected step)
+    (
+        "a new file is uploaded with its label",
+        LABELLED,
+        None,
+        {},
+        Upload("upload a.zip (3 bytes, label 'Linux build')", "Linux build"),
+    ),
+    ("a new file without a label is uploaded without one", FILE, None, {}, Upload("upload a.zip (3 bytes)")),
+    ("`PATH#` uploads without a label", UNLABELLED, None, {}, Upload("upload a.zip (3 bytes)")),
+    (
+        "the same file under the same label: keep",
+        LABELLED,
+        SAME_LABELLED,
+        {},
+        Keep("a.zip is already uploaded with the same digest", SAME_LABELLED),
+    ),
+    (
+        "the same file under another label: relabel (one PATCH, no upload)",
+        LABELLED,
+        SAME_OTHER_LABEL,
+        {},
+        Relabel("change the label of a.zip: 'old text' → 'Linux build'", SAME_OTHER_LABEL, "Linux build"),
+    ),
+    (
+        "the same file without a label (GitHub's empty label): relabel",
+        LABELLED,
+        asset(label=""),
+        {},
+        Relabel("change the label of a.zip: '' → 'Linux build'", asset(label=""), "Linux build"),
+    ),
+    (
+        "the same file with a null label: relabel",
+        LABELLED,
+        asset(label=None),
+        {},
+        Relabel("change the label of a.zip: '' → 'Linux build'", asset(label=None), "Linux build"),
+    ),
+    (
+        "`PATH#` removes a label",
+        UNLABELLED,
+        SAME_OTHER_LABEL,
+        {},
+        Relabel("change the label of a.zip: 'old text' → ''", SAME_OTHER_LABEL, ""),
+    ),
+    (
+        "`PATH#` and no label on the asset: keep",
+        UNLABELLED,
+        asset(label=None),
+        {},
+        Keep("a.zip is already uploaded with the same digest", asset(label=None)),
+    ),
+    (
+        "no label asked: the asset's label is left as it is",
+        FILE,
+        SAME_OTHER_LABEL,
+        {},
+        Keep("a.zip is already uploaded with the same digest", SAME_OTHER_LABEL),
+    ),
+    (
+        "another label on a locked release: refuse",
+        LABELLED,
+        SAME_OTHER_LABEL,
+        {"locked": True},
+        Refuse("the label of a.zip: 'old text' → 'Linux build' cannot be made"),
+    ),
+    (
+        "a differing file is replaced and uploaded with its label",
+        LABELLED,
+        asset(size=4, label="old text"),
+        {},
+        Replace("replace a.zip (4 → 3 bytes, label 'Linux build')", asset(size=4, label="old text"), "Linux build"),
+    ),
+    (
+        "a replacement with no label asked keeps the replaced asset's label",
+        FILE,
+        asset(size=4, label="old text"),
+        {},
+        Replace("replace a.zip (4 → 3 bytes, label 'old text')", asset(size=4, label="old text"), "old text"),
+    ),
+    (
+        "a replacement with `PATH#` has no label",
+        UNLABELLED,
+        asset(size=4, label="old text"),
+        {},
+        Replace("replace a.zip (4 → 3 bytes)", asset(size=4, label="old text"), None),
+    ),
+    (
+        "a dead starter is uploaded again with the label",
+        LABELLED,
+        STARTER,
+        {"age": 60.0},
+        DeleteStarter("delete the unfinished upload of a.zip and upload it again", STARTER, "Linux build"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "file", "observed", "options", "expected"), LABEL_ROWS, ids=[row[0] for row in LABEL_ROWS]
+)
+def test_plan_file_labels(rule, file, observed, options, expected):
+    kwargs = {"overwrite": True, "locked": False, "age": None, **options}
+    assert plan_file(file, observed, **kwargs) == expected
+
+
+OLD = {"id": 9, "name": "nightly-0.9.zip", "state": "uploaded", "size": 5, "digest": OTHER_DIGEST}
+OTHER_STARTER = {**OLD, "state": "starter", "size": 0, "digest": None}
+LEFT = (
+    "nightly-0.9.zip is being uploaded by another run ({since}), so `remove_other_assets` left it: an upload in "
+    "progress is never cut off. Run the workflow again once that upload has finished to remove it."
+)
+
+OTHER_ROWS = [
+    # (rule, an asset no file produced, options, expected step)
+    (
+        "a finished asset no file produced: delete it",
+        OLD,
+        {},
+        DeleteOther("delete nightly-0.9.zip (5 bytes): not in `files`", OLD),
+    ),
+    (
+        "on a published immutable release: refuse (nothing can be deleted)",
+        OLD,
+        {"locked": True},
+        Refuse("nightly-0.9.zip is not in `files`, and `remove_other_assets` is true"),
+    ),
+    (
+        "a young starter: another run's upload in progress, left alone (neither deleted nor waited for)",
+        OTHER_STARTER,
+        {"age": 1.0},
+        Leave(LEFT.format(since="1s old"), OTHER_STARTER),
+    ),
+    (
+        "a starter past the grace of a small file is still left: its size is unknown, it may be a large upload",
+        OTHER_STARTER,
+        {"age": 60.0},
+        Leave(LEFT.format(since="60s old"), OTHER_STARTER),
+    ),
+    (
+        "a starter of unknown age: left alone",
+        OTHER_STARTER,
+        {"age": None},
+        Leave(LEFT.format(since="of unknown age"), OTHER_STARTER),
+    ),
+    (
+        "a starter past the grace of the largest file GitHub accepts: an abandoned upload, deleted",
+        OTHER_STARTER,
+        {"age": other_starter_grace()},
+        DeleteOther("delete nightly-0.9.zip (an unfinished upload): not in `files`", OTHER_STARTER),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "observed", "options", "expected"), OTHER_ROWS, ids=[row[0] for row in OTHER_ROWS])
+def test_plan_other(rule, observed, options, expected):
+    kwargs = {"locked": False, "age": None, **options}
+    assert plan_other(observed, **kwargs) == expected
+
+
+def test_another_runs_starter_is_given_the_grace_of_the_largest_file_github_accepts():
+    assert other_starter_grace() == starter_grace(MAX_ASSET_SIZE) > 200
 
 
 def test_a_different_file_without_overwrite_is_refused_with_how_to_fix_it():

@@ -464,6 +464,28 @@ def test_an_upload_goes_to_the_release_upload_host_of_the_same_site(m, make, api
     assert m.last_request.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
+def test_an_upload_with_a_label_sends_it_in_the_query_and_none_sends_no_label(m, make):
+    base = "https://uploads.github.com/repos/octo/repo/releases/1/assets"
+    labelled = m.post(
+        f"{base}?name=app.tar.gz&label=Linux+%28x86-64%29+%23+%26+%3F",
+        complete_qs=True,
+        status_code=201,
+        json={"id": 9, "name": "app.tar.gz", "label": "Linux (x86-64) # & ?"},
+    )
+    gh = make()
+    gh.upload_asset(base + "{?name,label}", "app.tar.gz", io.BytesIO(b"data"), 4, "x/y", "Linux (x86-64) # & ?")
+    assert labelled.call_count == 1
+    m.post(f"{base}?name=b.zip", complete_qs=True, status_code=201, json={"id": 10, "name": "b.zip", "label": ""})
+    for label in (None, ""):
+        assert gh.upload_asset(base, "b.zip", io.BytesIO(b"b"), 1, "x/y", label)["label"] == ""
+
+
+def test_a_label_is_changed_with_one_patch_of_the_asset(m, make):
+    m.patch(f"{RELEASES}/assets/9", json={"id": 9, "name": "app.tar.gz", "label": "Linux"})
+    assert make().update_asset(9, {"label": "Linux"}) == {"id": 9, "name": "app.tar.gz", "label": "Linux"}
+    assert m.last_request.method == "PATCH" and m.last_request.json() == {"label": "Linux"}
+
+
 @pytest.mark.parametrize(
     ("api_url", "upload_url"),
     [
@@ -827,6 +849,10 @@ SHAPES = [
     ({"id": 1, "assets": ["a.bin"]}, RELEASE, "an object whose `assets` holds a JSON string"),
     ({"id": 1, "assets": [{"id": 2}]}, RELEASE, "an object whose `assets` holds an object without `name`"),
     ({"id": 2, "name": "a.bin", "size": "4"}, ASSET, "an object whose `size` is a string"),
+    ({"id": 2, "name": "a.bin", "label": "Linux build"}, ASSET, None),
+    ({"id": 2, "name": "a.bin", "label": ""}, ASSET, None),  # GitHub's "no label"
+    ({"id": 2, "name": "a.bin", "label": None}, ASSET, None),  # nullable in the OpenAPI description
+    ({"id": 2, "name": "a.bin", "label": 7}, ASSET, "an object whose `label` is a number"),
 ]
 
 

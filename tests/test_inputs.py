@@ -202,7 +202,15 @@ def test_tag_validity_agrees_with_git_check_ref_format(workspace, tag):
 
 # -- booleans --------------------------------------------------------------------------------
 
-BOOLEANS = ["generate_notes", "draft", "prerelease", "dry_run", "overwrite_files", "fail_on_unmatched_files"]
+BOOLEANS = [
+    "generate_notes",
+    "draft",
+    "prerelease",
+    "dry_run",
+    "overwrite_files",
+    "remove_other_assets",
+    "fail_on_unmatched_files",
+]
 
 
 def boolean_read(env: dict[str, str], name: str) -> bool:
@@ -215,8 +223,11 @@ def boolean_read(env: dict[str, str], name: str) -> bool:
             return True
         assert "'nothing/*' matches no file" in str(asked.files.warnings[0])
         return False
+    if name == "remove_other_assets":  # needs `files` (with none, it would delete every asset)
+        env = {**env, "INPUT_FILES": "docs/*"}
     asked = read_inputs(env)
-    return getattr(asked.policy if name in ("dry_run", "overwrite_files") else asked.desired, name)
+    policy = ("dry_run", "overwrite_files", "remove_other_assets")
+    return getattr(asked.policy if name in policy else asked.desired, name)
 
 
 def test_the_boolean_inputs_are_those_declared_boolean():
@@ -824,6 +835,11 @@ VALID = [
     ("working_directory", {"files": "*", "working_directory": "docs"}, lambda a: a.files.working_directory.name,
      "docs"),
     ("overwrite_files", {"overwrite_files": "false"}, lambda a: a.policy.overwrite_files, False),
+    ("remove_other_assets", {"remove_other_assets": "true", "files": "docs/*"}, lambda a: a.policy.remove_other_assets,
+     True),
+    ("remove_other_assets", {}, lambda a: a.policy.remove_other_assets, False),
+    ("files", {"files": "latin1.md\ndocs/*#Release notes\n"}, lambda a: [(f.name, f.label) for f in a.files.local],
+     [("latin1.md", None), ("notes.md", "Release notes")]),
     ("fail_on_unmatched_files", {"fail_on_unmatched_files": "false", "files": "docs/*\nnothing/*"},
      lambda a: [f.name for f in a.files.local], ["notes.md"]),
 ]  # fmt: skip
@@ -847,6 +863,18 @@ INVALID = [
     ("files", {"files": "nothing/*"}, "the pattern 'nothing/*' matches no file"),
     ("working_directory", {"files": "*", "working_directory": "nowhere"}, "'nowhere' does not exist"),
     ("overwrite_files", {"overwrite_files": "off"}, "is 'off'; use true or false"),
+    ("remove_other_assets", {"remove_other_assets": "yes", "files": "docs/*"}, "is 'yes'; use true or false"),
+    ("remove_other_assets", {"remove_other_assets": "true"}, "`files` is empty: the run would delete every asset"),
+    (
+        "remove_other_assets",
+        {"remove_other_assets": "true", "files": "nothing/*", "fail_on_unmatched_files": "false"},
+        "no `files` pattern matched a file: the run would delete every asset",
+    ),
+    (
+        "files",
+        {"files": "docs/*#bad\tlabel"},
+        "the label of 'docs/*#bad\\tlabel' is refused: its character 4 is U+0009",
+    ),
     ("fail_on_unmatched_files", {"fail_on_unmatched_files": "0"}, "is '0'; use true or false"),
 ]
 # Inputs every text is a valid value of, and why.

@@ -144,3 +144,12 @@ def test_the_closing_line_stays_one_line_without_terminal_escapes():
     release = {**RELEASE, "html_url": "https://github.com/o/r/releases/tag/v1\n::warning::x\x1b[2J\x9d52;c;eA==\x9c"}
     line = closing_line(Outcome(release, "unchanged"), Requests(1, 0))
     assert line == "unchanged: https://github.com/o/r/releases/tag/v1\\n::warning::x (1 API requests, 0 writes)"
+
+
+def test_the_summary_names_the_assets_removed_as_not_in_files():
+    outcome = Outcome(RELEASE, "updated", removed=("app-1.0.dev7.tar.gz", "old.zip"))
+    summary = summary_of(outcome, "v1", "o/r", Requests(5, 2))
+    assert "Removed 2 assets not in `files`: `app-1.0.dev7.tar.gz`, `old.zip`." in summary.splitlines()
+    one = summary_of(Outcome(RELEASE, "updated", removed=("old.zip",)), "v1", "o/r", Requests(5, 2))
+    assert "Removed 1 asset not in `files`: `old.zip`." in one.splitlines()
+    assert "Removed" not in summary_of(Outcome(RELEASE, "unchanged"), "v1", "o/r", Requests(1, 0))

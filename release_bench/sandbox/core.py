@@ -195,7 +195,7 @@ class Sandbox:
         name: str | None = None,
         body: str | None = "",
         target_commitish: str = "main",
-        assets: Iterable[tuple[Any, ...]] = (),
+        assets: Iterable[tuple[Any, ...]] = (),  # (name, data[, state[, label]])
         make_latest: str = "true",
     ) -> dict[str, Any]:
         store = self.store
@@ -215,7 +215,8 @@ class Sandbox:
             for item in assets:
                 aname, data = item[0], bytes(item[1])
                 state = item[2] if len(item) > 2 else "uploaded"
-                asset = store.start_upload(repo, rel["id"], aname, None, "application/octet-stream", seeded=True)
+                label = item[3] if len(item) > 3 else None
+                asset = store.start_upload(repo, rel["id"], aname, label, "application/octet-stream", seeded=True)
                 with open(asset["path"], "wb") as fh:
                     fh.write(data)
                 if state != "starter":

@@ -72,6 +72,7 @@ def test_three_files_are_uploaded_and_the_assets_output_lists_them(sb, action, d
         asset = held[item["name"]]
         assert item == {
             "name": asset["name"],
+            "label": "",
             "id": asset["id"],
             "size": asset["size"],
             "digest": asset["digest"],

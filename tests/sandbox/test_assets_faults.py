@@ -245,3 +245,31 @@ def test_cli_knobs_parse_and_refuse_nonsense():
     for bad in ("0.2,0.1", "-1", "fast"):
         with pytest.raises(SystemExit), redirect_stderr(io.StringIO()):
             build_parser().parse_args(["--latency", bad])
+
+
+def test_a_label_is_sent_with_the_upload_and_changed_alone_by_patch(sandbox, gh):
+    rel = gh.post(R, json={"tag_name": "v1"}).json()
+    url = rel["upload_url"].split("{")[0]
+    asset = gh.post(url, params={"name": "app.tar.gz", "label": "Linux (x86-64)"}, data=b"x").json()
+    assert (asset["name"], asset["label"]) == ("app.tar.gz", "Linux (x86-64)")
+    bare = gh.post(url, params={"name": "b.zip"}, data=b"b").json()
+    assert bare["label"] == ""  # no label: an empty one, as GitHub shows it
+    patched = gh.patch(f"{R}/assets/{asset['id']}", json={"label": "Linux"}).json()
+    assert (patched["id"], patched["name"], patched["label"], patched["digest"]) == (
+        asset["id"],
+        "app.tar.gz",
+        "Linux",
+        asset["digest"],
+    )
+    assert gh.patch(f"{R}/assets/{asset['id']}", json={"label": ""}).json()["label"] == ""
+    assert sandbox.count("POST", "upload_asset") == 2  # a label change is no upload
+
+
+def test_an_immutable_published_release_refuses_a_label_change(sandbox, gh, up):
+    sandbox.add_repo("octo/locked", immutable=True)
+    locked = "/repos/octo/locked/releases"
+    draft = gh.post(locked, json={"tag_name": "v1", "draft": True}).json()
+    asset = up(draft, "a.txt").json()
+    gh.patch(f"{locked}/{draft['id']}", json={"draft": False})
+    answer = gh.patch(f"{locked}/assets/{asset['id']}", json={"label": "L"})
+    assert answer.status_code == 422 and "immutable" in answer.json()["message"]
