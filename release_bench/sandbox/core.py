@@ -30,6 +30,7 @@ ROUTES = (
     "delete_asset",
     "upload_asset",
     "download_asset",
+    "get_ref",
 )
 KINDS = (
     "502_after_commit",

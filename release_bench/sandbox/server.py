@@ -40,6 +40,7 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("PATCH", REPO + r"/releases/(?P<rid>\d+)", "update_release"),
         ("DELETE", REPO + r"/releases/(?P<rid>\d+)", "delete_release"),
         ("GET", REPO + r"/releases/(?P<rid>\d+)/assets", "list_assets"),
+        ("GET", REPO + r"/git/ref/(?P<ref>.+)", "get_ref"),
         ("POST", "/api/uploads" + REPO + r"/releases/(?P<rid>\d+)/assets", "upload_asset"),
         ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)", "browser_download"),
     ]
@@ -495,6 +496,12 @@ class Handler(BaseHTTPRequestHandler):
     def r_delete_release(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         self.sb.store.delete_release(self._repo(p), int(p["rid"]))
         return 204, None, {}
+
+    def r_get_ref(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
+        """Get a reference: the ref named exactly `heads/NAME` or `tags/NAME`, else 404 (never a prefix match)."""
+        repo = self._repo(p)
+        sha = self.sb.store.ref(repo, p["ref"])
+        return 200, shapes.git_ref_json(self.urls, repo, p["ref"], sha), {}
 
     def r_list_assets(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         repo = self._repo(p)

@@ -195,6 +195,20 @@ class Store:
             repo.tags[tag] = (sha, self.clock() + valid_after)
             return sha
 
+    def ref(self, full_name: str, ref: str) -> str:
+        """The commit `ref` (`tags/NAME` or `heads/NAME`) points at; 404 unless a ref has exactly that name.
+
+        Tags are those `push_tag` recorded and those publishing created; they have no read lag here.
+        """
+        with self.lock:
+            repo = self.repo(full_name)
+            kind, _, name = ref.partition("/")
+            if kind == "tags" and name in repo.tags:
+                return repo.tags[name][0]
+            if kind == "heads" and name in repo.branches:
+                return repo.branches[name]
+            raise ApiError(404, "Not Found", "https://docs.github.com/rest/git/refs#get-a-reference")
+
     def _ensure_tag(self, repo: Repo, tag: str, commitish: str) -> None:
         """Publishing needs a usable tag: create it at target_commitish, or wait for a new one."""
         if tag in repo.tags:

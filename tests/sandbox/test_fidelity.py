@@ -104,6 +104,9 @@ def test_openapi_schemas(sandbox, gh, up):
     assert listed
     for asset in [*listed, gh.get(f"{R}/assets/{listed[0]['id']}").json()]:
         models.ReleaseAsset.model_validate(asset)
+    ref = gh.get(f"/repos/{REPO}/git/ref/tags/v1").json()  # the tag the publish of v1 made
+    models.GitRef.model_validate(ref)
+    assert set(ref) == _fields(models.GitRef) and set(ref["object"]) == _fields(models.GitRefPropObject)
 
 
 def test_pygithub_unchanged(tmp_path):

@@ -170,6 +170,33 @@ def test_tag_created_at_target(sandbox, gh):
     assert sandbox.tags(REPO)["t2"] == pushed == "c" * 40
 
 
+def test_get_a_reference_answers_only_the_ref_of_exactly_that_name(sandbox, gh):
+    refs = f"/repos/{REPO}/git/ref"
+    pushed = sandbox.push_tag(REPO, "v1.0.0", "d" * 40)
+    sandbox.push_tag(REPO, "release/2024.5")
+    r = gh.get(f"{refs}/tags/v1.0.0")
+    assert r.status_code == 200
+    assert r.json() == {
+        "ref": "refs/tags/v1.0.0",
+        "node_id": r.json()["node_id"],
+        "url": f"{sandbox.api_url}/repos/{REPO}/git/refs/tags/v1.0.0",
+        "object": {"type": "commit", "sha": pushed, "url": f"{sandbox.api_url}/repos/{REPO}/git/commits/{pushed}"},
+    }
+    assert gh.get(f"{refs}/tags/release/2024.5").json()["ref"] == "refs/tags/release/2024.5"  # slashes as they are
+    assert gh.get(f"{refs}/tags/release%2F2024.5").json()["ref"] == "refs/tags/release/2024.5"
+    for missing in ("tags/v1", "tags/v1.0.0.1", "tags/release", "v1.0.0", "heads/v1.0.0", "tags/"):
+        answer = gh.get(f"{refs}/{missing}")  # a prefix, a longer name, no namespace: none of them is the ref
+        assert answer.status_code == 404, missing
+        assert answer.json()["message"] == "Not Found"
+    assert gh.get(f"{refs}/heads/main").json()["object"]["sha"] == sandbox.store.repo(REPO).branches["main"]
+    assert gh.get(f"{refs}/tags/v2").status_code == 404
+    gh.post(R, json={"tag_name": "v2", "draft": True})  # a draft makes no tag
+    assert gh.get(f"{refs}/tags/v2").status_code == 404
+    gh.post(R, json={"tag_name": "v2"})  # publishing does
+    assert gh.get(f"{refs}/tags/v2").json()["object"]["sha"] == sandbox.tags(REPO)["v2"]
+    assert gh.get(f"/repos/{REPO}/git/ref/tags/v1.0.0", headers={"Authorization": "token nope"}).status_code == 401
+
+
 class Clock:
     """The sandbox's clock for lag and tag validity, moved by the test: no test waits on a
     machine's speed (a busy machine can take longer than a short lag between two requests)."""
