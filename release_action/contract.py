@@ -173,6 +173,20 @@ INPUTS: dict[str, Input] = _by_name(
     ),
     Input("prerelease", "Mark the release as a pre-release.", kind=Kind.BOOLEAN, default="false"),
     Input(
+        "if_exists",
+        "What to do when the tag already has a published release that this run did not make: `update` it, "
+        "`skip` it (write nothing, succeed) or `fail`.",
+        kind=Kind.CHOICE,
+        choices=("update", "skip", "fail"),
+        default="update",
+        more=(
+            "`skip` ends with `status: skipped` and outputs that describe that release; `fail` ends with an error "
+            "that names it. Either way nothing is written to it. A draft of the tag is adopted in every mode. Of "
+            "runs racing on a new tag under `fail`, one succeeds and the others fail, deleting what they made "
+            "(see [Coming from another action](#coming-from-another-action))."
+        ),
+    ),
+    Input(
         "make_latest",
         "`true`, `false` or `legacy` (GitHub picks by date and version).",
         kind=Kind.CHOICE,
@@ -190,6 +204,16 @@ INPUTS: dict[str, Input] = _by_name(
         more="The default makes the tag point at the commit that was built.",
         command_default="Default: GITHUB_SHA when set, else GitHub's default branch.",
         metavar="COMMIT",
+    ),
+    Input(
+        "verify_tag",
+        "Fail, before writing anything, unless the tag already exists in the repository.",
+        kind=Kind.BOOLEAN,
+        default="false",
+        more=(
+            "One more API request. Without it a tag that does not exist yet is created at `target_commitish` when "
+            "the release is published, so a mistyped tag makes a release at that commit."
+        ),
     ),
     Input("discussion_category", "Create a discussion in this category when the release is published."),
     Input(
@@ -304,10 +328,19 @@ OUTPUTS: dict[str, Output] = {
         Output("id", "Numeric id of the release."),
         Output("html_url", "Web page of the release (for a draft, an `untagged-…` URL only its editors can open)."),
         Output("upload_url", "Asset upload URL template of the release."),
+        Output(
+            "tarball_url",
+            "URL of the source code archive of the tag (`.tar.gz`), as GitHub gives it; empty for a draft.",
+        ),
+        Output(
+            "zipball_url",
+            "URL of the source code archive of the tag (`.zip`), as GitHub gives it; empty for a draft.",
+        ),
         Output("tag", "Tag of the release."),
         Output(
             "status",
-            "`created`, `updated` or `unchanged` (no write was needed). In a dry run: what would happen.",
+            "`created`, `updated`, `unchanged` (no write was needed) or `skipped` (`if_exists: skip` found the "
+            "release published already). In a dry run: what would happen.",
             more="`updated` means fields or assets changed.",
         ),
         Output("draft", "`true` if the release is a draft, else `false`."),

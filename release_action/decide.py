@@ -27,6 +27,11 @@ class Desired:
     discussion_category: str | None = None
     generate_notes: bool = False
     previous_tag: str | None = None  # base of generated notes (the engine asks GitHub for them)
+    # A published release of the tag that this run did not publish: `update` it, `skip` it
+    # (write nothing to it, succeed) or `fail`. Drafts of the tag are adopted in every mode.
+    if_exists: str = "update"
+    # A draft only until this run's assets are in, then published (publish_assets.AssetRun).
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,11 @@ class Context:
     owned: frozenset[int] = frozenset()  # releases this run created
     age_of_own_create: float | None = None  # seconds since this run's last create
     conflict_seen: bool = False  # a create or publish was just refused as already_exists
+    published: frozenset[int] = frozenset()  # drafts this run published (sent `draft: false`)
+
+    def made(self, release_id: int) -> bool:
+        """Did this run create or publish the release? Then it is no release that "already exists"."""
+        return release_id in self.owned or release_id in self.published
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -109,7 +119,21 @@ class Done:
     release_id: int
 
 
-Step = Create | Update | Delete | Wait | Done
+@dataclass(frozen=True)
+class Skip:
+    """`if_exists: skip`: the tag's release was published by someone else; write nothing to it."""
+
+    release_id: int
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """`if_exists: fail`: the tag's release was published by someone else; the run fails."""
+
+    release_id: int
+
+
+Step = Create | Update | Delete | Wait | Done | Skip | Refuse
 
 
 # -- the rules -----------------------------------------------------------------------------
@@ -170,10 +194,28 @@ def debris(drafts: tuple[Release, ...], keep: int | None, owned: frozenset[int])
     return [d for d in drafts if d.id != keep and (d.asset_count == 0 or d.id in owned)]
 
 
+def publishes_once(desired: Desired) -> bool:
+    """Is this a run that publishes, under `if_exists: skip` or `fail`?
+
+    Then GitHub's one-published-release lock must decide between racing runs, and it decides
+    only between different releases: a run that made a draft of its own keeps to it (it never
+    adopts another run's draft in its place, nor deletes one), so that racing runs publish
+    different drafts and exactly one publish succeeds.
+    """
+    return desired.if_exists != "update" and (desired.held or not desired.draft)
+
+
 def decide(desired: Desired, observed: Observed, context: Context = Context()) -> Step:
     """The one next step that moves GitHub toward `desired`."""
     if observed.published is not None:
         release = observed.published
+        if desired.if_exists != "update" and not context.made(release.id):
+            # Published by someone else: nothing is written to it. Drafts this run made go first
+            # (with their assets): the run leaves nothing behind.
+            for draft in observed.drafts:
+                if draft.id in context.owned:
+                    return Delete(draft.id, f"this run's draft {draft.id} of tag {desired.tag}")
+            return Skip(release.id) if desired.if_exists == "skip" else Refuse(release.id)
         changes = differences(desired, release)
         if changes:
             return Update(release.id, update_payload(desired, release, changes), changes)
@@ -185,11 +227,14 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
         return Wait("GitHub says the tag has a published release, but reads do not show it yet")
 
     if observed.drafts:
-        canonical = min(observed.drafts, key=lambda d: d.id)  # every run picks the same one
+        own = [d for d in observed.drafts if d.id in context.owned]
+        once = publishes_once(desired) and bool(own)
+        # Every run picks the same one, the oldest; under publishes_once, a run that made one keeps to its own.
+        canonical = min(own if once else observed.drafts, key=lambda d: d.id)
         changes = differences(desired, canonical)
         if changes:
             return Update(canonical.id, update_payload(desired, canonical, changes), changes)
-        for draft in debris(observed.drafts, canonical.id, context.owned):
+        for draft in debris(tuple(own) if once else observed.drafts, canonical.id, context.owned):
             return Delete(draft.id, f"duplicate draft {draft.id} of tag {desired.tag}")
         return Done(canonical.id)
 
@@ -233,12 +278,12 @@ def apply(step: Step, observed: Observed) -> Observed:
 
 
 def plan(desired: Desired, observed: Observed, context: Context = Context(), limit: int = 20) -> list[Step]:
-    """Every step a run would take from `observed`, ending with Done or Wait (a dry run's plan)."""
+    """Every step a run would take from `observed`, ending with Done, Wait, Skip or Refuse (a dry run's plan)."""
     steps: list[Step] = []
     for _ in range(limit):
         step = decide(desired, observed, context)
         steps.append(step)
-        if isinstance(step, Done | Wait):
+        if isinstance(step, Done | Wait | Skip | Refuse):
             break
         observed = apply(step, observed)
     return steps

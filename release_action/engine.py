@@ -21,15 +21,19 @@ from release_action.decide import (
     Desired,
     Done,
     Observed,
+    Refuse,
     Release,
+    Skip,
     Step,
     Update,
     Wait,
     decide,
+    differences,
     plan,
 )
 from release_action.github import GitHub, github_time
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
+from release_action.wording import Mode, Words, words
 
 MAX_TAG_REFUSALS = 5  # a tag pushed moments ago settles within seconds; past ~10 s it will not come
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
@@ -45,13 +49,57 @@ def stays_published(tag: str) -> str:
 
 
 class ConvergeError(Exception):
-    """The release could not be brought to the wanted state; the message says why."""
+    """The release could not be brought to the wanted state; the message says why.
+
+    A message that names inputs is given as Words (wording.py), rendered for the run's mode
+    (`if_exists: fail` in a workflow, `--if-exists fail` at a terminal) by failures.failure_of.
+    """
+
+    def __init__(self, message: str | Words) -> None:
+        self.words = message if isinstance(message, Words) else None
+        super().__init__(str(message))
+
+    def render(self, mode: Mode) -> str:
+        return self.words.render(mode) if self.words is not None else str(self)
+
+
+def release_exists(tag: str, release: dict) -> Words:
+    """The error of `if_exists: fail` when the tag's release was published by someone else."""
+    return words(
+        "The release for {tag} is already published (release {id}: {url}) and `if_exists: fail` is set: nothing "
+        "was written to it. Release a new tag, or set `if_exists: update` to update it or `if_exists: skip` to "
+        "leave it as it is.",
+        tag=tag,
+        id=release.get("id"),
+        url=release.get("html_url") or "no URL given",
+    )
+
+
+def tag_missing(tag: str, repository: str) -> Words:
+    """The error of `verify_tag` when the tag is not in the repository."""
+    return words(
+        "The tag {tag} does not exist in {repository} and `verify_tag: true` is set: nothing was written. Push the "
+        "tag before this step (or run the workflow on the tag's push), or drop `verify_tag` to have GitHub create "
+        "the tag at `target_commitish` when the release is published.",
+        command="The tag {tag} does not exist in {repository} and `verify_tag: true` is set: nothing was written. "
+        "Push it first (`git push origin {tag}`), or leave out `verify_tag` to have GitHub create it at "
+        "`target_commitish` when the release is published.",
+        tag=tag,
+        repository=repository,
+    )
+
+
+def repository_not_found(repository: str) -> str:
+    return (
+        f"Repository {repository} was not found: the token cannot see "
+        "it. Check the `repository` input, and that the token has access to it."
+    )
 
 
 @dataclass
 class Result:
     release: dict  # the release as last read back (or as the dry run found it)
-    status: str  # created | updated | unchanged
+    status: str  # created | updated | unchanged | skipped (if_exists: skip)
     warnings: list[str] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)  # dry run: what would be written
 
@@ -81,6 +129,9 @@ def describe(step: Step, desired: Desired) -> list[str]:
         return [f"delete {step.reason}"]
     if isinstance(step, Wait):
         return [f"wait: {step.reason}"]
+    if isinstance(step, Skip | Refuse):
+        mode = "skip" if isinstance(step, Skip) else "fail"
+        return [f"release {step.release_id} is already published (if_exists: {mode}): nothing is written to it"]
     return [f"release {step.release_id} is as asked: nothing to write"]
 
 
@@ -88,17 +139,20 @@ def describe(step: Step, desired: Desired) -> list[str]:
 class Memory:
     """What a run has learnt across passes that one observation cannot show (read lag hides it).
 
-    Ids: `owned` this run created, `known` created or adopted, `deleted` by this run, `settled`
-    read back once racing writes had time to land. Times on the deadline's clock. Counters bound
-    the repairs (MAX_REPAIRS) and the retries of a tag GitHub does not see yet (MAX_TAG_REFUSALS).
+    Ids: `owned` this run created, `published` it sent a publish for, `known` created or adopted,
+    `deleted` by this run, `settled` read back once racing writes had time to land. Times on the
+    deadline's clock. Counters bound the repairs (MAX_REPAIRS) and the retries of a tag GitHub
+    does not see yet (MAX_TAG_REFUSALS).
     """
 
     owned: set[int] = field(default_factory=set)
+    published: set[int] = field(default_factory=set)  # drafts this run sent `draft: false` (maybe lost answers)
     known: set[int] = field(default_factory=set)
     deleted: set[int] = field(default_factory=set)
     settled: set[int] = field(default_factory=set)
     created_at: float | None = None  # our last create
     conflict_at: float | None = None  # our last 422 already_exists: a published release exists
+    lost_create_at: float | None = None  # GitHub's clock when a create of ours went unanswered (if_exists)
     written_at: dict[int, str] = field(default_factory=dict)  # release id → updated_at of our last write
     writes_to: Counter[int] = field(default_factory=Counter)
     field_writes: Counter[str] = field(default_factory=Counter)
@@ -124,9 +178,15 @@ class Engine:
         observed = self.observe(desired)
         while True:
             desired = self.relax(desired, observed)
+            self._claim_lost_create(desired, observed)
             step = decide(desired, observed, self._context())
             if dry_run:
                 return self._dry_run(desired, observed)
+            if isinstance(step, Skip):
+                self.log(describe(step, desired)[0])
+                return self._result(step.release_id, status="skipped")
+            if isinstance(step, Refuse):
+                raise ConvergeError(release_exists(desired.tag, self.cache.get(step.release_id, {})))
             if isinstance(step, Done):
                 if not self._in_flux(step.release_id):
                     return self._result(step.release_id)
@@ -149,8 +209,14 @@ class Engine:
         """The whole plan from what was seen, step by step and field by field; nothing written."""
         steps = plan(desired, observed, self._context())
         lines = [line for step in steps for line in describe(step, desired)]
-        target = next((s.release_id for s in reversed(steps) if isinstance(s, Done)), None)
-        if any(isinstance(s, Create) for s in steps):
+        if isinstance(steps[-1], Refuse):  # the run would fail: so does its dry run, saying why
+            for line in lines:
+                self.log(line)
+            raise ConvergeError(release_exists(desired.tag, self.cache.get(steps[-1].release_id, {})))
+        target = next((s.release_id for s in reversed(steps) if isinstance(s, Done | Skip)), None)
+        if isinstance(steps[-1], Skip):
+            status = "skipped"
+        elif any(isinstance(s, Create) for s in steps):
             status = "created"
         elif any(isinstance(s, Update) and s.release_id == target for s in steps):
             status = "updated"
@@ -171,8 +237,10 @@ class Engine:
                 )
             if isinstance(step, Update):
                 desired = self._count_repairs(step, desired)
-                data = self.github.update_release(step.release_id, step.payload)
                 publishes = step.payload.get("draft") is False
+                if publishes:  # ours from now on, even if the answer is lost: not a release that "exists"
+                    self.memory.published.add(step.release_id)
+                data = self.github.update_release(step.release_id, step.payload)
                 return desired, self._after_write(
                     desired, data, publishes=publishes, created=False, seen=observed.drafts
                 )
@@ -184,6 +252,8 @@ class Engine:
                 return desired, dataclasses.replace(observed, drafts=drafts)
         except Conflict as exc:
             self.log(f"{exc.message}: another run got there first; looking again")
+            if isinstance(step, Update):
+                self.memory.published.discard(step.release_id)  # refused: another release is the published one
             self.memory.conflict_at = self.deadline.clock()
             # The winner's release may be drafted again by a racing drafter right after its
             # publish; a read made at once (and lagged) would still show it published, and
@@ -193,6 +263,8 @@ class Engine:
             return desired, self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
+            if isinstance(step, Create) and not step.payload.get("draft"):
+                self.memory.lost_create_at = self.github.server_now()
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
             return desired, self._observe_settled(desired)
         except GitHubError as exc:
@@ -260,10 +332,7 @@ class Engine:
                     releases[data["id"]] = data
         except GitHubError as exc:
             if exc.status == 404:
-                raise ConvergeError(
-                    f"Repository {self.github.repository} was not found: the token cannot see "
-                    "it. Check the `repository` input, and that the token has access to it."
-                ) from exc
+                raise ConvergeError(repository_not_found(self.github.repository)) from exc
             raise
         for data in releases.values():
             self._remember(data)
@@ -361,7 +430,32 @@ class Engine:
         now = self.deadline.clock()
         conflict = self.memory.conflict_at is not None and now - self.memory.conflict_at < LAG_WINDOW
         age = None if self.memory.created_at is None else now - self.memory.created_at
-        return Context(frozenset(self.memory.owned), age, conflict)
+        return Context(frozenset(self.memory.owned), age, conflict, frozenset(self.memory.published))
+
+    def _claim_lost_create(self, desired: Desired, observed: Observed) -> None:
+        """After a create of ours went unanswered, is the published release the one it made?
+
+        Under `if_exists: skip` or `fail` that decides whether the run succeeds: the first
+        published release seen after such a create is taken as ours when it was created no
+        earlier than the create was sent (by GitHub's clock, in whole seconds) and is exactly
+        what was asked. (Under `update` the run goes on as for any release.)
+        """
+        sent, release = self.memory.lost_create_at, observed.published
+        if sent is None or release is None or desired.if_exists == "update" or self._context().made(release.id):
+            return
+        self.memory.lost_create_at = None
+        created = github_time(self.cache.get(release.id, {}).get("created_at"))
+        if created is not None and created >= sent - 1 and not differences(desired, release):
+            self.log(f"release {release.id} was made by this run's create whose answer was lost")
+            self.memory.owned.add(release.id)
+
+    def require_tag(self, tag: str) -> None:
+        """`verify_tag`: the tag must be in the repository already (one read), or the run ends here."""
+        if self.github.tag_exists(tag):
+            return
+        if not self.github.repository_visible():  # a 404 for the ref may mean the repository is hidden
+            raise ConvergeError(repository_not_found(self.github.repository))
+        raise ConvergeError(tag_missing(tag, self.github.repository))
 
     def _count_repairs(self, step: Update, desired: Desired) -> Desired:
         """Give up on a field another writer keeps changing; never on publishing."""
@@ -404,12 +498,10 @@ class Engine:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def _result(self, release_id: int) -> Result:
-        release = self.cache[release_id]
-        if release_id in self.memory.owned:
-            status = "created"
-        elif self.memory.writes_to[release_id]:
-            status = "updated"
-        else:
-            status = "unchanged"
-        return Result(release, status, self.warnings)
+    def _result(self, release_id: int, status: str | None = None) -> Result:
+        if status is None:
+            if release_id in self.memory.owned:
+                status = "created"
+            else:
+                status = "updated" if self.memory.writes_to[release_id] else "unchanged"
+        return Result(self.cache[release_id], status, self.warnings)

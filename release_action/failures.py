@@ -56,6 +56,8 @@ def failure_of(exc: BaseException, *, report_to: str = "", mode: Mode = Mode.ACT
         return Failure(first, INVALID_INPUT, 2, more=tuple(more))
     if isinstance(exc, InputError):
         return Failure(str(exc) or "Invalid input.", INVALID_INPUT, 2)
+    if isinstance(exc, ConvergeError):
+        return Failure(exc.render(mode), FAILED, 1)  # inputs named as the user set them
     if isinstance(exc, EXPLAINED):
         return Failure(str(exc), FAILED, 1)
     if isinstance(exc, Cancelled | KeyboardInterrupt):

@@ -83,6 +83,8 @@ RELEASE = Shape(
     {"assets": ASSET},
 )
 NOTES = Shape("generated release notes", "generated release notes", {}, {"name": NULLABLE_TEXT, "body": NULLABLE_TEXT})
+GIT_REF = Shape("a git reference", "git references", {"ref": (str,), "object": (dict,)})
+REPOSITORY = Shape("a repository", "repositories", {"id": (int,)}, {"full_name": (str,)})
 
 
 def shape_problem(data: Any, shape: Shape) -> str | None:
@@ -148,6 +150,48 @@ class GitHub:
     def delete_release(self, release_id: int) -> bool:
         """Delete; False when it was already gone (someone else cleaned up first)."""
         return self._delete(f"{self.repo_path}/releases/{release_id}")
+
+    def tag_exists(self, tag: str) -> bool:
+        """Is `tag` in the repository? One read of the ref `refs/tags/TAG` (GitHub: "Get a reference").
+
+        It answers the ref with exactly that name, or 404; an empty repository (no refs at all)
+        answers 409. A list is how the older `git/refs/…` form answers a name that is only a
+        prefix of refs: not this tag either.
+        """
+        url = self._api(f"{self.repo_path}/git/ref/tags/{quote(tag, safe='/')}")
+        try:
+            answer = self.transport.request("GET", url)
+        except GitHubError as exc:
+            if exc.status in (404, 409) and not isinstance(exc, UnexpectedAnswer):
+                return False
+            raise
+        data = self._json(answer, "GET", url, GIT_REF.name)
+        if isinstance(data, list):
+            for item in data:
+                self._check_shape(item, GIT_REF, answer.status, "GET", url)
+            return False
+        self._check_shape(data, GIT_REF, answer.status, "GET", url)
+        if data["ref"] != f"refs/tags/{tag}":
+            raise UnexpectedAnswer(
+                answer.status,
+                f"GitHub, or a proxy in front of it, answered with the git reference {data['ref']!r}; expected "
+                f"refs/tags/{tag}",
+                method="GET",
+                url=url,
+                hint=PROXY_HINT,
+            )
+        return True
+
+    def repository_visible(self) -> bool:
+        """Can the token see the repository? (GitHub answers 404 for one it may not see.)"""
+        url = self._api(self.repo_path)
+        try:
+            self._shaped(self.transport.request("GET", url), REPOSITORY, "GET", url)
+        except GitHubError as exc:
+            if exc.status == 404 and not isinstance(exc, UnexpectedAnswer):
+                return False
+            raise
+        return True
 
     def generate_notes(self, tag: str, target: str | None, previous_tag: str | None) -> dict:
         payload = {"tag_name": tag}

@@ -7,7 +7,7 @@ same from its flags). `read_inputs` runs a few small readers, each for one part 
     read_connection                    → Connection (token, repository, api_url, timeout)
     read_files                         → Files (the `files` matched and hashed)
     read_policy                        → Policy (how the run behaves: dry_run, overwrite_files,
-                                                 remove_other_assets)
+                                                 remove_other_assets, verify_tag)
 
 and hands over `Asked`: the Desired state itself and what the run needs beyond it. Each reader
 records every problem it finds and goes on, skipping only the checks a problem makes
@@ -92,6 +92,7 @@ class Policy:
     dry_run: bool
     overwrite_files: bool
     remove_other_assets: bool = False
+    verify_tag: bool = False  # the tag must be in the repository before anything is written
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,7 @@ def read_release(r: Reader) -> dict[str, Any]:
         "make_latest": r.value("make_latest"),
         "target_commitish": target,
         "discussion_category": r.value("discussion_category") or None,
+        "if_exists": r.value("if_exists"),
     }
 
 
@@ -543,7 +545,7 @@ def read_files(r: Reader) -> Files | None:
 
 def read_policy(r: Reader, files: Files | None) -> Policy | None:
     dry_run, overwrite_files = r.value("dry_run"), r.value("overwrite_files")
-    remove_other_assets = r.value("remove_other_assets")
+    remove_other_assets, verify_tag = r.value("remove_other_assets"), r.value("verify_tag")
     if remove_other_assets and files is not None and not files.local:
         # Every asset is "other" then: a typo in `files`, or a build that made nothing, would empty the release.
         if files.patterns:
@@ -557,6 +559,8 @@ def read_policy(r: Reader, files: Files | None) -> Policy | None:
                 "the release. Set `files` to the files the release should hold."
             )
         return None
-    if dry_run is None or overwrite_files is None or remove_other_assets is None:
+    if dry_run is None or overwrite_files is None or remove_other_assets is None or verify_tag is None:
         return None
-    return Policy(dry_run=dry_run, overwrite_files=overwrite_files, remove_other_assets=remove_other_assets)
+    return Policy(
+        dry_run=dry_run, overwrite_files=overwrite_files, remove_other_assets=remove_other_assets, verify_tag=verify_tag
+    )

@@ -34,11 +34,13 @@ def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
     transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
     github = GitHub(transport, connection.repository, log=runner.echo)
     engine = Engine(github, deadline=deadline, log=runner.echo)
+    if asked.policy.verify_tag:
+        engine.require_tag(desired.tag)  # before anything is written
     if asked.policy.dry_run:
         with runner.group(f"Plan for {connection.repository} tag {desired.tag} (dry run: nothing is written)"):
             result = engine.converge(desired, dry_run=True)
             plan = list(result.plan)
-            if files:
+            if files and result.status != "skipped":
                 plan += plan_assets(
                     github, deadline, result.release, files, overwrite=overwrite, remove_others=remove_others
                 )

@@ -43,11 +43,13 @@ class AssetRun:
         self.warnings: list[str] = []
 
     def converge(self, desired: Desired, files: list[LocalFile], repository: str) -> Outcome:
-        held = dataclasses.replace(desired, draft=True)
+        held = dataclasses.replace(desired, draft=True, held=not desired.draft)
         tag = desired.tag
         for _ in range(MAX_SYNC_ROUNDS):
             with self.runner.group(f"Converge the release of {repository} tag {tag} (a draft until its assets are in)"):
                 result = self.engine.converge(held)
+            if result.status == "skipped":  # if_exists: skip, and someone else published it: not a byte more
+                return self.skipped(result.release, result.warnings, files)
             release = result.release
             try:
                 assets = self.sync(release, files)
@@ -59,10 +61,14 @@ class AssetRun:
                 return self.outcome(result.release, result.status, result.warnings, assets)
             with self.runner.group(f"Check that release {release['id']} is still the one, then finish it"):
                 again = self.engine.converge(held)
+                if again.status == "skipped":
+                    return self.skipped(again.release, again.warnings, files)
                 if again.release.get("id") != release["id"]:
                     self.runner.echo(f"release {again.release.get('id')} is now the tag's release; filling it")
                     continue
                 final = self.engine.converge(desired)
+            if final.status == "skipped":  # another run published first
+                return self.skipped(final.release, final.warnings, files)
             if final.release.get("id") != release["id"]:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue
@@ -95,6 +101,12 @@ class AssetRun:
             if self.remove_others:
                 self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
         return assets
+
+    def skipped(self, release: dict, warnings: list[str], files: list[LocalFile]) -> Outcome:
+        """`if_exists: skip`: the release as it is, with those of its assets that `files` names."""
+        names = {f.name for f in files}
+        assets = [a for a in release.get("assets") or () if a.get("name") in names]
+        return Outcome(release, "skipped", tuple(warnings), tuple(assets))  # nothing of it is this run's doing
 
     def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
         status = status_with_assets(release_status, self.changes)

@@ -18,7 +18,12 @@ from release_action.asset_sync import output_of
 from release_action.display import for_terminal, md_code, md_link, md_text
 from release_action.origin import web_origin_of
 
-VERBS = {"created": "Created", "updated": "Updated", "unchanged": "Checked (unchanged)"}
+VERBS = {
+    "created": "Created",
+    "updated": "Updated",
+    "unchanged": "Checked (unchanged)",
+    "skipped": "Left as it was (`if_exists: skip`):",
+}
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,8 @@ class Requests:
 class Outcome:
     """How the run ended: the release as last read back, and what this run did to it.
 
-    `status` is final where it is computed: `created`, `updated` (fields or assets changed)
-    or `unchanged`; in a dry run, what would happen.
+    `status` is final where it is computed: `created`, `updated` (fields or assets changed),
+    `unchanged` or `skipped` (if_exists: skip); in a dry run, what would happen.
     """
 
     release: dict
@@ -59,6 +64,8 @@ def outputs_of(outcome: Outcome, tag: str, requests: Requests) -> dict[str, str]
         "id": str(release.get("id", "")),
         "html_url": str(release.get("html_url", "")),
         "upload_url": str(release.get("upload_url", "")),
+        "tarball_url": str(release.get("tarball_url") or ""),  # null for a draft: empty
+        "zipball_url": str(release.get("zipball_url") or ""),
         "tag": tag,
         "status": outcome.status,
         "draft": "true" if release.get("draft") else "false",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from release_action.decide import (
@@ -13,7 +15,9 @@ from release_action.decide import (
     Desired,
     Done,
     Observed,
+    Refuse,
     Release,
+    Skip,
     Update,
     Wait,
     apply,
@@ -35,6 +39,11 @@ def draft(id_: int, **fields) -> Release:
     values = {"name": "Release 1", "body": "notes", "prerelease": False, "target_commitish": "abc123"}
     return Release(id=id_, tag_name=fields.pop("tag_name", TAG), draft=True, **{**values, **fields})
 
+
+WANT_FAIL = dataclasses.replace(WANT, if_exists="fail")
+WANT_SKIP = dataclasses.replace(WANT, if_exists="skip")
+HELD_FAIL = dataclasses.replace(WANT_FAIL, draft=True, held=True)  # a draft until the assets are in
+PUBLISH = {"draft": False, "tag_name": TAG, "make_latest": "legacy"}
 
 # The create for WANT: published at once, so GitHub's one-published-per-tag lock decides races.
 CREATE_WANT = Create(
@@ -278,6 +287,112 @@ ROWS = [
         Context(conflict_seen=True),
         Done(10),
     ),
+    # -- if_exists: a published release this run did not make -----------------------------
+    (
+        "if_exists fail: a published release someone else made is refused, nothing written to it",
+        WANT_FAIL,
+        Observed(published(body="old")),
+        Context(),
+        Refuse(10),
+    ),
+    (
+        "if_exists skip: a published release someone else made is skipped, however it differs",
+        WANT_SKIP,
+        Observed(published(body="old", name="other")),
+        Context(),
+        Skip(10),
+    ),
+    (
+        "if_exists fail: the release this run created is no release that already exists",
+        WANT_FAIL,
+        Observed(published(body="old")),
+        Context(owned=frozenset({10})),
+        Update(10, {"body": "notes"}, {"body": ("old", "notes")}),
+    ),
+    (
+        "if_exists fail: nor is a draft this run published",
+        WANT_FAIL,
+        Observed(published()),
+        Context(published=frozenset({10})),
+        Done(10),
+    ),
+    (
+        "if_exists fail: this run's own draft goes first, assets and all: the loser leaves nothing behind",
+        WANT_FAIL,
+        Observed(published(), (draft(11, asset_count=2),)),
+        Context(owned=frozenset({11})),
+        Delete(11, f"this run's draft 11 of tag {TAG}"),
+    ),
+    (
+        "if_exists skip: the same for a run that skips",
+        WANT_SKIP,
+        Observed(published(), (draft(12), draft(11, asset_count=2))),
+        Context(owned=frozenset({11})),
+        Delete(11, f"this run's draft 11 of tag {TAG}"),
+    ),
+    (
+        "if_exists skip: other writers' drafts are none of its business",
+        WANT_SKIP,
+        Observed(published(), (draft(11),)),
+        Context(),
+        Skip(10),
+    ),
+    (
+        "if_exists fail, nothing exists: create it published, GitHub's lock decides the race",
+        WANT_FAIL,
+        Observed(),
+        Context(),
+        CREATE_WANT,
+    ),
+    (
+        "if_exists fail, a create refused and nothing visible yet: wait to see the winner",
+        WANT_FAIL,
+        Observed(None, (draft(11, asset_count=1),)),
+        Context(owned=frozenset({11}), conflict_seen=True),
+        Wait("GitHub says the tag has a published release, but reads do not show it yet"),
+    ),
+    (
+        "if_exists fail: a draft of the tag is adopted and published",
+        WANT_FAIL,
+        Observed(None, (draft(5),)),
+        Context(),
+        Update(5, PUBLISH, {"draft": (True, False)}),
+    ),
+    (
+        "if_exists fail, publishing: a run that made a draft publishes its own, not the oldest (the lock decides)",
+        WANT_FAIL,
+        Observed(None, (draft(5), draft(9))),
+        Context(owned=frozenset({9})),
+        Update(9, PUBLISH, {"draft": (True, False)}),
+    ),
+    (
+        "if_exists fail, held as a draft for its assets: its own draft is the one, another run's is left alone",
+        HELD_FAIL,
+        Observed(None, (draft(5), draft(9))),
+        Context(owned=frozenset({9})),
+        Done(9),
+    ),
+    (
+        "if_exists fail, held: of two drafts of its own, the oldest stays and the other goes",
+        HELD_FAIL,
+        Observed(None, (draft(5), draft(12), draft(9))),
+        Context(owned=frozenset({9, 12})),
+        Delete(12, f"duplicate draft 12 of tag {TAG}"),
+    ),
+    (
+        "if_exists fail with draft: true asked: no publish to decide, so the oldest draft as ever",
+        dataclasses.replace(WANT_DRAFT, if_exists="fail"),
+        Observed(None, (draft(5), draft(9))),
+        Context(owned=frozenset({9})),
+        Delete(9, f"duplicate draft 9 of tag {TAG}"),
+    ),
+    (
+        "if_exists update (the default), held: the oldest draft, whoever made it",
+        dataclasses.replace(WANT, draft=True, held=True),
+        Observed(None, (draft(5), draft(9))),
+        Context(owned=frozenset({9})),
+        Delete(9, f"duplicate draft 9 of tag {TAG}"),
+    ),
 ]
 
 
@@ -346,3 +461,24 @@ def test_apply_publishing_a_draft_makes_it_the_published_release() -> None:
     after = apply(step, Observed(None, (draft(5), draft(6))))
     assert after.published == draft(5, body="new").__class__(5, TAG, False, False, "Release 1", "new", "abc123")
     assert after.drafts == (draft(6),)
+
+
+def test_plan_of_if_exists_skip_on_a_published_release_is_the_skip_alone() -> None:
+    assert plan(WANT_SKIP, Observed(published(body="old"))) == [Skip(10)]
+
+
+def test_plan_of_if_exists_fail_deletes_the_runs_own_draft_then_refuses() -> None:
+    steps = plan(WANT_FAIL, Observed(published(), (draft(11, asset_count=1),)), Context(owned=frozenset({11})))
+    assert steps == [Delete(11, f"this run's draft 11 of tag {TAG}"), Refuse(10)]
+
+
+@pytest.mark.parametrize("mode", ["skip", "fail"])
+def test_under_skip_and_fail_no_step_ever_writes_to_a_published_release_the_run_did_not_make(mode) -> None:
+    want = dataclasses.replace(WANT, if_exists=mode)
+    for release in (published(), published(body="x", name="y", prerelease=True)):
+        for drafts in ((), (draft(11),), (draft(11, asset_count=1), draft(12))):
+            for owned in (frozenset(), frozenset({11}), frozenset({11, 12})):
+                step = decide(want, Observed(release, drafts), Context(owned=owned))
+                assert not isinstance(step, Update | Create | Done), (release, drafts, owned, step)
+                if isinstance(step, Delete):
+                    assert step.release_id in owned

@@ -7,7 +7,7 @@ import requests
 
 from release_action.asset_sync import AssetError
 from release_action.budget import BudgetExhausted
-from release_action.engine import ConvergeError
+from release_action.engine import ConvergeError, release_exists, tag_missing
 from release_action.failures import BUG, EXPLAINED, FAILED, INVALID_INPUT, RERUN, failure_of, origin
 from release_action.runner_io import Cancelled, RunnerFileError
 from release_action.transport import GitHubError, OutcomeUnknown
@@ -94,6 +94,39 @@ def test_every_other_failure_is_one_message_whatever_the_mode():
     for exc, *_ in TABLE:
         if not isinstance(exc, InputError):
             assert failure_of(raised(exc), mode=Mode.COMMAND).messages == (failure_of(raised(exc)).message,)
+
+
+RELEASE = {"id": 7, "html_url": "https://github.com/o/r/releases/tag/v1"}
+
+
+@pytest.mark.parametrize(
+    ("exc", "action", "command"),
+    [
+        (
+            ConvergeError(release_exists("v1", RELEASE)),
+            "The release for v1 is already published (release 7: https://github.com/o/r/releases/tag/v1) and "
+            "`if_exists: fail` is set: nothing was written to it. Release a new tag, or set `if_exists: update` to "
+            "update it or `if_exists: skip` to leave it as it is.",
+            "The release for v1 is already published (release 7: https://github.com/o/r/releases/tag/v1) and "
+            "--if-exists fail is set: nothing was written to it. Release a new tag, or set --if-exists update to "
+            "update it or --if-exists skip to leave it as it is.",
+        ),
+        (
+            ConvergeError(tag_missing("v1", "o/r")),
+            "The tag v1 does not exist in o/r and `verify_tag: true` is set: nothing was written. Push the tag before "
+            "this step (or run the workflow on the tag's push), or drop `verify_tag` to have GitHub create the tag "
+            "at `target_commitish` when the release is published.",
+            "The tag v1 does not exist in o/r and --verify-tag is set: nothing was written. Push it first (`git push "
+            "origin v1`), or leave out --verify-tag to have GitHub create it at --target-commitish when the release "
+            "is published.",
+        ),
+    ],
+    ids=["if_exists: fail", "verify_tag"],
+)
+def test_the_actions_own_errors_name_inputs_as_the_run_was_started(exc, action, command):
+    assert failure_of(raised(exc)).messages == (action,)
+    assert failure_of(raised(exc), mode=Mode.COMMAND).messages == (command,)
+    assert failure_of(raised(exc), mode=Mode.COMMAND).title == FAILED
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import socket
 import threading
 import time
@@ -121,6 +122,64 @@ def test_a_tag_is_looked_up_with_its_slashes_escaped(m, make):
 def test_a_404_read_means_no_such_release(m, make, call):
     m.get(requests_mock.ANY, status_code=404, json={"message": "Not Found"})
     assert getattr(make(), call)(1 if call == "get_release" else "v1") is None
+
+
+# -- does the tag exist? (verify_tag) --------------------------------------------------------------
+
+GIT_REF = f"{API}/repos/{REPO}/git/ref/tags"
+
+
+def ref(name: str) -> dict:
+    sha = "aa218f56b14c9653891f9e74264a383fa43fefbd"
+    return {"ref": name, "node_id": "REF_x", "url": f"{API}/repos/{REPO}/git/{name}", "object": {"type": "commit",
+            "sha": sha, "url": f"{API}/repos/{REPO}/git/commits/{sha}"}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tag", "path"),
+    [("v1.2.3", "v1.2.3"), ("release/2024.5", "release/2024.5"), ("a#b+c@d", "a%23b%2Bc%40d"), ("é", "%C3%A9")],
+)
+def test_a_tag_exists_when_github_answers_its_exact_ref_read_with_its_slashes_kept(m, make, tag, path):
+    m.get(f"{GIT_REF}/{path}", json=ref(f"refs/tags/{tag}"))
+    assert make().tag_exists(tag) is True
+    assert m.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/git/refs#get-a-reference"}),
+        (409, {"message": "Git Repository is empty.", "documentation_url": "https://docs.github.com/rest"}),
+        (200, [ref("refs/tags/v1.0"), ref("refs/tags/v1.1")]),  # the older git/refs form's prefix matches
+    ],
+    ids=["404 no such ref", "409 empty repository", "a list of longer names"],
+)
+def test_a_tag_does_not_exist_when_github_answers_404_409_or_only_longer_names(m, make, status, body):
+    m.get(f"{GIT_REF}/v1", status_code=status, json=body)
+    assert make().tag_exists("v1") is False
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (ref("refs/tags/v10"), "the git reference 'refs/tags/v10'; expected refs/tags/v1"),
+        ({"message": "hi"}, "an object without `ref`"),
+        ("<html>", "expected a git reference"),
+    ],
+)
+def test_an_answer_that_is_no_ref_of_the_tag_is_an_unexpected_answer_not_a_no(m, make, body, says):
+    if isinstance(body, str):
+        m.get(f"{GIT_REF}/v1", text=body)
+    else:
+        m.get(f"{GIT_REF}/v1", json=body)
+    with pytest.raises(UnexpectedAnswer, match=re.escape(says)):
+        make().tag_exists("v1")
+
+
+@pytest.mark.parametrize(("status", "visible"), [(200, True), (404, False)])
+def test_whether_the_repository_is_visible_is_one_read_of_it(m, make, status, visible):
+    m.get(f"{API}/repos/{REPO}", status_code=status, json={"id": 1, "full_name": REPO} if visible else {})
+    assert make().repository_visible() is visible
 
 
 # -- pagination --------------------------------------------------------------------------------

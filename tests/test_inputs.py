@@ -206,6 +206,7 @@ BOOLEANS = [
     "generate_notes",
     "draft",
     "prerelease",
+    "verify_tag",
     "dry_run",
     "overwrite_files",
     "remove_other_assets",
@@ -226,7 +227,7 @@ def boolean_read(env: dict[str, str], name: str) -> bool:
     if name == "remove_other_assets":  # needs `files` (with none, it would delete every asset)
         env = {**env, "INPUT_FILES": "docs/*"}
     asked = read_inputs(env)
-    policy = ("dry_run", "overwrite_files", "remove_other_assets")
+    policy = ("dry_run", "overwrite_files", "remove_other_assets", "verify_tag")
     return getattr(asked.policy if name in policy else asked.desired, name)
 
 
@@ -769,6 +770,8 @@ BAD_INPUTS = [
     ("api_url", {"api_url": "http://example.com"}),
     ("timeout_seconds", {"timeout_seconds": "soon"}),
     ("make_latest", {"make_latest": "always"}),
+    ("if_exists", {"if_exists": "Skip"}),
+    ("verify_tag", {"verify_tag": "on"}),
     ("previous_tag", {"previous_tag": "v1.0.0"}),
     ("token", {"token": ""}),
     ("target_commitish", {"target_commitish": "main branch"}),
@@ -817,9 +820,14 @@ VALID = [
     ("previous_tag", {"previous_tag": "v0.9", "generate_notes": "true"}, lambda a: a.desired.previous_tag, "v0.9"),
     ("draft", {"draft": "TRUE"}, lambda a: a.desired.draft, True),
     ("prerelease", {"prerelease": "true"}, lambda a: a.desired.prerelease, True),
+    ("if_exists", {"if_exists": "skip"}, lambda a: a.desired.if_exists, "skip"),
+    ("if_exists", {"if_exists": " fail "}, lambda a: a.desired.if_exists, "fail"),
+    ("if_exists", {}, lambda a: a.desired.if_exists, "update"),
     ("make_latest", {"make_latest": "false"}, lambda a: a.desired.make_latest, "false"),
     ("target_commitish", {"target_commitish": "release/1.x"}, lambda a: a.desired.target_commitish, "release/1.x"),
     ("target_commitish", {"target_commitish": ""}, lambda a: a.desired.target_commitish, None),
+    ("verify_tag", {"verify_tag": "true"}, lambda a: a.policy.verify_tag, True),
+    ("verify_tag", {}, lambda a: a.policy.verify_tag, False),
     ("discussion_category", {"discussion_category": "Announcements"}, lambda a: a.desired.discussion_category,
      "Announcements"),
     ("discussion_category", {"discussion_category": ""}, lambda a: a.desired.discussion_category, None),
@@ -853,6 +861,8 @@ INVALID = [
     ("previous_tag", {"previous_tag": "a..b", "generate_notes": "true"}, "'a..b' is not a valid tag name"),
     ("draft", {"draft": "1"}, "is '1'; use true or false"),
     ("prerelease", {"prerelease": "no"}, "is 'no'; use true or false"),
+    ("if_exists", {"if_exists": "overwrite"}, "is 'overwrite'; use update, skip or fail"),
+    ("verify_tag", {"verify_tag": "yes"}, "is 'yes'; use true or false"),
     ("make_latest", {"make_latest": "latest"}, "is 'latest'; use true, false or legacy"),
     ("target_commitish", {"target_commitish": "main branch"}, "is not a branch name or commit SHA"),
     ("token", {"token": ""}, "No token"),
@@ -916,6 +926,7 @@ def test_read_inputs_hands_over_the_desired_release_itself(workspace):
         "make_latest": "false",
         "target_commitish": "main",
         "discussion_category": "News",
+        "if_exists": "fail",
     }
     assert read_inputs(runner_env(workspace, **inputs)).desired == Desired(
         tag="v3",
@@ -928,6 +939,7 @@ def test_read_inputs_hands_over_the_desired_release_itself(workspace):
         discussion_category="News",
         generate_notes=True,
         previous_tag="v2",
+        if_exists="fail",
     )
 
 
@@ -1014,6 +1026,10 @@ WORDED = [
      "--previous-tag only applies with --generate-notes."),
     ({"files": "nothing/*"}, {}, "set `fail_on_unmatched_files: false`.", "set --no-fail-on-unmatched-files."),
     ({"files": "nothing/*"}, {}, "Input `files`: the pattern", "--files: the pattern"),
+    ({"if_exists": "never"}, {}, "Input `if_exists` is 'never'; use update, skip or fail.",
+     "--if-exists is 'never'; use update, skip or fail."),
+    ({"verify_tag": "y"}, {}, "Input `verify_tag` is 'y'; use true or false.",
+     "--verify-tag is 'y'; use true or false."),
     ({"api_url": "https://u:p@x.example"}, {}, "pass the token as `token`.", "pass the token as GH_TOKEN."),
 ]  # fmt: skip
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from release_action.publish_assets import status_with_assets
-from release_action.report import Outcome, Requests, closing_line, summary_of
+from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
 
 RELEASE = {"id": 7, "html_url": "https://github.com/o/r/releases/tag/v1", "draft": False}
 ASSET = {
@@ -153,3 +153,26 @@ def test_the_summary_names_the_assets_removed_as_not_in_files():
     one = summary_of(Outcome(RELEASE, "updated", removed=("old.zip",)), "v1", "o/r", Requests(5, 2))
     assert "Removed 1 asset not in `files`: `old.zip`." in one.splitlines()
     assert "Removed" not in summary_of(Outcome(RELEASE, "unchanged"), "v1", "o/r", Requests(1, 0))
+
+
+def test_a_skipped_run_says_the_release_was_left_as_it_was():
+    summary = summary_of(Outcome(RELEASE, "skipped"), "v1", "o/r", Requests(1, 0), API)
+    assert "Left as it was (`if_exists: skip`): the published release [v1](https://github.com/o/r/releases/tag/v1)" in (
+        summary
+    )
+    assert status_with_assets("skipped", 0) == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("release", "tarball", "zipball"),
+    [
+        ({**RELEASE, "tarball_url": "https://api.github.com/repos/o/r/tarball/v1",
+          "zipball_url": "https://api.github.com/repos/o/r/zipball/v1"},
+         "https://api.github.com/repos/o/r/tarball/v1", "https://api.github.com/repos/o/r/zipball/v1"),
+        ({**RELEASE, "draft": True, "tarball_url": None, "zipball_url": None}, "", ""),  # GitHub's null for a draft
+        ({}, "", ""),  # a dry run's new release
+    ],
+)  # fmt: skip
+def test_the_archive_urls_are_outputs_as_github_gives_them_and_empty_when_it_gives_none(release, tarball, zipball):
+    outputs = outputs_of(Outcome(release, "created"), "v1", Requests(1, 1))
+    assert (outputs["tarball_url"], outputs["zipball_url"]) == (tarball, zipball)

@@ -112,3 +112,55 @@ def test_a_drafter_that_never_stops_fails_the_run_naming_the_cause(sb, action: A
     assert "another workflow keeps drafting this tag" in run.errors[0], run
     assert 3 <= sb.count("PATCH", "update_release") <= 5, sb.log
     assert len(releases_for(sb, TAG)) == 1
+
+
+# -- if_exists: skip and fail under a race --------------------------------------------------------
+
+
+def test_under_if_exists_fail_of_eight_racing_runs_exactly_one_succeeds_and_nothing_else_is_left(sb, action: Action):
+    """GitHub's one-published-release lock decides: the others fail, each naming the winner's release."""
+    sb.set_lag(1.0)
+
+    results = race_runs(sb, action, [{"tag": TAG, "notes": "notes", "if_exists": "fail"}] * 8)
+
+    winners = [run for run in results if run.code == 0]
+    assert len(winners) == 1, results
+    release = assert_converged(sb, winners, bodies=("notes",))  # one release, no drafts
+    assert winners[0].outputs["status"] == "created"
+    for run in results:
+        if run is not winners[0]:
+            assert run.code == 1 and len(run.errors) == 1, run
+            assert f"release {release['id']}: {release['html_url']}" in run.errors[0], run
+    assert [r["id"] for r in sb.releases(REPO)] == [release["id"]]
+
+
+def test_under_if_exists_fail_racing_runs_with_files_leave_one_release_and_delete_their_drafts(sb, action: Action):
+    """Each run fills a draft of its own and publishes it; the lock lets one publish, and the
+    others delete their drafts, assets and all."""
+    sb.set_lag(1.0)
+    (action.workdir / "dist").mkdir()
+    (action.workdir / "dist" / "app.tar.gz").write_bytes(b"build output\n")
+
+    results = race_runs(sb, action, [{"tag": TAG, "notes": "n", "files": "dist/*", "if_exists": "fail"}] * 8)
+
+    winners = [run for run in results if run.code == 0]
+    assert len(winners) == 1, results
+    release = assert_converged(sb, winners)
+    assert [a["name"] for a in release["assets"]] == ["app.tar.gz"]
+    assert sb.count("POST", "upload_asset") > 1, "several runs filled a draft of their own"
+    assert [r["id"] for r in sb.releases(REPO)] == [release["id"]], "every loser deleted its draft"
+    assert all(run.code == 1 and len(run.errors) == 1 for run in results if run is not winners[0]), results
+
+
+def test_under_if_exists_skip_of_eight_racing_runs_one_creates_and_the_others_skip(sb, action: Action):
+    sb.set_lag(1.0)
+
+    results = race_runs(sb, action, [{"tag": TAG, "notes": "notes", "if_exists": "skip"}] * 8)
+
+    for run in results:
+        assert run.code == 0 and run.errors == [], run
+    statuses = sorted(run.outputs["status"] for run in results)
+    assert statuses == ["created"] + ["skipped"] * 7, statuses
+    (release,) = sb.releases(REPO)
+    assert {run.outputs["id"] for run in results} == {str(release["id"])}
+    assert release["draft"] is False and release["body"] == "notes"
