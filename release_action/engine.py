@@ -152,7 +152,7 @@ class Memory:
     settled: set[int] = field(default_factory=set)
     created_at: float | None = None  # our last create
     conflict_at: float | None = None  # our last 422 already_exists: a published release exists
-    lost_create_at: float | None = None  # GitHub's clock when a create of ours went unanswered (if_exists)
+    lost_create_at: float | None = None  # GitHub's clock before a create of ours that went unanswered
     written_at: dict[int, str] = field(default_factory=dict)  # release id → updated_at of our last write
     writes_to: Counter[int] = field(default_factory=Counter)
     field_writes: Counter[str] = field(default_factory=Counter)
@@ -226,6 +226,7 @@ class Engine:
 
     def act(self, step: Step, desired: Desired, observed: Observed) -> tuple[Desired, Observed]:
         """Take one step; return the (possibly relaxed) goal and a fresh observation."""
+        sent_at = self.github.server_now()  # GitHub's clock at the last answer: no later than this write
         try:
             if isinstance(step, Create):
                 data = self.github.create_release(self._with_generated_notes(step.payload, desired))
@@ -264,7 +265,7 @@ class Engine:
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
             if isinstance(step, Create) and not step.payload.get("draft"):
-                self.memory.lost_create_at = self.github.server_now()
+                self.memory.lost_create_at = float("-inf") if sent_at is None else sent_at
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
             return desired, self._observe_settled(desired)
         except GitHubError as exc:
@@ -436,9 +437,10 @@ class Engine:
         """After a create of ours went unanswered, is the published release the one it made?
 
         Under `if_exists: skip` or `fail` that decides whether the run succeeds: the first
-        published release seen after such a create is taken as ours when it was created no
-        earlier than the create was sent (by GitHub's clock, in whole seconds) and is exactly
-        what was asked. (Under `update` the run goes on as for any release.)
+        published release seen after such a create is taken as ours when it is exactly what was
+        asked and was created no earlier than the answer before the create (by GitHub's clock,
+        in whole seconds; any time, when no answer told it). Under `update` the run goes on as
+        for any release.
         """
         sent, release = self.memory.lost_create_at, observed.published
         if sent is None or release is None or desired.if_exists == "update" or self._context().made(release.id):
