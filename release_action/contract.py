@@ -330,11 +330,13 @@ OUTPUTS: dict[str, Output] = {
         Output("upload_url", "Asset upload URL template of the release."),
         Output(
             "tarball_url",
-            "URL of the source code archive of the tag (`.tar.gz`), as GitHub gives it; empty for a draft.",
+            "URL of the source code archive of the tag (`.tar.gz`), as GitHub gives it; empty when it gives none (a "
+            "draft may have none).",
         ),
         Output(
             "zipball_url",
-            "URL of the source code archive of the tag (`.zip`), as GitHub gives it; empty for a draft.",
+            "URL of the source code archive of the tag (`.zip`), as GitHub gives it; empty when it gives none (a "
+            "draft may have none).",
         ),
         Output("tag", "Tag of the release."),
         Output(
