@@ -104,8 +104,8 @@ class AssetRun:
 
     def skipped(self, release: dict, warnings: list[str], files: list[LocalFile]) -> Outcome:
         """`if_exists: skip`: the release as it is, with those of its assets that `files` names."""
-        names = {f.name for f in files}
-        assets = [a for a in release.get("assets") or () if a.get("name") in names]
+        listed = {a.get("name"): a for a in release.get("assets") or ()}
+        assets = [listed[f.name] for f in files if f.name in listed]  # in the order of `files`, as ever
         return Outcome(release, "skipped", tuple(warnings), tuple(assets))  # nothing of it is this run's doing
 
     def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
