@@ -28,8 +28,10 @@ from release_action.decide import (
     decide,
     plan,
 )
+from release_action.errors import TITLE_PREFIX, ActionError
 from release_action.github import GitHub, github_time
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
+from release_action.wording import words
 
 MAX_TAG_REFUSALS = 5  # a tag pushed moments ago settles within seconds; past ~10 s it will not come
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
@@ -44,8 +46,10 @@ def stays_published(tag: str) -> str:
     )
 
 
-class ConvergeError(Exception):
+class ConvergeError(ActionError):
     """The release could not be brought to the wanted state; the message says why."""
+
+    title = f"{TITLE_PREFIX}: the release could not be made as asked"
 
 
 @dataclass
@@ -199,19 +203,39 @@ class Engine:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
             elif exc.status == 422 and exc.has_error_code("invalid", "target_commitish"):
+                cannot = (
+                    "GitHub cannot create the tag {tag} at `target_commitish` {target!r}: it is no branch or "
+                    "commit of {repository} ({error})."
+                )
                 raise ConvergeError(
-                    f"GitHub cannot create the tag {desired.tag} at `target_commitish` "
-                    f"{desired.target_commitish!r}: it is no branch or commit of {self.github.repository} "
-                    f"({exc}). Push the tag before this step, or set `target_commitish` to an existing "
-                    "branch or full commit SHA."
+                    words(
+                        cannot + " Push the tag before this step, or set `target_commitish` to an existing branch "
+                        "or full commit SHA.",
+                        command=cannot + " Push the tag first, or give `target_commitish` an existing branch or "
+                        "full commit SHA.",
+                        tag=desired.tag,
+                        target=desired.target_commitish,
+                        repository=self.github.repository,
+                        error=exc,
+                    )
                 ) from exc
             elif exc.status == 422 and _says(exc, "valid tag"):
                 self.memory.tag_refusals += 1
                 if self.memory.tag_refusals > MAX_TAG_REFUSALS:
+                    refused = (
+                        "GitHub refused to publish {tag} {times} times ({message}): the tag does not exist and "
+                        "cannot be made."
+                    )
                     raise ConvergeError(
-                        f"GitHub refused to publish {desired.tag} {self.memory.tag_refusals} times ({exc.message}): "
-                        "the tag does not exist and cannot be made. Push the tag before this step, or set "
-                        "`target_commitish` to an existing branch or full commit SHA."
+                        words(
+                            refused + " Push the tag before this step, or set `target_commitish` to an existing "
+                            "branch or full commit SHA.",
+                            command=refused + " Push the tag first, or give `target_commitish` an existing branch "
+                            "or full commit SHA.",
+                            tag=desired.tag,
+                            times=self.memory.tag_refusals,
+                            message=exc.message,
+                        )
                     ) from exc
                 self.log(f"{exc.message}: the tag may have just been pushed; retrying")
                 self.deadline.wait(2.0, "the new tag to become visible to GitHub")
@@ -261,8 +285,14 @@ class Engine:
         except GitHubError as exc:
             if exc.status == 404:
                 raise ConvergeError(
-                    f"Repository {self.github.repository} was not found: the token cannot see "
-                    "it. Check the `repository` input, and that the token has access to it."
+                    words(
+                        "Repository {repository} was not found: the token cannot see it. Check the `repository` "
+                        "input, and that the token has access to it.",
+                        command="Repository {repository} was not found: the token cannot see it. Check "
+                        "`repository` (or the `origin` remote it was read from), and that the token has access "
+                        "to it.",
+                        repository=self.github.repository,
+                    )
                 ) from exc
             raise
         for data in releases.values():
@@ -372,11 +402,19 @@ class Engine:
             if self.memory.field_writes[name] <= MAX_REPAIRS + 1:
                 continue
             if name == "draft":
+                flipped = (
+                    "Release {release} for {tag} went back to draft after {times} publishes: another workflow "
+                    "keeps drafting this tag (a release-drafter job, or a second run of this action with "
+                    "`draft: true`). Stop that workflow from updating published releases, then "
+                )
                 raise ConvergeError(
-                    f"Release {step.release_id} for {desired.tag} went back to draft after "
-                    f"{MAX_REPAIRS + 1} publishes: another workflow keeps drafting this tag (a "
-                    "release-drafter job, or a second run of this action with `draft: true`). "
-                    "Stop that workflow from updating published releases, then re-run this job."
+                    words(
+                        flipped + "re-run this job.",
+                        command=flipped + "run the command again.",
+                        release=step.release_id,
+                        tag=desired.tag,
+                        times=MAX_REPAIRS + 1,
+                    )
                 )
         return desired
 

@@ -617,7 +617,7 @@ def test_a_call_slower_than_what_is_left_of_the_budget_is_abandoned_when_the_bud
     release = threading.Event()
     deadline = Deadline(0.3)
     start = time.monotonic()
-    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(0.3\) ran out .* waiting for the slow thing"):
+    with pytest.raises(BudgetExhausted, match=r"`timeout_seconds` \(0.3\) ran out .* waiting for the slow thing"):
         deadline.call(lambda: release.wait(10), "the slow thing")
     assert time.monotonic() - start < 1.0
     release.set()
@@ -968,7 +968,7 @@ def test_a_request_is_bounded_as_a_whole_not_per_read_so_a_trickle_cannot_outlas
     server = slow(OK_HEAD, size=1000, rate=20, head_at_once=head_at_once)
     client = GitHub(Transport(server.url, TOKEN, Deadline(1.0)), REPO)  # reads every 50 ms: no read timeout fires
     start = time.monotonic()
-    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(1\) ran out .* the answer to GET http://127"):
+    with pytest.raises(BudgetExhausted, match=r"`timeout_seconds` \(1\) ran out .* the answer to GET http://127"):
         client.get_release(1)
     assert time.monotonic() - start < 1.8
 

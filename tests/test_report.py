@@ -39,7 +39,7 @@ API = "https://api.github.com"
 def test_the_summary_says_what_was_done_links_the_release_and_counts_the_requests():
     summary = summary_of(Outcome(RELEASE, "created"), "v1", "o/r", Requests(4, 1), API)
     assert "Created the published release [v1](https://github.com/o/r/releases/tag/v1) of `o/r` (id 7)." in summary
-    assert "GitHub API requests: 4 (1 writes)." in summary
+    assert "GitHub API requests: 4 (1 write)." in summary
 
 
 def test_the_summary_lists_each_asset_with_what_this_run_did_to_it():
