@@ -105,7 +105,7 @@ class GitHubError(ActionError):
         if details:
             text += f" ({details})"
         if self.hint:
-            text += f". {rendered(self.hint, mode)}"
+            text += f"{'' if text.endswith('.') else '.'} {rendered(self.hint, mode)}"
         return text
 
     def has_error_code(self, code: str, field_name: str | None = None) -> bool:
