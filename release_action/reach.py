@@ -23,6 +23,7 @@ import requests
 from urllib3.util.ssl_match_hostname import CertificateError
 
 from release_action.errors import TITLE_PREFIX, ActionError
+from release_action.remote import likely_ssh_alias
 from release_action.wording import Words, words
 
 QUICK_TRIES = 3  # in all, the first included
@@ -73,11 +74,6 @@ def certificate_problem(exc: BaseException) -> str:
         if isinstance(link, CertificateError):
             return str(link)
     return ""
-
-
-def likely_ssh_alias(host: str) -> bool:
-    """A host name without a dot that is no IP address nor localhost: `github-work` in git@github-work:o/r."""
-    return bool(host) and "." not in host and ":" not in host and host != "localhost"
 
 
 class Unreachable(ActionError):

@@ -26,7 +26,8 @@ from release_action import reach
 from release_action.budget import Deadline
 from release_action.failures import failure_of
 from release_action.github import GitHub
-from release_action.reach import Cause, Unreachable, cause_of, likely_ssh_alias, unreachable
+from release_action.reach import Cause, Unreachable, cause_of, unreachable
+from release_action.remote import likely_ssh_alias
 from release_action.transport import OutcomeUnknown, Transport
 from release_action.wording import Mode
 from release_bench.harness import FakeClock
