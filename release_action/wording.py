@@ -38,8 +38,8 @@ reads it, and main() renders every message of the run with that mode at print ti
 (failures.failure_of(exc, mode=...) for the closing errors). Runtime errors (a 401's "check
 `token`", a 403's "give the job `permissions: contents: write`") are worded the same way: build
 them with `words(...)` (with `command=` where the fix differs, e.g. "use a token with
-`contents: write`"), keep the Words on the exception, and render them in failure_of as it does
-for InputError's problems.
+`contents: write`") and raise an errors.ActionError with them (a GitHubError takes them as its
+`hint`): failure_of renders them for the mode with `exc.messages(mode)`, as InputError's problems.
 """
 
 from __future__ import annotations
