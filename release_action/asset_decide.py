@@ -39,6 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
+from release_action.wording import Words, words
 
 STARTER_GRACE_BASE = 10.0  # seconds a fresh starter (another run's upload) is left alone
 STARTER_GRACE_RATE = 10_000_000  # ... plus one second per this many bytes of the file
@@ -118,7 +119,7 @@ class WaitFor:
 class Refuse:
     """What is asked cannot be done (an immutable release, `overwrite_files: false`): the run fails."""
 
-    reason: str
+    reason: Words | str  # Words where it names an input (wording.py)
 
 
 Step = Keep | Upload | Replace | DeleteStarter | Relabel | DeleteOther | Leave | WaitFor | Refuse
@@ -189,10 +190,16 @@ def plan_file(
         return Refuse(reason)
     if not overwrite:
         return Refuse(
-            f"The release already has an asset {file.name} with different content "
-            f"({asset.get('digest') or 'no digest'}, {asset.get('size')} bytes; the file is "
-            f"{file.digest}, {file.size} bytes) and `overwrite_files` is false. Set "
-            "`overwrite_files: true` to replace it, or delete the asset."
+            words(
+                "The release already has an asset {name} with different content ({digest}, {size} bytes; the file "
+                "is {file_digest}, {file_size} bytes) and `overwrite_files` is false. Set `overwrite_files: true` "
+                "to replace it, or delete the asset.",
+                name=file.name,
+                digest=asset.get("digest") or "no digest",
+                size=asset.get("size"),
+                file_digest=file.digest,
+                file_size=file.size,
+            )
         )
     reason = f"replace {file.name} ({asset.get('size')} → {file.size} bytes{labelled(upload_label(file, asset))})"
     return Replace(reason, asset, upload_label(file, asset))

@@ -40,6 +40,7 @@ from release_action.asset_decide import (
 from release_action.asset_files import FileBody, LocalFile
 from release_action.budget import Deadline
 from release_action.decide import LAG_WINDOW  # our own upload missing from a listing this soon after is read lag
+from release_action.errors import TITLE_PREFIX, ActionError
 from release_action.github import GitHub, github_time
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
 
@@ -47,8 +48,10 @@ POLL_SECONDS = 1.0  # between observations while waiting for another run's uploa
 MAX_REPLACES = 3  # replacements (or removals) of one asset before deciding another writer fights over it
 
 
-class AssetError(Exception):
+class AssetError(ActionError):
     """The release's assets cannot be made what was asked; the message says why and what to do."""
+
+    title = f"{TITLE_PREFIX}: the assets could not be made as asked"
 
 
 class ReleaseGone(AssetError):
@@ -235,8 +238,8 @@ class Syncer:
         if not refused:
             return
         if self.locked:
-            raise AssetError(locked_problem(self.release.get("tag_name", ""), refused))
-        raise AssetError(" ".join(refused))
+            raise AssetError(locked_problem(self.release.get("tag_name", ""), list(map(str, refused))))
+        raise AssetError(*refused)  # each rendered for the run's mode (errors.ActionError.messages)
 
     def act(self, file: LocalFile, step: Write) -> None:
         """One file's writes; a conflict or a lost answer just means: observe again."""

@@ -9,7 +9,10 @@ for GitHub's own hosts its API; the token for that API from the environment, cho
 as `gh` chooses: see remote.py), calls the same `main(env)` with FLAGS_VARIABLE set, so that
 every error names flags and variables (wording.py), and prints the outputs: one `name  value`
 line each, or with --json one JSON object, server text shown as data (display.py). Every bad
-input is reported in the one run, each on stderr.
+input is reported in the one run, each on stderr; an unknown flag, with the flag it may have
+meant. Paths are read from the current directory, and may lead anywhere in the workspace: the
+checkout's top level when run inside one (`workspace_of`), as the action's workspace is the
+checkout.
 
 The engine is imported only when a run starts, so `--help` never pays for `requests`.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import io
 import os
 import re
@@ -31,6 +35,7 @@ from typing import TextIO
 from release_action import __version__, platforms
 from release_action.contract import INPUTS, Kind
 from release_action.display import for_terminal, json_line
+from release_action.local_files import BASE_VARIABLE
 from release_action.remote import GITHUB_API, REMOTE_HOST_VARIABLE, Remote, parse_remote, token_variables
 from release_action.runner_io import neutralise
 from release_action.wording import FLAGS_VARIABLE, Mode, words
@@ -72,8 +77,10 @@ def parser() -> argparse.ArgumentParser:
             "The token comes from the environment, never from a flag (flags show in process lists and shell "
             "history): from GH_TOKEN or GITHUB_TOKEN (in that order) for github.com and NAME.ghe.com, from "
             "GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN for any other host, as gh reads them. "
-            "Paths are relative to the current directory (GITHUB_WORKSPACE under Actions). Every bad flag is "
-            "reported, on stderr, before anything is sent. "
+            "Paths are relative to the current directory and must lie inside the workspace: the top level of "
+            "the git checkout the command runs in (git rev-parse --show-toplevel), else the current directory "
+            "(under Actions, GITHUB_WORKSPACE when it holds the current directory). Every bad flag is reported, "
+            "on stderr, before anything is sent; an unknown one with the flag it may have meant. "
             "Started with no flags where a runner starts actions (GITHUB_ACTIONS=true or INPUT_* variables "
             "set), it runs as the action: inputs from INPUT_*, outputs to GITHUB_OUTPUT. "
             "Exit status: 0 the release was read back as asked, 1 it failed, 2 bad input (nothing was written)."
@@ -97,6 +104,41 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return p
+
+
+def parse_flags(argv: Sequence[str], errors: TextIO | None = None) -> argparse.Namespace:
+    """The flags given, or exit 2 after one error on stderr per unknown flag, each with the flag it may have meant."""
+    p = parser()
+    args, unknown = p.parse_known_args(argv)
+    if not unknown:
+        return args
+    errors = errors or sys.stderr
+    p.print_usage(errors)
+    for problem in unknown_problems(unknown, [flag for action in p._actions for flag in action.option_strings]):
+        print(f"{PROG}: error: {problem}", file=errors)
+    raise SystemExit(2)
+
+
+def unknown_problems(unknown: Sequence[str], flags: Sequence[str]) -> list[str]:
+    """What is wrong with each argument argparse did not know: an unknown flag (and what it may have meant), or a word.
+
+    A word right after an unknown flag is taken to be that flag's value, not reported again.
+    """
+    problems: list[str] = []
+    after_flag = False
+    for argument in unknown:
+        if argument.startswith("-") and argument != "-":
+            flag = argument.split("=", 1)[0]
+            longer = [f for f in flags if f.startswith(flag) and len(flag) > 3]  # a flag cut short: --notes-f
+            close = longer or difflib.get_close_matches(flag, flags, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else f" (see {PROG} --help)"
+            problems.append(f"unknown flag {flag!r}{hint}")
+            after_flag = "=" not in argument
+        elif after_flag:
+            after_flag = False
+        else:
+            problems.append(f"unexpected argument {argument!r}: the command takes flags only (see {PROG} --help)")
+    return problems
 
 
 # -- from flags to the environment a runner would give the action ------------------------------
@@ -145,12 +187,41 @@ def origin_remote(cwd: Path) -> Remote | None:
     return parse_remote(proc.stdout.split("\0", 1)[0]) if proc.returncode == 0 else None
 
 
+def checkout_top(cwd: Path) -> Path | None:
+    """The top level of the checkout `cwd` is in (`git rev-parse --show-toplevel`), or None (no git, no checkout)."""
+    git = find_program("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [git, "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=15, check=False
+        )
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+        return None
+    top = proc.stdout.rstrip("\r\n")
+    return Path(top) if proc.returncode == 0 and top else None
+
+
+def workspace_of(cwd: Path, env: Mapping[str, str], top_of: Callable[[Path], Path | None] = checkout_top) -> Path:
+    """Where the command's paths may lead: as the action's workspace, the checkout.
+
+    Under Actions, GITHUB_WORKSPACE when it holds `cwd` (the runner's workspace, as the action
+    has it); else the top level of the git checkout `cwd` is in; else `cwd` itself.
+    """
+    given = env.get("GITHUB_WORKSPACE", "") if env.get("GITHUB_ACTIONS") == "true" else ""
+    if given and cwd.resolve().is_relative_to(Path(given).resolve()):
+        return Path(given)
+    top = top_of(cwd)
+    return top if top is not None and cwd.resolve().is_relative_to(top.resolve()) else cwd
+
+
 def action_env(
     args: argparse.Namespace,
     env: Mapping[str, str],
     cwd: Path,
     log: TextIO,
     remote_of: Callable[[Path], Remote | None] = origin_remote,
+    top_of: Callable[[Path], Path | None] = checkout_top,
 ) -> dict[str, str]:
     """The environment to run main() with: `env` without its INPUT_*, plus one INPUT_* per flag given.
 
@@ -160,10 +231,13 @@ def action_env(
     token are always set: the token is the one for that API's host (remote.token_variables), so
     main() must not fall back on another API, nor on GITHUB_TOKEN for a host that is not GitHub's.
     A remote on a host that is not GitHub's, without --api-url, is handed to main() to report
-    (REMOTE_HOST_VARIABLE), with every other bad input.
+    (REMOTE_HOST_VARIABLE), with every other bad input. Paths are read from `cwd` (BASE_VARIABLE)
+    and may lead anywhere in the workspace (`workspace_of`: the checkout's top level).
     """
     run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_") and key != REMOTE_HOST_VARIABLE}
     run_env[FLAGS_VARIABLE] = "1"
+    run_env["GITHUB_WORKSPACE"] = str(workspace_of(cwd, env, top_of))
+    run_env[BASE_VARIABLE] = str(cwd)
     for name, spec in INPUTS.items():
         value = getattr(args, name, None)
         if value is None or spec.env:  # the token: chosen below, for the API it goes to
@@ -318,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from release_action.main import main as run_action
 
             return run_action(os.environ)
-        return run_with_flags(parser().parse_args(argv), os.environ, Path.cwd())
+        return run_with_flags(parse_flags(argv), os.environ, Path.cwd())
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

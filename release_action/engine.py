@@ -31,9 +31,10 @@ from release_action.decide import (
     differences,
     plan,
 )
+from release_action.errors import TITLE_PREFIX, ActionError
 from release_action.github import GitHub, github_time
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
-from release_action.wording import Mode, Words, words
+from release_action.wording import Words, words
 
 MAX_TAG_REFUSALS = 5  # a tag pushed moments ago settles within seconds; past ~10 s it will not come
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
@@ -48,19 +49,22 @@ def stays_published(tag: str) -> str:
     )
 
 
-class ConvergeError(Exception):
-    """The release could not be brought to the wanted state; the message says why.
+class ConvergeError(ActionError):
+    """The release could not be brought to the wanted state; the message says why."""
 
-    A message that names inputs is given as Words (wording.py), rendered for the run's mode
-    (`if_exists: fail` in a workflow, `--if-exists fail` at a terminal) by failures.failure_of.
-    """
+    title = f"{TITLE_PREFIX}: the release could not be made as asked"
 
-    def __init__(self, message: str | Words) -> None:
-        self.words = message if isinstance(message, Words) else None
-        super().__init__(str(message))
 
-    def render(self, mode: Mode) -> str:
-        return self.words.render(mode) if self.words is not None else str(self)
+class ReleaseExists(ConvergeError):
+    """`if_exists: fail`, and the tag's release was published by someone else: nothing was written to it."""
+
+    title = f"{TITLE_PREFIX}: the release exists already"
+
+
+class TagMissing(ConvergeError):
+    """`verify_tag: true`, and the tag is not in the repository: nothing was written."""
+
+    title = f"{TITLE_PREFIX}: the tag does not exist"
 
 
 def release_exists(tag: str, release: dict) -> Words:
@@ -89,10 +93,14 @@ def tag_missing(tag: str, repository: str) -> Words:
     )
 
 
-def repository_not_found(repository: str) -> str:
-    return (
-        f"Repository {repository} was not found: the token cannot see "
-        "it. Check the `repository` input, and that the token has access to it."
+def repository_not_found(repository: str) -> Words:
+    return words(
+        "Repository {repository} was not found: the token cannot see it. Check the `repository` "
+        "input, and that the token has access to it.",
+        command="Repository {repository} was not found: the token cannot see it. Check "
+        "`repository` (or the `origin` remote it was read from), and that the token has access "
+        "to it.",
+        repository=repository,
     )
 
 
@@ -186,7 +194,7 @@ class Engine:
                 self.log(describe(step, desired)[0])
                 return self._result(step.release_id, status="skipped")
             if isinstance(step, Refuse):
-                raise ConvergeError(release_exists(desired.tag, self.cache.get(step.release_id, {})))
+                raise ReleaseExists(release_exists(desired.tag, self.cache.get(step.release_id, {})))
             if isinstance(step, Done):
                 if not self._in_flux(step.release_id):
                     return self._result(step.release_id)
@@ -212,7 +220,7 @@ class Engine:
         if isinstance(steps[-1], Refuse):  # the run would fail: so does its dry run, saying why
             for line in lines:
                 self.log(line)
-            raise ConvergeError(release_exists(desired.tag, self.cache.get(steps[-1].release_id, {})))
+            raise ReleaseExists(release_exists(desired.tag, self.cache.get(steps[-1].release_id, {})))
         target = next((s.release_id for s in reversed(steps) if isinstance(s, Done | Skip)), None)
         if isinstance(steps[-1], Skip):
             status = "skipped"
@@ -272,19 +280,39 @@ class Engine:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
             elif exc.status == 422 and exc.has_error_code("invalid", "target_commitish"):
+                cannot = (
+                    "GitHub cannot create the tag {tag} at `target_commitish` {target!r}: it is no branch or "
+                    "commit of {repository} ({error})."
+                )
                 raise ConvergeError(
-                    f"GitHub cannot create the tag {desired.tag} at `target_commitish` "
-                    f"{desired.target_commitish!r}: it is no branch or commit of {self.github.repository} "
-                    f"({exc}). Push the tag before this step, or set `target_commitish` to an existing "
-                    "branch or full commit SHA."
+                    words(
+                        cannot + " Push the tag before this step, or set `target_commitish` to an existing branch "
+                        "or full commit SHA.",
+                        command=cannot + " Push the tag first, or give `target_commitish` an existing branch or "
+                        "full commit SHA.",
+                        tag=desired.tag,
+                        target=desired.target_commitish,
+                        repository=self.github.repository,
+                        error=exc,
+                    )
                 ) from exc
             elif exc.status == 422 and _says(exc, "valid tag"):
                 self.memory.tag_refusals += 1
                 if self.memory.tag_refusals > MAX_TAG_REFUSALS:
+                    refused = (
+                        "GitHub refused to publish {tag} {times} times ({message}): the tag does not exist and "
+                        "cannot be made."
+                    )
                     raise ConvergeError(
-                        f"GitHub refused to publish {desired.tag} {self.memory.tag_refusals} times ({exc.message}): "
-                        "the tag does not exist and cannot be made. Push the tag before this step, or set "
-                        "`target_commitish` to an existing branch or full commit SHA."
+                        words(
+                            refused + " Push the tag before this step, or set `target_commitish` to an existing "
+                            "branch or full commit SHA.",
+                            command=refused + " Push the tag first, or give `target_commitish` an existing branch "
+                            "or full commit SHA.",
+                            tag=desired.tag,
+                            times=self.memory.tag_refusals,
+                            message=exc.message,
+                        )
                     ) from exc
                 self.log(f"{exc.message}: the tag may have just been pushed; retrying")
                 self.deadline.wait(2.0, "the new tag to become visible to GitHub")
@@ -457,7 +485,7 @@ class Engine:
             return
         if not self.github.repository_visible():  # a 404 for the ref may mean the repository is hidden
             raise ConvergeError(repository_not_found(self.github.repository))
-        raise ConvergeError(tag_missing(tag, self.github.repository))
+        raise TagMissing(tag_missing(tag, self.github.repository))
 
     def _count_repairs(self, step: Update, desired: Desired) -> Desired:
         """Give up on a field another writer keeps changing; never on publishing."""
@@ -468,11 +496,19 @@ class Engine:
             if self.memory.field_writes[name] <= MAX_REPAIRS + 1:
                 continue
             if name == "draft":
+                flipped = (
+                    "Release {release} for {tag} went back to draft after {times} publishes: another workflow "
+                    "keeps drafting this tag (a release-drafter job, or a second run of this action with "
+                    "`draft: true`). Stop that workflow from updating published releases, then "
+                )
                 raise ConvergeError(
-                    f"Release {step.release_id} for {desired.tag} went back to draft after "
-                    f"{MAX_REPAIRS + 1} publishes: another workflow keeps drafting this tag (a "
-                    "release-drafter job, or a second run of this action with `draft: true`). "
-                    "Stop that workflow from updating published releases, then re-run this job."
+                    words(
+                        flipped + "re-run this job.",
+                        command=flipped + "run the command again.",
+                        release=step.release_id,
+                        tag=desired.tag,
+                        times=MAX_REPAIRS + 1,
+                    )
                 )
         return desired
 

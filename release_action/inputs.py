@@ -29,6 +29,7 @@ Adding an input:
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -41,7 +42,14 @@ from release_action import local_files, origin, platforms
 from release_action.asset_files import LocalFile, collect
 from release_action.contract import EXPRESSION_ENV, INPUTS, Kind
 from release_action.decide import Desired
-from release_action.remote import ENTERPRISE_TOKENS, GITHUB_API, GITHUB_TOKENS, REMOTE_HOST_VARIABLE, is_github_api
+from release_action.remote import (
+    ENTERPRISE_TOKENS,
+    GITHUB_API,
+    GITHUB_TOKENS,
+    REMOTE_HOST_VARIABLE,
+    is_github_api,
+    likely_ssh_alias,
+)
 from release_action.wording import InputError, Mode, Words, as_words, mode_of, words
 
 __all__ = ["Asked", "Connection", "Files", "InputError", "Policy", "read_inputs"]
@@ -119,6 +127,9 @@ class Reader:
         self.workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
         # Where local files may be read from (the workspace, RUNNER_TEMP); see local_files.
         self.roots = local_files.roots_of(env, self.workspace)
+        # Where relative paths start: the workspace; for the command, its current directory (in the workspace).
+        base = env.get(local_files.BASE_VARIABLE) if mode_of(env) is Mode.COMMAND else None
+        self.base = Path(base) if base else self.workspace
 
     def problem(self, message: Words | str) -> None:
         self.problems.append(as_words(message))
@@ -147,7 +158,17 @@ class Reader:
             if text in spec.choices:
                 return text
             choices = ", ".join(spec.choices[:-1]) + " or " + spec.choices[-1]
-            self.problem(words("Input `{input}` is {value!r}; use {choices}.", input=spec, value=text, choices=choices))
+            close = difflib.get_close_matches(text.lower(), spec.choices, n=1, cutoff=0.6)
+            guess = f" (did you mean {close[0]}?)" if close else ""
+            self.problem(
+                words(
+                    "Input `{input}` is {value!r}; use {choices}{guess}.",
+                    input=spec,
+                    value=text,
+                    choices=choices,
+                    guess=guess,
+                )
+            )
         elif spec.kind is Kind.NUMBER:
             try:
                 number = float(text)
@@ -253,7 +274,7 @@ def read_notes(r: Reader) -> dict[str, Any]:
 
 def notes_file_text(r: Reader, notes_file: str) -> str | None:
     try:
-        data = local_files.read_capped(r.workspace / notes_file, r.roots, MAX_NOTES_FILE_BYTES)
+        data = local_files.read_capped(r.base / notes_file, r.roots, MAX_NOTES_FILE_BYTES)
     except local_files.TooLarge as exc:
         r.problem(
             words(
@@ -371,7 +392,19 @@ def ref_problem(name: str) -> str | None:
 
 def read_connection(r: Reader) -> Connection | None:
     remote_host = r.env.get(REMOTE_HOST_VARIABLE) if mode_of(r.env) is Mode.COMMAND else None
-    if remote_host:  # the command found `origin` on a host that is not GitHub's (cli.action_env)
+    if remote_host and likely_ssh_alias(remote_host):  # git@github-work:o/r, a Host of ~/.ssh/config
+        r.problem(
+            words(
+                "The `origin` remote is on {host}, which has no dot: it looks like an SSH host alias (a `Host` "
+                "entry in ~/.ssh/config), which only ssh knows, so the command cannot tell which GitHub it stands "
+                "for, nor send it a token. For a repository on github.com give `repository: {repository}` (and "
+                "export GH_TOKEN); for GitHub Enterprise Server give `api_url: https://HOST/api/v3` with the real "
+                "host name (the alias's `HostName`) and export GH_ENTERPRISE_TOKEN.",
+                host=remote_host,
+                repository=r.raw("repository") or "OWNER/NAME",
+            )
+        )
+    elif remote_host:  # the command found `origin` on a host that is not GitHub's (cli.action_env)
         r.problem(
             words(
                 "The `origin` remote is on {host}, which is not github.com or NAME.ghe.com, so the command will "
@@ -514,7 +547,7 @@ def read_files(r: Reader) -> Files | None:
     fail_on_unmatched = r.value("fail_on_unmatched_files")
     if not patterns:
         return Files()
-    working_directory = r.workspace / given if given else r.workspace
+    working_directory = r.base / given if given else r.base
     try:
         working_directory = local_files.resolve_inside(working_directory, r.roots[:1])
     except local_files.Refused as exc:

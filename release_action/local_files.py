@@ -42,6 +42,9 @@ from release_action import platforms
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 Identity = tuple[int, int]  # (st_dev, st_ino): which file a path named when it was checked
+# Set by cli.py for a run started with flags: the directory relative paths are read from (the
+# command's current directory), which may lie below the workspace (the checkout's top level).
+BASE_VARIABLE = "SAFE_RELEASE_BASE"
 
 
 class Refused(ValueError):

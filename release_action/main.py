@@ -4,6 +4,8 @@ Each of those steps lives in its own module; this one only connects them. Every 
 foreseen or not, ends here in exactly one `::error::` (failures.py words it) and exit code 1,
 or in one `::error::` per bad input and exit code 2: never a traceback. Errors name inputs the
 way the run was started (wording.py): `notes_file` under Actions, `--notes-file` with flags.
+A failed run writes a job summary too (report.failure_summary): the error, what the run wrote
+before it (its `Trail`), and the README's Troubleshooting entry for the error's title.
 """
 
 from __future__ import annotations
@@ -11,28 +13,58 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from release_action import __version__
 from release_action.asset_files import describe_size
 from release_action.budget import Deadline
 from release_action.engine import Engine, stays_published
-from release_action.failures import failure_of
-from release_action.github import GitHub
+from release_action.failures import Failure, failure_of
+from release_action.github import GitHub, Write
 from release_action.inputs import Asked, read_inputs
 from release_action.publish_assets import AssetRun, plan_assets
-from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
-from release_action.runner_io import Cancelled, Runner, cancellable
+from release_action.report import (
+    Outcome,
+    Requests,
+    closing_line,
+    failure_summary,
+    outputs_of,
+    summary_of,
+    troubleshooting_url,
+)
+from release_action.runner_io import Cancelled, Runner, RunnerFileError, cancellable
 from release_action.transport import Transport
 from release_action.wording import Mode, mode_of
 
 
-def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
+@dataclass
+class Trail:
+    """What a run has done so far, whichever way it ends: the client, and through it the writes and requests."""
+
+    github: GitHub | None = None
+
+    @property
+    def writes(self) -> tuple[Write, ...]:
+        return tuple(self.github.writes) if self.github is not None else ()
+
+    @property
+    def requests(self) -> Requests | None:
+        """None before the first request could be made (bad input)."""
+        if self.github is None:
+            return None
+        transport = self.github.transport
+        return Requests(transport.requests_made, transport.writes_made)
+
+
+def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[Outcome, Requests]:
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
     deadline = Deadline(connection.timeout_seconds)
     transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
     github = GitHub(transport, connection.repository, log=runner.echo)
+    trail = trail if trail is not None else Trail()
+    trail.github = github
     engine = Engine(github, deadline=deadline, log=runner.echo)
     if asked.policy.verify_tag:
         engine.require_tag(desired.tag)  # before anything is written
@@ -59,17 +91,24 @@ def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
     return outcome, Requests(transport.requests_made, transport.writes_made)
 
 
-def report(asked: Asked, runner: Runner, outcome: Outcome, requests: Requests) -> None:
+def report(asked: Asked, runner: Runner, outcome: Outcome, requests: Requests, writes: tuple[Write, ...] = ()) -> None:
     tag = asked.desired.tag
     for warning in outcome.warnings:
         runner.warning(warning)
     runner.set_outputs(outputs_of(outcome, tag, requests))
     if not asked.policy.dry_run:
-        runner.summary(summary_of(outcome, tag, asked.connection.repository, requests, asked.connection.api_url))
+        connection = asked.connection
+        runner.summary(summary_of(outcome, tag, connection.repository, requests, connection.api_url, writes))
     runner.echo(closing_line(outcome, requests))
 
 
-def run(env: Mapping[str, str], runner: Runner, mode: Mode) -> None:
+def report_failure(runner: Runner, failure: Failure, trail: Trail, env: Mapping[str, str]) -> None:
+    """The job summary of a failed run: the error, what was written before it, where the fix is described."""
+    link = troubleshooting_url(failure.title, env)
+    runner.summary(failure_summary(failure.title, failure.messages, trail.writes, trail.requests, link))
+
+
+def run(env: Mapping[str, str], runner: Runner, mode: Mode, trail: Trail | None = None) -> None:
     asked = read_inputs(env)  # every input checked, the files matched and hashed: a bad one writes nothing
     runner.mask(asked.connection.token)
     runner.echo(f"safe-release-action {__version__}")
@@ -80,8 +119,9 @@ def run(env: Mapping[str, str], runner: Runner, mode: Mode) -> None:
     for file in asked.files.local:
         label = "" if file.label is None else f", label {file.label!r}"
         runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest}{label})")
-    outcome, requests = converge(asked, runner)
-    report(asked, runner, outcome, requests)
+    trail = trail if trail is not None else Trail()
+    outcome, requests = converge(asked, runner, trail)
+    report(asked, runner, outcome, requests, trail.writes)
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
@@ -89,9 +129,10 @@ def main(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     runner = Runner(env)
     mode = mode_of(env)  # errors name inputs as the user set them: in a workflow, or as flags
+    trail = Trail()
     with runner.safe_stderr(), cancellable():
         try:
-            run(env, runner, mode)
+            run(env, runner, mode, trail)
             return 0
         except (Exception, KeyboardInterrupt, Cancelled) as exc:  # the last resort: never a traceback
             failure = failure_of(exc, report_to=env.get("GITHUB_ACTION_REPOSITORY", ""), mode=mode)
@@ -101,6 +142,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
                         runner.echo("".join(traceback.format_exception(exc)).rstrip("\n"))
                 for message in failure.messages:  # bad input: one error per problem
                     runner.error(message, title=failure.title)
-            except (OSError, Cancelled):
-                pass  # stdout is gone, or the runner insists on stopping: nothing more can be said
+                report_failure(runner, failure, trail, env)
+            except (OSError, Cancelled, RunnerFileError):
+                pass  # stdout or the summary file is gone, or the runner insists on stopping: nothing more to say
             return failure.code

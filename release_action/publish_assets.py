@@ -13,6 +13,7 @@ from release_action.engine import ConvergeError, Engine
 from release_action.github import GitHub
 from release_action.report import Outcome
 from release_action.runner_io import Runner
+from release_action.wording import words
 
 MAX_SYNC_ROUNDS = 5  # a release we filled lost to another (or vanished): fill the winner, so often
 
@@ -73,10 +74,17 @@ class AssetRun:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue
             return self.outcome(final.release, final.status, final.warnings, published(final.release, assets, files))
+        changing = (
+            "The release for {tag} kept changing under the upload ({rounds} rounds): other runs keep deleting or "
+            "replacing it. Give concurrent workflows for one tag a `concurrency` group, then "
+        )
         raise ConvergeError(
-            f"The release for {tag} kept changing under the upload ({MAX_SYNC_ROUNDS} rounds): other "
-            "runs keep deleting or replacing it. Give concurrent workflows for one tag a `concurrency` "
-            "group, then re-run this job."
+            words(
+                changing + "re-run this job.",
+                command=changing + "run the command again.",
+                tag=tag,
+                rounds=MAX_SYNC_ROUNDS,
+            )
         )
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:

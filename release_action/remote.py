@@ -88,6 +88,12 @@ def parse_remote(url: str) -> Remote | None:
     return Remote(host, "/".join(segments))
 
 
+def likely_ssh_alias(host: str) -> bool:
+    """A host name without a dot, no IP address nor localhost: `github-work` in git@github-work:o/r, a `Host`
+    of ~/.ssh/config that only ssh resolves."""
+    return bool(host) and "." not in host and ":" not in host and host != "localhost"
+
+
 def is_github_api(api_url: str) -> bool:
     """Whether `api_url` is on github.com or a NAME.ghe.com host: the hosts GH_TOKEN is for.
 

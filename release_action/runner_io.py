@@ -30,6 +30,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
+from release_action.errors import TITLE_PREFIX, ActionError
+
 # Where a line may end. The runner's reader ends lines only at \r and \n; this is Python's
 # str.splitlines() set, a superset, so every line the runner can see starts after one of these.
 LINE_BREAK = re.compile(r"(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])")
@@ -72,8 +74,10 @@ def neutralise(text: str) -> str:
     return "".join(parts)
 
 
-class RunnerFileError(Exception):
+class RunnerFileError(ActionError):
     """A file the runner gave the step (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) could not be written."""
+
+    title = f"{TITLE_PREFIX}: a runner file could not be written"
 
 
 class Cancelled(BaseException):

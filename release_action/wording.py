@@ -38,8 +38,8 @@ reads it, and main() renders every message of the run with that mode at print ti
 (failures.failure_of(exc, mode=...) for the closing errors). Runtime errors (a 401's "check
 `token`", a 403's "give the job `permissions: contents: write`") are worded the same way: build
 them with `words(...)` (with `command=` where the fix differs, e.g. "use a token with
-`contents: write`"), keep the Words on the exception, and render them in failure_of as it does
-for InputError's problems.
+`contents: write`") and raise an errors.ActionError with them (a GitHubError takes them as its
+`hint`): failure_of renders them for the mode with `exc.messages(mode)`, as InputError's problems.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from release_action.contract import INPUTS, Input, Kind
+from release_action.errors import TITLE_PREFIX, ActionError
 
 FLAGS_VARIABLE = "SAFE_RELEASE_FLAGS"  # set (to "1") by cli.py for a run started with flags
 
@@ -136,15 +137,21 @@ def as_words(message: Words | str) -> Words:
     return message if isinstance(message, Words) else Words(message)
 
 
-class InputError(ValueError):
-    """Inputs are wrong: one or more problems, each naming the input and the fix.
+class InputError(ActionError, ValueError):
+    """Inputs are wrong: one or more problems, each naming the input and the fix (exit 2, nothing written).
 
-    str() is the problems in a workflow's words, one a line; render them for the run's mode.
+    str() is the problems in a workflow's words, one a line; `messages(mode)` one per problem.
     """
+
+    title = f"{TITLE_PREFIX}: invalid input"
+    exit_code = 2
 
     def __init__(self, *problems: Words | str) -> None:
         self.problems = tuple(as_words(problem) for problem in problems)
         super().__init__(*self.problems)
+
+    def messages(self, mode: Mode) -> tuple[str, ...]:
+        return tuple(problem.render(mode) for problem in self.problems) or ("Invalid input.",)
 
     def __str__(self) -> str:
         return "\n".join(map(str, self.problems))

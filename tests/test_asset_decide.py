@@ -26,6 +26,7 @@ from release_action.asset_decide import (
     starter_grace,
 )
 from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
+from release_action.wording import Mode
 
 FILE = LocalFile(Path("a.zip"), "a.zip", 3, "ab" * 32, "application/zip")
 LABELLED = dataclasses.replace(FILE, label="Linux build")  # `a.zip#Linux build`
@@ -282,7 +283,9 @@ def test_another_runs_starter_is_given_the_grace_of_the_largest_file_github_acce
 def test_a_different_file_without_overwrite_is_refused_with_how_to_fix_it():
     step = plan_file(FILE, asset(size=9), overwrite=False, locked=False, age=None)
     assert isinstance(step, Refuse)
-    assert "a.zip" in step.reason and "`overwrite_files: true`" in step.reason and "delete the asset" in step.reason
+    reason = step.reason.render(Mode.ACTION)
+    assert "a.zip" in reason and "`overwrite_files: true`" in reason and "delete the asset" in reason
+    assert "Set --overwrite-files to replace it" in step.reason.render(Mode.COMMAND)
 
 
 @pytest.mark.parametrize(

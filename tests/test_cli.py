@@ -178,7 +178,7 @@ def test_the_repository_and_for_githubs_own_hosts_the_api_come_from_the_git_remo
     assert REMOTE_HOST_VARIABLE not in env
 
 
-@pytest.mark.parametrize("host", ["ghes.example.com", "gitlab.example.com:8443", "[fd00::5]", "my-ssh-alias"])
+@pytest.mark.parametrize("host", ["ghes.example.com", "gitlab.example.com:8443", "[fd00::5]"])
 def test_a_remote_on_any_other_host_needs_api_url_and_main_says_so(host):
     env = env_for(["--tag", "v1"], {"GITHUB_WORKSPACE": "."}, remote=Remote(host, "team/tool"))
     assert (env[REMOTE_HOST_VARIABLE], env["INPUT_TOKEN"]) == (host, "")  # no token chosen for a guessed API
@@ -192,6 +192,17 @@ def test_a_remote_on_any_other_host_needs_api_url_and_main_says_so(host):
     env = env_for(["--tag", "v1", "--api-url", f"https://{host}/api/v3"], remote=Remote(host, "team/tool"))
     assert (env["INPUT_API_URL"], env["INPUT_TOKEN"]) == (f"https://{host}/api/v3", "ent0ken")
     assert REMOTE_HOST_VARIABLE not in env
+
+
+def test_a_remote_on_a_host_without_a_dot_is_named_as_a_likely_ssh_alias_with_the_fixes():
+    env = env_for(["--tag", "v1"], remote=Remote("github-work", "octo/demo"))  # git@github-work:octo/demo.git
+    assert (env[REMOTE_HOST_VARIABLE], env["INPUT_TOKEN"]) == ("github-work", "")
+    with pytest.raises(InputError) as caught:
+        read_inputs(env)
+    (problem,) = [problem.render(Mode.COMMAND) for problem in caught.value.problems]
+    assert problem.startswith("The `origin` remote is on github-work, which has no dot: it looks like an SSH host ")
+    assert "~/.ssh/config" in problem and "give --repository octo/demo (and export GH_TOKEN)" in problem
+    assert "give --api-url https://HOST/api/v3 with the real host name (the alias's `HostName`)" in problem
 
 
 def test_the_remote_host_variable_is_the_commands_alone():
@@ -252,6 +263,47 @@ def test_origin_is_read_as_configured_without_insteadof_rewrites(tmp_path, monke
     assert cli.origin_remote(tmp_path) is None
 
 
+# -- the workspace: the checkout's top level --------------------------------------------------------
+
+
+def test_the_workspace_is_the_checkouts_top_level_and_paths_start_from_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, capture_output=True)
+    sub = tmp_path / "docs" / "site"
+    sub.mkdir(parents=True)
+    assert cli.checkout_top(sub).resolve() == tmp_path.resolve()
+    (tmp_path / "N.md").write_text("Notes from the top.\n", encoding="utf-8")
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.zip").write_bytes(b"zip")
+    args = cli.parse_flags([*REPO_FLAGS, "--notes-file", "../../N.md", "--files", "../../dist/*.zip"])
+    env = cli.action_env(args, {"GH_TOKEN": "t"}, sub, io.StringIO(), lambda cwd: None)
+    assert Path(env["GITHUB_WORKSPACE"]).resolve() == tmp_path.resolve()
+    asked = read_inputs(env)
+    assert asked.desired.body == "Notes from the top.\n"
+    assert [file.name for file in asked.files.local] == ["app.zip"]
+    with pytest.raises(InputError) as caught:  # still nothing from outside the checkout
+        read_inputs(cli.action_env(cli.parse_flags([*REPO_FLAGS, "--notes-file", "../../../N.md"]), {"GH_TOKEN": "t"},
+                                   sub, io.StringIO(), lambda cwd: None))  # fmt: skip
+    (problem,) = caught.value.messages(Mode.COMMAND)
+    assert problem.startswith("--notes-file: '../../../N.md' ") and f"({tmp_path.resolve()})" in problem
+
+
+@pytest.mark.parametrize(
+    ("cwd", "env", "top", "workspace"),
+    [
+        ("/w/repo/sub", {}, "/w/repo", "/w/repo"),  # inside a checkout: its top level
+        ("/w/plain", {}, None, "/w/plain"),  # no checkout: the current directory
+        ("/w/repo/sub", {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/w"}, "/w/repo", "/w"),  # the runner's
+        ("/elsewhere", {"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": "/w"}, None, "/elsewhere"),  # not below it
+        ("/w/repo/sub", {"GITHUB_WORKSPACE": "/w"}, "/w/repo", "/w/repo"),  # not under Actions: a stray variable
+    ],
+)
+def test_the_workspace_rule(cwd, env, top, workspace):
+    found = cli.workspace_of(Path(cwd), env, lambda _cwd: Path(top) if top else None)
+    assert found == Path(workspace)
+
+
 def test_without_a_remote_the_repository_is_github_repository():
     env = env_for(["--tag", "v1"], {"GITHUB_REPOSITORY": "o/r", "GITHUB_WORKSPACE": "."})
     assert "INPUT_REPOSITORY" not in env  # main falls back on GITHUB_REPOSITORY as for the action's default
@@ -262,6 +314,28 @@ def test_abbreviated_flags_are_refused():
     with pytest.raises(SystemExit) as exc:
         cli.parser().parse_args(["--tag", "v1", "--notes-f", "x"])
     assert exc.value.code == 2
+
+
+def test_every_unknown_flag_is_an_error_on_stderr_with_the_flag_it_may_have_meant(capsys):
+    argv = ["--taag", "v1", "--notes-f", "x", "--dry-rn", "--no-darft", "--repository=o/r", "--frobnicate=1", "stray"]
+    with pytest.raises(SystemExit) as exc:
+        cli.parse_flags(argv)
+    out, err = capsys.readouterr()
+    assert (exc.value.code, out) == (2, "")
+    assert [line for line in err.splitlines() if line.startswith("safe-release: error: ")] == [
+        "safe-release: error: unknown flag '--taag'; did you mean --tag?",
+        "safe-release: error: unknown flag '--notes-f'; did you mean --notes-file?",
+        "safe-release: error: unknown flag '--dry-rn'; did you mean --dry-run?",
+        "safe-release: error: unknown flag '--no-darft'; did you mean --no-draft?",
+        "safe-release: error: unknown flag '--frobnicate' (see safe-release --help)",
+        "safe-release: error: unexpected argument 'stray': the command takes flags only (see safe-release --help)",
+    ]
+    assert err.startswith("usage: safe-release")
+
+
+def test_known_flags_parse_as_before():
+    args = cli.parse_flags(["--tag", "v1", "--files", "a", "b", "--no-draft"])
+    assert (args.tag, args.files, args.draft) == ("v1", ["a", "b"], False)
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ import requests_mock
 
 from release_action import __version__, transport
 from release_action.budget import Backoff, BudgetExhausted, Deadline
-from release_action.github import ASSET, MAX_PAGES, RELEASE, GitHub, github_time, shape_problem
+from release_action.github import ASSET, MAX_PAGES, RELEASE, GitHub, Write, fingerprint, github_time, shape_problem
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
 from release_action.transport import (
     MAX_REDIRECTS,
@@ -630,6 +630,64 @@ def test_requests_and_writes_are_counted(m, make):
     assert (gh.transport.requests_made, gh.transport.writes_made) == (2, 1)
 
 
+# -- what the run wrote ----------------------------------------------------------------------------
+
+UPLOADS = "https://uploads.github.com/repos/octo/repo/releases/7/assets"
+
+
+def test_every_write_is_recorded_with_the_fields_it_changed_from_what_was_last_read(m, make):
+    old = {"id": 7, "tag_name": "v1", "name": "Beta", "body": "Old notes.", "draft": True, "prerelease": False}
+    m.get(f"{RELEASES}/tags/v1", status_code=404, json={"message": "Not Found"})
+    m.get(f"{RELEASES}?per_page=100", json=[old])
+    m.patch(f"{RELEASES}/7", json={**old, "name": "v1", "body": "New notes.", "draft": False})
+    m.get(f"{RELEASES}/7/assets?per_page=100", json=[{"id": 70, "name": "old.zip"}])
+    m.delete(f"{RELEASES}/assets/70", status_code=204)
+    m.post(f"{UPLOADS}?name=app.zip", status_code=201, json={"id": 71, "name": "app.zip"})
+    m.delete(f"{RELEASES}/8", status_code=404, json={"message": "Not Found"})  # gone already: not a write made
+    gh = make()
+    assert gh.get_release_by_tag("v1") is None
+    list(gh.iter_releases())
+    gh.update_release(7, {"tag_name": "v1", "name": "v1", "body": "New notes.", "draft": False, "make_latest": "true"})
+    gh.list_assets(7)
+    gh.delete_asset(70)
+    gh.upload_asset(UPLOADS + "{?name,label}", "app.zip", io.BytesIO(b"x"), 1, "application/zip")
+    gh.delete_release(8)
+    digest = {"Old notes.": fingerprint("Old notes."), "New notes.": fingerprint("New notes.")}
+    assert gh.writes == [
+        Write("update", 7, "v1", (("name", "Beta", "v1"), ("body", digest["Old notes."], digest["New notes."]),
+                                  ("draft", True, False))),
+        Write("delete asset", None, "old.zip"),
+        Write("upload", None, "app.zip"),
+    ]  # fmt: skip
+    assert "Old notes." not in repr(gh.writes) and "Old notes." not in repr(gh.seen)  # notes as a digest only
+
+
+def test_a_create_is_recorded_with_its_id_and_the_fields_it_set(m, make):
+    m.post(RELEASES, status_code=201, json={"id": 9, "tag_name": "v2", "draft": True})
+    gh = make()
+    gh.create_release({"tag_name": "v2", "name": "v2", "draft": True, "prerelease": False, "make_latest": "legacy"})
+    assert gh.writes == [
+        Write("create", 9, "v2", (("name", None, "v2"), ("draft", None, True), ("prerelease", None, False),
+                                  ("tag_name", None, "v2")))
+    ]  # fmt: skip
+
+
+def test_a_write_whose_answer_is_lost_is_recorded_as_lost(m, make):
+    m.post(RELEASES, status_code=502)
+    gh = make()
+    with pytest.raises(OutcomeUnknown):
+        gh.create_release({"tag_name": "v3", "draft": False})
+    assert gh.writes == [Write("create", None, "v3", (("draft", None, False), ("tag_name", None, "v3")), lost=True)]
+
+
+def test_a_write_github_refused_is_not_recorded(m, make):
+    m.post(RELEASES, status_code=403, json={"message": "Resource not accessible by integration"})
+    gh = make()
+    with pytest.raises(GitHubError):
+        gh.create_release({"tag_name": "v4"})
+    assert gh.writes == []
+
+
 # -- the deadline --------------------------------------------------------------------------------
 
 
@@ -698,7 +756,7 @@ def test_a_call_slower_than_what_is_left_of_the_budget_is_abandoned_when_the_bud
     release = threading.Event()
     deadline = Deadline(0.3)
     start = time.monotonic()
-    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(0.3\) ran out .* waiting for the slow thing"):
+    with pytest.raises(BudgetExhausted, match=r"`timeout_seconds` \(0.3\) ran out .* waiting for the slow thing"):
         deadline.call(lambda: release.wait(10), "the slow thing")
     assert time.monotonic() - start < 1.0
     release.set()
@@ -1053,7 +1111,7 @@ def test_a_request_is_bounded_as_a_whole_not_per_read_so_a_trickle_cannot_outlas
     server = slow(OK_HEAD, size=1000, rate=20, head_at_once=head_at_once)
     client = GitHub(Transport(server.url, TOKEN, Deadline(1.0)), REPO)  # reads every 50 ms: no read timeout fires
     start = time.monotonic()
-    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(1\) ran out .* the answer to GET http://127"):
+    with pytest.raises(BudgetExhausted, match=r"`timeout_seconds` \(1\) ran out .* the answer to GET http://127"):
         client.get_release(1)
     assert time.monotonic() - start < 1.8
 

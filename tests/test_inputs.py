@@ -675,6 +675,17 @@ def test_any_other_make_latest_is_an_error(workspace, value):
     assert names_input(str(caught.value), "make_latest")
 
 
+@pytest.mark.parametrize(
+    ("value", "guess"),
+    [("ture", " (did you mean true?)"), ("Legacy", " (did you mean legacy?)"), ("fals", " (did you mean false?)"),
+     ("always", ""), ("", "")],
+)  # fmt: skip
+def test_a_choice_off_the_list_names_the_nearest_one(workspace, value, guess):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, make_latest=value))
+    assert str(caught.value) == f"Input `make_latest` is {value!r}; use true, false or legacy{guess}."
+
+
 def test_previous_tag_without_generate_notes_is_an_error(workspace):
     with pytest.raises(InputError) as caught:
         read_inputs(runner_env(workspace, previous_tag="v1.0.0"))

@@ -6,8 +6,20 @@ import re
 
 import pytest
 
+from release_action.github import Write, fingerprint
 from release_action.publish_assets import status_with_assets
-from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
+from release_action.report import (
+    Change,
+    Outcome,
+    Requests,
+    anchor,
+    changes_of,
+    closing_line,
+    failure_summary,
+    outputs_of,
+    summary_of,
+    troubleshooting_url,
+)
 
 RELEASE = {"id": 7, "html_url": "https://github.com/o/r/releases/tag/v1", "draft": False}
 ASSET = {
@@ -39,7 +51,7 @@ API = "https://api.github.com"
 def test_the_summary_says_what_was_done_links_the_release_and_counts_the_requests():
     summary = summary_of(Outcome(RELEASE, "created"), "v1", "o/r", Requests(4, 1), API)
     assert "Created the published release [v1](https://github.com/o/r/releases/tag/v1) of `o/r` (id 7)." in summary
-    assert "GitHub API requests: 4 (1 writes)." in summary
+    assert "GitHub API requests: 4 (1 write)." in summary
 
 
 def test_the_summary_lists_each_asset_with_what_this_run_did_to_it():
@@ -176,3 +188,144 @@ def test_a_skipped_run_says_the_release_was_left_as_it_was():
 def test_the_archive_urls_are_outputs_as_github_gives_them_and_empty_when_it_gives_none(release, tarball, zipball):
     outputs = outputs_of(Outcome(release, "created"), "v1", Requests(1, 1))
     assert (outputs["tarball_url"], outputs["zipball_url"]) == (tarball, zipball)
+
+
+# -- what the run changed, field by field ------------------------------------------------------------
+
+BODY_OLD, BODY_NEW = fingerprint("Old notes."), fingerprint("New notes.")
+
+
+def created(release_id: int = 7, **fields: object) -> Write:
+    return Write("create", release_id, "v1", tuple((name, None, value) for name, value in fields.items()))
+
+
+def updated(release_id: int = 7, lost: bool = False, **changes: tuple[object, object]) -> Write:
+    return Write("update", release_id, "v1", tuple((n, b, a) for n, (b, a) in changes.items()), lost=lost)
+
+
+CHANGES = [
+    pytest.param([], [], id="nothing written"),
+    pytest.param([updated(name=("Old", "New"), body=(BODY_OLD, BODY_NEW))],
+                 [Change("name", "Old", "New"), Change("body", BODY_OLD, BODY_NEW)], id="an update"),
+    pytest.param([updated(draft=(True, False)), updated(prerelease=(False, True))],
+                 [Change("draft", True, False), Change("prerelease", False, True)], id="two updates"),
+    pytest.param([updated(name=("A", "B")), updated(name=("B", "C"))], [Change("name", "A", "C")],
+                 id="first seen to last written"),
+    pytest.param([updated(name=("A", "B")), updated(name=("B", "A"))], [], id="set back: no change"),
+    pytest.param([created(name="v1", draft=True, body=BODY_NEW), updated(draft=(True, False))],
+                 [Change("name", None, "v1"), Change("body", None, BODY_NEW), Change("draft", None, False)],
+                 id="created, then published"),
+    pytest.param([updated(release_id=8, name=("A", "B"))], [], id="another release"),
+    pytest.param([updated(lost=True, name=("A", "B"))], [], id="a lost answer"),
+    pytest.param([Write("delete", 7, "v1"), Write("upload", None, "app.zip")], [], id="no field"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("writes", "changes"), CHANGES)
+def test_the_fields_a_run_changed_come_from_the_writes_it_made(writes, changes):
+    assert changes_of(writes, 7) == changes
+
+
+def test_the_summary_shows_each_changed_field_old_to_new_in_the_runners_words_and_never_the_notes():
+    writes = [updated(name=("Beta *1*", "v1"), body=(BODY_OLD, BODY_NEW), draft=(True, False))]
+    summary = summary_of(Outcome(RELEASE, "updated"), "v1", "o/r", Requests(3, 1), API, writes)
+    assert "| Field | Before | After |\n|---|---|---|\n" in summary
+    assert "| name | `Beta *1*` | `v1` |" in summary.splitlines()
+    assert "| notes | (not shown) | changed |" in summary.splitlines()
+    assert "| draft | true | false |" in summary.splitlines()
+    assert BODY_OLD not in summary and BODY_NEW not in summary
+
+
+def test_a_created_release_shows_the_fields_it_was_created_with():
+    writes = [created(name="v1", draft=False, prerelease=True, body=BODY_NEW)]
+    lines = summary_of(Outcome(RELEASE, "created"), "v1", "o/r", Requests(2, 1), API, writes).splitlines()
+    assert "| name | (new) | `v1` |" in lines and "| notes | (new) | set |" in lines
+    assert "| draft | (new) | false |" in lines and "| prerelease | (new) | true |" in lines
+
+
+def test_an_unchanged_release_has_no_table_of_changes():
+    summary = summary_of(Outcome(RELEASE, "unchanged"), "v1", "o/r", Requests(1, 0), API, [])
+    assert "| Field |" not in summary and "GitHub API requests: 1 (0 writes)." in summary
+
+
+# -- a run that failed -------------------------------------------------------------------------------
+
+LINK = "https://github.com/octo/safe-release-action/blob/v1/README.md#safe-release-action-the-api-rate-limit-is-spent"
+
+
+def test_a_failed_run_summary_has_the_error_what_was_written_before_it_and_the_troubleshooting_link():
+    writes = [
+        created(name="v1", draft=True),
+        Write("upload", None, "app.zip"),
+        Write("delete asset", None, "old.zip"),
+        updated(draft=(True, False), body=(BODY_OLD, BODY_NEW)),
+        Write("delete", 9, "v1"),
+        Write("update", 7, "v1", (("name", "a", "b"),), lost=True),
+    ]
+    title = "safe-release-action: the API rate limit is spent"
+    summary = failure_summary(title, ["GET … → 403 API rate limit exceeded.", "second"], writes, Requests(9, 6), LINK)
+    lines = summary.splitlines()
+    assert lines[:3] == ["### Release", "", "**Failed:** safe\\-release\\-action\\: the API rate limit is spent"]
+    assert "> [!CAUTION]" in lines and "> second" in lines
+    assert lines[lines.index("Written before the failure:") + 2 :][:6] == [
+        "- created release 7 for v1 as a draft",
+        "- uploaded the asset app\\.zip",
+        "- deleted the asset old\\.zip",
+        "- updated release 7 for v1\\: draft → false\\, notes",
+        "- deleted release 9 for v1",
+        "- updated release 7 for v1\\: name \\(sent\\, but its answer was lost\\: it may or may not have happened\\)",
+    ]
+    assert "GitHub API requests: 9 (6 writes)." in lines
+    assert (
+        f"What to do: see [safe\\-release\\-action\\: the API rate limit is spent]({LINK}) in the README's " in summary
+    )
+
+
+def test_a_run_that_failed_before_writing_says_nothing_was_written_and_names_the_section_without_a_link():
+    summary = failure_summary("safe-release-action: invalid input", ["--tag is 'a..b'."], [], None, None)
+    assert "Nothing was written." in summary.splitlines()
+    assert "GitHub API requests" not in summary and "](" not in summary
+    assert (
+        "What to do: see safe\\-release\\-action\\: invalid input under Troubleshooting in safe-release-action's"
+        in summary
+    )
+
+
+def test_the_error_in_a_failed_run_summary_is_data():
+    summary = failure_summary(
+        "t", ["<img src=x> [a](https://evil.example)\n# h"], [Write("upload", None, "*x*")], None, None
+    )
+    assert "\\<img src\\=x\\> \\[a\\]\\(https\\:\\/\\/evil\\.example\\)\\\\n\\# h" in summary
+    assert "- uploaded the asset \\*x\\*" in summary
+    assert not re.search(r"(?<!\\)<|(?<!\\)\]\(|\n#", summary.replace("### Release", "")), summary
+
+
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        ({"GITHUB_ACTION_REPOSITORY": "octo/safe-release-action", "GITHUB_ACTION_REF": "v1"}, LINK),
+        ({"GITHUB_ACTION_REPOSITORY": "octo/safe-release-action", "GITHUB_ACTION_REF": ""},
+         "https://github.com/octo/safe-release-action#safe-release-action-the-api-rate-limit-is-spent"),
+        ({"GITHUB_ACTION_REPOSITORY": "o/a", "GITHUB_ACTION_REF": "0123abc", "GITHUB_SERVER_URL": "https://ghes.example"},
+         "https://ghes.example/o/a/blob/0123abc/README.md#safe-release-action-the-api-rate-limit-is-spent"),
+        ({}, None),  # `uses: ./`, or a terminal: the runner names no action repository
+        ({"GITHUB_ACTION_REPOSITORY": "o/a)![x](https://evil.example/p.png"}, None),
+        ({"GITHUB_ACTION_REPOSITORY": "o/a", "GITHUB_ACTION_REF": "v1#x"}, None),
+        ({"GITHUB_ACTION_REPOSITORY": "o/a", "GITHUB_ACTION_REF": "../../x"}, None),
+        ({"GITHUB_ACTION_REPOSITORY": "o/a", "GITHUB_SERVER_URL": "javascript:alert(1)"}, None),
+    ],
+)  # fmt: skip
+def test_the_troubleshooting_link_points_into_the_actions_own_readme_at_the_ref_the_run_used(env, url):
+    assert troubleshooting_url("safe-release-action: the API rate limit is spent", env) == url
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor_"),
+    [
+        ("safe-release-action: GitHub's API cannot be reached", "safe-release-action-githubs-api-cannot-be-reached"),
+        ("safe-release-action: unexpected error (a bug)", "safe-release-action-unexpected-error-a-bug"),
+        ("safe-release-action failed", "safe-release-action-failed"),
+    ],
+)
+def test_an_anchor_is_the_one_github_gives_the_heading(heading, anchor_):
+    assert anchor(heading) == anchor_

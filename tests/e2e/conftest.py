@@ -77,9 +77,14 @@ class Action:
         self._count = 0
 
     def env(
-        self, inputs: Mapping[str, str] | None = None, *, token: str | None = None, repository: str = REPO
+        self,
+        inputs: Mapping[str, str] | None = None,
+        *,
+        token: str | None = None,
+        repository: str = REPO,
+        runner: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The environment the runner would give the container step, plus `inputs`."""
+        """The environment the runner would give the container step, plus `inputs` (and `runner`'s variables)."""
         self._count += 1
         files = StepFiles.on_host(self.workdir, self._count)
         env = runner_env(
@@ -91,7 +96,7 @@ class Action:
             host_env=os.environ,
         )
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        return env
+        return env | dict(runner or {})
 
     def _start(self, env: dict[str, str], ready: Path | None = None) -> subprocess.Popen[str]:
         gated = ready is not None
@@ -117,7 +122,7 @@ class Action:
         summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
         return Run(proc.returncode, stdout, stderr, outputs, summary)
 
-    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str) -> Run:
+    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str | Mapping[str, str]) -> Run:
         """Run the entrypoint once and wait for it."""
         env = self.env(inputs, **env_options)
         return self._finish(self._start(env), env)

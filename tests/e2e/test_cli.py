@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import venv
 import zipfile
 from dataclasses import dataclass
@@ -151,7 +153,8 @@ def test_in_a_terminal_the_log_is_plain_text_and_the_outputs_are_printed(install
     assert "::" not in proc.stdout, "a workflow command reached the terminal"
     assert "== Converge the release of octo/demo tag v2.0.0" in proc.stdout
     outputs = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["outputs"]
-    printed = dict(line.split(maxsplit=1) for line in proc.stdout.splitlines()[-len(outputs) :])
+    lines = proc.stdout.splitlines()[-len(outputs) :]
+    printed = {name: value.strip() for name, _, value in (line.partition(" ") for line in lines)}
     assert list(printed) == list(outputs), "every output printed last, one a line, in action.yml's order"
     (release,) = releases_for(sb, "v2.0.0")
     assert (printed["status"], printed["id"], printed["draft"]) == ("created", str(release["id"]), "true")
@@ -289,3 +292,52 @@ def test_with_flags_inside_a_run_step_workflow_commands_pass_through_and_outputs
     assert "::group::Plan for octo/demo tag v5.0.0" in proc.stdout  # the runner folds it
     assert outputs_of(env)["status"] == "created"  # what would happen; the step's outputs have it
     assert writes(sb) == []
+
+
+# -- failing fast and clearly, in the command's words --------------------------------------------
+
+
+def test_an_api_url_nothing_listens_on_fails_in_seconds_naming_the_host_and_the_flag(installed, workdir):
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    start = time.monotonic()
+    proc = run(installed.command, "--tag", "v1.0.0", "--repository", REPO, "--api-url", url,
+               env=clean_env(GH_ENTERPRISE_TOKEN="t0ken"), cwd=workdir)  # fmt: skip
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1, shown(proc)
+    assert elapsed < 20, f"{elapsed:.1f}s\n{shown(proc)}"  # it was 4 min 59 s: the whole budget, retrying
+    (error,) = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert error.startswith(f"error: {url} refused the connection (3 tries in "), shown(proc)
+    assert f"Check --api-url ({url})" in error and "`api_url`" not in error and "timeout" not in error
+    assert "error:" not in proc.stdout
+
+
+def test_bad_and_unknown_flags_are_each_an_error_on_stderr_and_nothing_is_sent(installed, sb, workdir):
+    flags = ["--repository", REPO, "--api-url", sb.api_url, "--tag", "a..b", "--make-latest", "ture"]
+    env = clean_env(GH_ENTERPRISE_TOKEN=sb.token)
+    bad = run(installed.command, *flags, "--timeout-seconds", "0", env=env, cwd=workdir)
+    assert bad.returncode == 2, shown(bad)
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("error: ")]
+    assert [line.split()[1] for line in errors] == ["--tag", "--make-latest", "--timeout-seconds"], shown(bad)
+    assert "(did you mean true?)" in errors[1] and "error" not in bad.stdout
+    unknown = run(installed.command, *flags, "--dry-rn", "--notes-fil", "N.md", env=env, cwd=workdir)
+    assert unknown.returncode == 2, shown(unknown)
+    assert "safe-release: error: unknown flag '--dry-rn'; did you mean --dry-run?" in unknown.stderr
+    assert "safe-release: error: unknown flag '--notes-fil'; did you mean --notes-file?" in unknown.stderr
+    assert unknown.stdout == "" and sb.log == []
+
+
+def test_from_a_subfolder_of_a_checkout_paths_may_lead_anywhere_in_the_checkout(installed, sb, workdir):
+    git = ["git", "-c", "init.defaultBranch=main"]
+    _run([*git, "init", "-q"], cwd=workdir)
+    (workdir / "NOTES.md").write_text("From the top of the checkout.\n", encoding="utf-8")
+    sub = workdir / "docs" / "site"
+    sub.mkdir(parents=True)
+    flags = ["--tag", "v6.0.0", "--repository", REPO, "--api-url", sb.api_url, "--notes-file", "../../NOTES.md",
+             "--files", "../../dist/*.tar.gz"]  # fmt: skip
+    proc = run(installed.command, *flags, env=clean_env(GH_ENTERPRISE_TOKEN=sb.token), cwd=sub)
+    assert proc.returncode == 0, shown(proc)
+    (release,) = releases_for(sb, "v6.0.0")
+    assert release["body"] == "From the top of the checkout.\n"
+    assert [a["name"] for a in release["assets"]] == ["app.tar.gz"]

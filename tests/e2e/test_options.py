@@ -84,7 +84,7 @@ def test_if_exists_fail_on_a_published_release_fails_naming_it_and_writes_nothin
 
     assert run.code == 1, run
     (error,) = run.errors
-    assert error.startswith("::error title=safe-release-action failed::"), error
+    assert error.startswith("::error title=safe-release-action%3A the release exists already::"), error
     assert f"release {seeded['id']}: {seeded['html_url']}" in error, error
     assert "`if_exists: fail` is set" in error and "`if_exists: update`" in error, error
     assert writes(slow) == []

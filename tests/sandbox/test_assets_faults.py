@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shlex
 import socket
 import threading
 import time
@@ -14,7 +16,7 @@ import pytest
 import requests
 
 from release_bench.sandbox import Sandbox, github_asset_name, valid_ref_name
-from release_bench.sandbox.cli import build_parser, main
+from release_bench.sandbox.cli import build_parser, main, ready_lines
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
@@ -234,6 +236,24 @@ def test_cli_prints_env_lines():
     stop.set()
     th.join(5)
     assert not th.is_alive()
+
+
+def test_the_ready_lines_for_the_command_run_as_printed(tmp_path, monkeypatch, capsys):
+    from release_action import cli
+
+    with Sandbox(repos=["o/r"], token="ghs_ready") as sb:
+        lines = ready_lines(sb.api_url, sb.token, "o/r")
+        (export,) = [line for line in lines if line.startswith("export ")]
+        (command,) = [line for line in lines if line.startswith("safe-release ")]
+        name, _, value = export.removeprefix("export ").partition("=")
+        assert name == "GH_ENTERPRISE_TOKEN"  # the simulator is not github.com: gh's variable for any other host
+        for variable in [k for k in os.environ if k.startswith(("GH_", "GITHUB_", "INPUT_"))]:
+            monkeypatch.delenv(variable)
+        monkeypatch.setenv(name, shlex.split(value)[0])
+        monkeypatch.chdir(tmp_path)  # no checkout here: the flags say everything
+        assert cli.main(shlex.split(command)[1:]) == 0, capsys.readouterr()
+        (release,) = sb.releases("o/r")
+        assert (release["tag_name"], release["body"], release["draft"]) == ("v0.1.0", "Made by the command.", False)
 
 
 def test_cli_knobs_parse_and_refuse_nonsense():
