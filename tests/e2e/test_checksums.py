@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from release_bench.harness import SHA
 from release_bench.race import evidence, line_up
 from release_bench.sandbox import Sandbox
 
@@ -91,7 +92,8 @@ def sha256sum_check(directory: Path) -> str:
 
 def test_the_checksums_asset_passes_sha256sum_c_against_the_downloaded_assets(laggy, action: Action, tmp_path: Path):
     """The files of the run and an asset a person added alike, from GitHub's digests."""
-    laggy.seed_release(REPO, TAG, draft=True, assets=[("NOTICE.txt", b"added by hand\n")])
+    # At the commit the run builds, so that the only write to the draft itself is its publishing.
+    laggy.seed_release(REPO, TAG, draft=True, target_commitish=SHA, assets=[("NOTICE.txt", b"added by hand\n")])
     write_files(action.workdir, BUILDS)
 
     run = action.run({"files": "dist/*", "checksums": SUMS})
