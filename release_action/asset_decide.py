@@ -1,9 +1,10 @@
-"""What to do for one file, or for one asset no file asked for: pure functions of what was observed.
+"""What to do for one file, for one asset no file asked for, or for the checksums asset: pure
+functions of what was observed.
 
 No I/O and no clock of their own, so every rule is a row in a table test
 (tests/test_asset_decide.py); the asset sync (asset_sync.py) observes, calls `plan_file` per
 file and, with `remove_other_assets`, `plan_other` per asset that no file produced, and acts on
-the steps.
+the steps; then, with `checksums`, `plan_checksums` for the checksums asset (ChecksumsSync).
 
 Labels. A file whose line asks for a label (`PATH#LABEL`) and whose asset is the same file
 under another label is relabelled with one PATCH (`Relabel`), never uploaded again; a new
@@ -36,9 +37,11 @@ two copies; they only have to agree about in-progress uploads:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
+from release_action.checksums import Sums, sha256_of
 from release_action.wording import Words, words
 
 STARTER_GRACE_BASE = 10.0  # seconds a fresh starter (another run's upload) is left alone
@@ -50,7 +53,8 @@ STARTER_GRACE_RATE = 10_000_000  # ... plus one second per this many bytes of th
 
 @dataclass(frozen=True)
 class Keep:
-    """The asset is there with the file's size and digest: nothing to do."""
+    """The asset is there with the file's size and digest: nothing to do. (The checksums asset with
+    nothing to list: `asset` is {}, none is there and none is needed.)"""
 
     reason: str
     asset: dict
@@ -234,6 +238,58 @@ def plan_other(asset: dict, *, locked: bool, age: float | None) -> Step:
         )
     what = "an unfinished upload" if asset.get("state") == "starter" else f"{asset.get('size')} bytes"
     return DeleteOther(f"delete {name} ({what}): not in `files`", asset)
+
+
+def plan_checksums(
+    name: str,
+    sums: Sums | None,
+    asset: dict | None,
+    *,
+    known: Mapping[int, str],
+    problems: Sequence[str] = (),
+    locked: bool,
+    age: float | None,
+    recently_ours: bool = False,
+) -> Step:
+    """What to do for the checksums asset `name`, which should hold `sums` (checksums.sums_of of the
+    current listing; None: the release has no other asset to list, so it should hold no checksums asset).
+
+    `asset`: the checksums asset as listed (None if there is none). `known`: the sha256 of the
+    assets this run uploaded, by id (where GitHub reports no digest). `problems`:
+    checksums.unlisted's reasons, why some asset cannot be listed. `locked`, `age` and
+    `recently_ours` as for `plan_file`. The asset is the action's own: it is rewritten whatever
+    `overwrite_files` says, keeps whatever label it has, and is compared by its digest alone, so
+    no download is ever needed to tell whether it is right.
+    """
+    if problems:
+        return Refuse("; ".join(problems) + ".")
+    if sums is None:
+        if asset is None:
+            return Keep(f"the release has no other asset to list, so no {name}", {})
+        if asset.get("state") == "starter" and not locked and age is not None and age < starter_grace(0):
+            return WaitFor(f"{name}: another upload is in progress ({age:.0f}s old)", asset)
+        if locked:
+            return Refuse(f"{name} lists assets the release no longer has")
+        return DeleteOther(f"delete {name}: the release has no other asset to list", asset)
+    count = f"{len(sums.names)} {'asset' if len(sums.names) == 1 else 'assets'}"
+    if asset is None:
+        if recently_ours:
+            return WaitFor(f"{name}: our upload is not listed yet (read lag)")
+        if locked:
+            return Refuse(f"{name} is missing")
+        return Upload(f"write {name} (the sha256 of {count}, {sums.size} bytes)")
+    if asset.get("state") == "uploaded" and asset.get("size") == sums.size and sha256_of(asset, known) == sums.sha256:
+        return Keep(f"{name} lists the {count} with their current digests", asset)
+    label = label_of(asset) or None
+    if asset.get("state") == "starter":
+        if locked:
+            return Refuse(f"{name} is an unfinished upload")
+        if age is not None and age < starter_grace(sums.size):
+            return WaitFor(f"{name}: another upload is in progress ({age:.0f}s old)", asset)
+        return DeleteStarter(f"delete the unfinished upload of {name} and write it again", asset, label)
+    if locked:
+        return Refuse(f"{name} does not list the assets the release holds with their digests")
+    return Replace(f"rewrite {name}: the assets or their digests changed (now {count})", asset, label)
 
 
 def locked_problem(tag: str, problems: list[str]) -> str:

@@ -17,7 +17,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -107,6 +107,13 @@ class LocalFile:
     @property
     def digest(self) -> str:
         return f"sha256:{self.sha256}"
+
+
+@dataclass(frozen=True)
+class MadeFile(LocalFile):
+    """An asset the action makes itself (the checksums file): its bytes, held in memory, are uploaded."""
+
+    data: bytes = field(default=b"", repr=False)
 
 
 def split_label(line: str) -> tuple[str, str | None]:

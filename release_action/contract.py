@@ -313,6 +313,19 @@ INPUTS: dict[str, Input] = _by_name(
         ),
     ),
     Input(
+        "checksums",
+        "Name of an asset that lists the sha256 of every other asset of the release, one `sha256sum -c` line "
+        "each, such as `SHA256SUMS`; kept in step with the assets.",
+        more=(
+            "One line `<sha256>  <name>` per asset, sorted by name (byte order), from GitHub's digest of each: the "
+            "files of this run and the assets other runs or people added alike. Rewritten when an asset or its "
+            "digest changes, left alone otherwise; a release not yet published is published only once it matches. "
+            "A name as GitHub stores it (letters, digits, `.`, `_`, `+`, `-`), not one of the `files`; never "
+            "removed by `remove_other_assets`. Works without `files` too (see [Assets](#assets))."
+        ),
+        metavar="NAME",
+    ),
+    Input(
         "fail_on_unmatched_files",
         "Fail, before writing anything, when a `files` pattern matches nothing.",
         kind=Kind.BOOLEAN,
@@ -349,8 +362,8 @@ OUTPUTS: dict[str, Output] = {
         Output("prerelease", "`true` if the release is a pre-release, else `false`."),
         Output(
             "assets",
-            "JSON list of the release's assets from `files`, in the order of `files`: name, label, id, size, digest, "
-            "browser_download_url.",
+            "JSON list of the release's assets from `files`, in the order of `files`, then the `checksums` asset: "
+            "name, label, id, size, digest, browser_download_url.",
         ),
         Output(
             "requests",

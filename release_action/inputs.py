@@ -5,7 +5,7 @@ same from its flags). `read_inputs` runs a few small readers, each for one part 
 
     read_tag, read_notes, read_release → decide.Desired (the release asked for)
     read_connection                    → Connection (token, repository, api_url, timeout)
-    read_files                         → Files (the `files` matched and hashed)
+    read_files                         → Files (the `files` matched and hashed, the `checksums` name)
     read_policy                        → Policy (how the run behaves: dry_run, overwrite_files,
                                                  remove_other_assets, verify_tag)
 
@@ -39,7 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from release_action import local_files, origin, platforms
-from release_action.asset_files import LocalFile, collect
+from release_action.asset_files import LocalFile, collect, github_asset_name
 from release_action.contract import EXPRESSION_ENV, INPUTS, Kind
 from release_action.decide import Desired
 from release_action.remote import (
@@ -91,6 +91,7 @@ class Files:
     working_directory: Path | None = None
     local: tuple[LocalFile, ...] = ()  # in upload order: the lines' order, each line's matches by path
     warnings: tuple[Words, ...] = ()  # a pattern that matched nothing, with fail_on_unmatched_files: false
+    checksums: str = ""  # the name of the checksums asset the action keeps; "" none
 
 
 @dataclass(frozen=True)
@@ -541,12 +542,14 @@ def api_url_input(r: Reader, value: str) -> str | None:
 
 
 def read_files(r: Reader) -> Files | None:
-    """The `files` matched, checked and hashed (assets.collect), or None after a problem."""
+    """The `files` matched, checked and hashed (assets.collect), and the `checksums` asset's name, or None
+    after a problem with the files."""
     patterns = r.value("files")
     given = r.value("working_directory")
     fail_on_unmatched = r.value("fail_on_unmatched_files")
+    checksums = checksums_name(r)
     if not patterns:
-        return Files()
+        return Files(checksums=checksums)
     working_directory = r.base / given if given else r.base
     try:
         working_directory = local_files.resolve_inside(working_directory, r.roots[:1])
@@ -573,7 +576,49 @@ def read_files(r: Reader) -> Files | None:
     except InputError as exc:
         r.problems.extend(exc.problems)
         return None
-    return Files(patterns, working_directory, tuple(local), tuple(warnings))
+    for file in local:
+        if checksums and platforms.asset_key(file.name) == platforms.asset_key(checksums):
+            r.problem(
+                words(
+                    "Input `checksums` is {name!r}, the asset name of {path!r}, which `files` matches: the action "
+                    "writes the checksums asset itself. Drop that file from `files`, or give `checksums` another name.",
+                    name=checksums,
+                    path=file_path(file.path, working_directory),
+                )
+            )
+    return Files(patterns, working_directory, tuple(local), tuple(warnings), checksums)
+
+
+def checksums_name(r: Reader) -> str:
+    """The `checksums` input: an asset name exactly as GitHub stores it, or "" (none, or a problem recorded)."""
+    name = r.value("checksums")
+    if not name or github_asset_name(name) == name:
+        return name
+    if "/" in name or "\\" in name:
+        r.problem(
+            words(
+                "Input `checksums` is {name!r}, a path: it is the name of the asset the action writes (it makes the "
+                "file itself). Give a name such as `checksums: SHA256SUMS`.",
+                name=name,
+            )
+        )
+    else:
+        r.problem(
+            words(
+                "Input `checksums` is {name!r}, which GitHub would store as {stored!r} (an asset name holds letters, "
+                "digits, `.`, `_`, `+` and `-`, and neither starts nor ends with `.`). Give `checksums: {stored}`.",
+                name=name,
+                stored=github_asset_name(name),
+            )
+        )
+    return ""
+
+
+def file_path(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def read_policy(r: Reader, files: Files | None) -> Policy | None:

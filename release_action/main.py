@@ -60,6 +60,7 @@ def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
+    checksums = asked.files.checksums
     deadline = Deadline(connection.timeout_seconds)
     transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
     github = GitHub(transport, connection.repository, log=runner.echo)
@@ -72,15 +73,21 @@ def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[
         with runner.group(f"Plan for {connection.repository} tag {desired.tag} (dry run: nothing is written)"):
             result = engine.converge(desired, dry_run=True)
             plan = list(result.plan)
-            if files and result.status != "skipped":
+            if (files or checksums) and result.status != "skipped":
                 plan += plan_assets(
-                    github, deadline, result.release, files, overwrite=overwrite, remove_others=remove_others
+                    github,
+                    deadline,
+                    result.release,
+                    files,
+                    overwrite=overwrite,
+                    remove_others=remove_others,
+                    checksums=checksums,
                 )
             for line in plan:
                 runner.echo(line)
         outcome = Outcome(result.release, result.status, tuple(result.warnings))
-    elif files:
-        assets = AssetRun(runner, github, engine, overwrite=overwrite, remove_others=remove_others)
+    elif files or checksums:
+        assets = AssetRun(runner, github, engine, overwrite=overwrite, remove_others=remove_others, checksums=checksums)
         outcome = assets.converge(desired, files, connection.repository)
     else:
         with runner.group(f"Converge the release of {connection.repository} tag {desired.tag}"):

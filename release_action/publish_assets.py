@@ -1,13 +1,21 @@
-"""A release with assets: held as a draft until every asset is in and verified, then published."""
+"""A release with assets: held as a draft until every asset is in and verified, then published.
+
+With `checksums`, "every asset" includes the checksums asset: it is written after the files
+(and the deletions of `remove_other_assets`) and verified to list every other asset of the
+release before a held release is published, so readers never see it disagree with the assets.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
-from release_action.asset_decide import identical, label_of, labelled
+from release_action import platforms
+from release_action.asset_decide import label_of, labelled
 from release_action.asset_files import LocalFile, describe_size
-from release_action.asset_sync import ReleaseGone, Syncer
+from release_action.asset_sync import ChecksumsSync, ReleaseGone, Syncer
 from release_action.budget import Deadline
+from release_action.checksums import unlisted
 from release_action.decide import Desired
 from release_action.engine import ConvergeError, Engine
 from release_action.github import GitHub
@@ -34,10 +42,18 @@ class AssetRun:
     """
 
     def __init__(
-        self, runner: Runner, github: GitHub, engine: Engine, *, overwrite: bool, remove_others: bool = False
+        self,
+        runner: Runner,
+        github: GitHub,
+        engine: Engine,
+        *,
+        overwrite: bool,
+        remove_others: bool = False,
+        checksums: str = "",
     ) -> None:
         self.runner, self.github, self.engine, self.overwrite = runner, github, engine, overwrite
         self.remove_others = remove_others
+        self.checksums = checksums  # the checksums asset's name; "" none
         self.changes = 0
         self.done: dict[str, str] = {}
         self.removed: list[str] = []
@@ -73,7 +89,7 @@ class AssetRun:
             if final.release.get("id") != release["id"]:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue
-            return self.outcome(final.release, final.status, final.warnings, published(final.release, assets, files))
+            return self.outcome(final.release, final.status, final.warnings, published(final.release, assets))
         changing = (
             "The release for {tag} kept changing under the upload ({rounds} rounds): other runs keep deleting or "
             "replacing it. Give concurrent workflows for one tag a `concurrency` group, then "
@@ -88,26 +104,47 @@ class AssetRun:
         )
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
-        with self.runner.group(f"Assets of release {release.get('id')} ({len(files)} files)"):
-            syncer = Syncer(
-                self.github,
-                release,
-                files,
-                deadline=self.engine.deadline,
-                overwrite=self.overwrite,
-                remove_others=self.remove_others,
-                log=self.runner.echo,
-            )
-            try:
-                assets = syncer.run()
-            finally:
-                self.changes += syncer.changes
-                self.done.update(syncer.done)
-                self.removed += [name for name in syncer.removed if name not in self.removed]
-                self.warnings += [w for w in syncer.warnings if w not in self.warnings]
-            self.runner.echo(f"verified: {plural(len(assets), 'asset')} present with their sha256 digests")
-            if self.remove_others:
-                self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
+        """The files' assets, in the files' order, then the checksums asset (if any), each verified."""
+        sums = f", then {self.checksums}" if self.checksums else ""
+        with self.runner.group(f"Assets of release {release.get('id')} ({plural(len(files), 'file')}{sums})"):
+            assets: list[dict] = []
+            syncer = None
+            if files:
+                syncer = Syncer(
+                    self.github,
+                    release,
+                    files,
+                    deadline=self.engine.deadline,
+                    overwrite=self.overwrite,
+                    remove_others=self.remove_others,
+                    exempt=(self.checksums,) if self.checksums else (),
+                    vet=self.vet(files),
+                    log=self.runner.echo,
+                )
+                try:
+                    assets = syncer.run()
+                finally:
+                    self.tally(syncer)
+                self.runner.echo(f"verified: {plural(len(assets), 'asset')} present with their sha256 digests")
+                if self.remove_others:
+                    self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
+            if self.checksums:
+                keeper = ChecksumsSync(
+                    self.github,
+                    release,
+                    self.checksums,
+                    deadline=self.engine.deadline,
+                    after=syncer,
+                    log=self.runner.echo,
+                )
+                try:
+                    kept = keeper.run()
+                finally:
+                    self.tally(keeper)
+                count = plural(len(keeper.sums.names) if keeper.sums else 0, "other asset")
+                what = f"lists the {count} with their sha256 digests" if kept else "is not needed: no other asset"
+                self.runner.echo(f"verified: {self.checksums} {what}")
+                assets += kept
         return assets
 
     def skipped(self, release: dict, warnings: list[str], files: list[LocalFile]) -> Outcome:
@@ -115,6 +152,20 @@ class AssetRun:
         listed = {a.get("name"): a for a in release.get("assets") or ()}
         assets = [listed[f.name] for f in files if f.name in listed]  # in the order of `files`, as ever
         return Outcome(release, "skipped", tuple(warnings), tuple(assets))  # nothing of it is this run's doing
+
+    def vet(self, files: list[LocalFile]) -> Callable[[list[dict]], list[str]] | None:
+        """Before the files' sync writes: an asset the checksums could never list refuses the run (one
+        this run replaces, or deletes with `remove_other_assets`, does not count)."""
+        if not self.checksums or self.remove_others:
+            return None
+        name, skip = self.checksums, {platforms.asset_key(f.name) for f in files}
+        return lambda listed: unlisted(listed, name, {}, skip=skip)
+
+    def tally(self, syncer: Syncer) -> None:
+        self.changes += syncer.changes
+        self.done.update(syncer.done)
+        self.removed += [name for name in syncer.removed if name not in self.removed]
+        self.warnings += [w for w in syncer.warnings if w not in self.warnings]
 
     def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
         status = status_with_assets(release_status, self.changes)
@@ -130,16 +181,22 @@ def left_alone(warnings: list[str]) -> str:
     return f", except {plural(len(warnings), 'upload')} in progress, left alone" if warnings else ""
 
 
-def published(release: dict, assets: list[dict], files: list[LocalFile]) -> list[dict]:
+def published(release: dict, assets: list[dict]) -> list[dict]:
     """The assets as the final release shows them (publishing changes their download URLs), unless
-    that read is older than what the sync verified (a lagging read: another digest or label)."""
+    that read is older than what the sync verified (a lagging read: another asset, digest or label)."""
     listed = {a.get("name"): a for a in release.get("assets") or ()}
-    verified = {a.get("name"): label_of(a) for a in assets}  # the labels the sync saw or set
-    if all(
-        f.name in listed and identical(listed[f.name], f) and label_of(listed[f.name]) == verified.get(f.name)
-        for f in files
-    ):
-        return [listed[f.name] for f in files]
+
+    def same(verified: dict) -> bool:  # as the sync verified it, with the label it saw or set
+        shown = listed.get(verified.get("name"))
+        fields = ("id", "state", "size", "digest")
+        return (
+            shown is not None
+            and all(shown.get(k) == verified.get(k) for k in fields)
+            and (label_of(shown) == label_of(verified))
+        )
+
+    if all(same(a) for a in assets):
+        return [listed[a.get("name")] for a in assets]
     return assets
 
 
@@ -151,9 +208,21 @@ def plan_assets(
     *,
     overwrite: bool,
     remove_others: bool = False,
+    checksums: str = "",
 ) -> list[str]:
-    """The dry run's asset lines: what would be uploaded, replaced, relabelled, kept or deleted, in order."""
+    """The dry run's asset lines: what would be uploaded, replaced, relabelled, kept or deleted, in order,
+    then what would become of the checksums asset."""
+    listed: list[dict] | None = None
     if not release.get("id"):
-        return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type}{labelled(f.label)})" for f in files]
-    syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite, remove_others=remove_others)
-    return [step.reason for step in syncer.plan_only()]
+        lines = [f"upload {f.name} ({describe_size(f.size)}, {f.content_type}{labelled(f.label)})" for f in files]
+    else:
+        exempt = (checksums,) if checksums else ()
+        syncer = Syncer(
+            github, release, files, deadline=deadline, overwrite=overwrite, remove_others=remove_others, exempt=exempt
+        )
+        lines = [step.reason for step in syncer.plan_only()] if files else []
+        listed = syncer.listed if files else None
+    if checksums:
+        keeper = ChecksumsSync(github, release, checksums, deadline=deadline)
+        lines += keeper.plan_ahead(files, remove_others=remove_others, listed=listed)
+    return lines

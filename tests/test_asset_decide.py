@@ -1,4 +1,4 @@
-"""plan_file and plan_other as tables: one row per rule of the asset decision."""
+"""plan_file, plan_other and plan_checksums as tables: one row per rule of the asset decision."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ from release_action.asset_decide import (
     identical,
     locked_problem,
     other_starter_grace,
+    plan_checksums,
     plan_file,
     plan_other,
     starter_grace,
 )
 from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
+from release_action.checksums import Sums
 from release_action.wording import Mode
 
 FILE = LocalFile(Path("a.zip"), "a.zip", 3, "ab" * 32, "application/zip")
@@ -305,3 +307,74 @@ def test_a_locked_release_is_explained_with_what_to_do_instead():
     text = locked_problem("v1", ["a.zip is missing", "b.zip differs"])
     assert "v1 is published and immutable" in text and "a.zip is missing; b.zip differs" in text
     assert "new tag" in text
+
+
+# -- the checksums asset -------------------------------------------------------------------------
+
+SUMS = Sums(b"a" * 64 + b"  a.zip\n" + b"b" * 64 + b"  b.zip\n", ("a.zip", "b.zip"))
+ONE = Sums(b"a" * 64 + b"  a.zip\n", ("a.zip",))
+
+
+def sums_asset(sums: Sums = SUMS, **fields) -> dict:
+    return {
+        "id": 5,
+        "name": "SHA256SUMS",
+        "state": "uploaded",
+        "size": sums.size,
+        "digest": f"sha256:{sums.sha256}",
+        "label": "",
+        **fields,
+    }
+
+
+LISTS_BOTH = sums_asset()
+LISTS_ONE = sums_asset(ONE)  # written before b.zip came
+SUMS_STARTER = sums_asset(state="starter", size=0, digest=None)
+NO_DIGEST = sums_asset(digest=None)
+LABELLED_SUMS = sums_asset(ONE, label="Checksums")
+WRITE = f"write SHA256SUMS (the sha256 of 2 assets, {SUMS.size} bytes)"
+REWRITE = "rewrite SHA256SUMS: the assets or their digests changed (now 2 assets)"
+
+CHECKSUM_ROWS = [
+    # (rule, what it should hold, observed asset, options, expected step)
+    ("none yet: write it", SUMS, None, {}, Upload(WRITE)),
+    ("it lists the assets with their digests: keep", SUMS, LISTS_BOTH, {}, Keep(
+        "SHA256SUMS lists the 2 assets with their current digests", LISTS_BOTH)),
+    ("it lists fewer assets (another file came since): rewrite", SUMS, LISTS_ONE, {}, Replace(REWRITE, LISTS_ONE)),
+    ("a rewrite keeps the asset's label", SUMS, LABELLED_SUMS, {}, Replace(REWRITE, LABELLED_SUMS, "Checksums")),
+    ("no digest, and not this run's upload: rewrite (it cannot be told right)", SUMS, NO_DIGEST, {},
+     Replace(REWRITE, NO_DIGEST)),
+    ("no digest, but this run uploaded this very content: keep", SUMS, NO_DIGEST, {"known": {5: SUMS.sha256}},
+     Keep("SHA256SUMS lists the 2 assets with their current digests", NO_DIGEST)),
+    ("none listed, but our upload is recent: read lag, wait", SUMS, None, {"recently_ours": True},
+     WaitFor("SHA256SUMS: our upload is not listed yet (read lag)")),
+    ("a young starter: another run writes it, wait", SUMS, SUMS_STARTER, {"age": 1.0},
+     WaitFor("SHA256SUMS: another upload is in progress (1s old)", SUMS_STARTER)),
+    ("a starter past its grace: delete it and write again", SUMS, SUMS_STARTER, {"age": 60.0},
+     DeleteStarter("delete the unfinished upload of SHA256SUMS and write it again", SUMS_STARTER)),
+    ("locked, and it lists the assets: keep", SUMS, LISTS_BOTH, {"locked": True},
+     Keep("SHA256SUMS lists the 2 assets with their current digests", LISTS_BOTH)),
+    ("locked, and it lists fewer: refuse", SUMS, LISTS_ONE, {"locked": True},
+     Refuse("SHA256SUMS does not list the assets the release holds with their digests")),
+    ("locked, and none: refuse", SUMS, None, {"locked": True}, Refuse("SHA256SUMS is missing")),
+    ("an asset it cannot list: refuse, saying why", SUMS, LISTS_BOTH, {"problems": ["old.pdf has no digest"]},
+     Refuse("old.pdf has no digest.")),
+    ("nothing to list, and none: nothing to do", None, None, {}, Keep(
+        "the release has no other asset to list, so no SHA256SUMS", {})),
+    ("nothing to list any more: delete it", None, LISTS_ONE, {}, DeleteOther(
+        "delete SHA256SUMS: the release has no other asset to list", LISTS_ONE)),
+    ("nothing to list, but a young upload of it: wait", None, SUMS_STARTER, {"age": 1.0},
+     WaitFor("SHA256SUMS: another upload is in progress (1s old)", SUMS_STARTER)),
+    ("nothing to list on a locked release: refuse", None, LISTS_ONE, {"locked": True},
+     Refuse("SHA256SUMS lists assets the release no longer has")),
+    ("one asset: the words agree", ONE, None, {},
+     Upload(f"write SHA256SUMS (the sha256 of 1 asset, {ONE.size} bytes)")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "sums", "observed", "options", "expected"), CHECKSUM_ROWS, ids=[row[0] for row in CHECKSUM_ROWS]
+)
+def test_plan_checksums(rule, sums, observed, options, expected):
+    kwargs = {"known": {}, "locked": False, "age": None, **options}
+    assert plan_checksums("SHA256SUMS", sums, observed, **kwargs) == expected

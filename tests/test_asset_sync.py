@@ -1,5 +1,6 @@
-"""The asset sync's loop (asset_sync.Syncer) against a fake GitHub: the order of its writes,
-when other assets go, what is never removed, and what read lag must not make it write twice.
+"""The asset sync's loops (asset_sync.Syncer, and ChecksumsSync for the checksums asset) against a
+fake GitHub: the order of their writes, when other assets go, what is never removed, what read lag
+must not make them write twice, and how racing writers of the checksums converge.
 
 The per-asset rules are asset_decide's tables (tests/test_asset_decide.py); these tests are
 about the loop around them. The fake holds the release's assets in memory and can answer
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from release_action.asset_files import LocalFile
-from release_action.asset_sync import MAX_REPLACES, AssetError, Syncer
-from release_action.budget import Deadline
+from release_action.asset_sync import MAX_REPLACES, MAX_REWRITES, AssetError, ChecksumsSync, Syncer
+from release_action.budget import SETTLE_SECONDS, Deadline
+from release_action.checksums import unlisted
 from release_action.publish_assets import published
+from release_action.transport import Conflict
 from release_bench.harness import FakeClock
 
 NOW = "2026-01-02T03:04:05Z"
@@ -241,5 +244,234 @@ def test_the_published_listing_is_reported_unless_a_lagging_read_shows_an_older_
     current = {"assets": [asset_of(file, 3, label="Linux", browser_download_url="…/v1/a.zip")]}
     lagging = {"assets": [asset_of(file, 3, label="old", browser_download_url="…/v1/a.zip")]}
 
-    assert published(current, synced, [file]) == current["assets"]  # the URLs of the published release
-    assert published(lagging, synced, [file]) == synced
+    assert published(current, synced) == current["assets"]  # the URLs of the published release
+    assert published(lagging, synced) == synced
+
+
+# -- the checksums asset -------------------------------------------------------------------------
+
+
+def sums_text(*named: tuple[str, bytes]) -> bytes:
+    lines = sorted((name, hashlib.sha256(data).hexdigest()) for name, data in named)
+    return "".join(f"{digest}  {name}\n" for name, digest in lines).encode()
+
+
+def held_sums(github: FakeGitHub) -> bytes:
+    (asset,) = [a for a in github.assets if a["name"] == "SHA256SUMS"]
+    return github.contents[asset["id"]]
+
+
+class Holding(FakeGitHub):
+    """Keeps each upload's bytes (`contents`, by asset id), so the checksums written can be read back."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.contents: dict[int, bytes] = {}
+
+    def upload_asset(self, url, name, body, size, content_type, label=None) -> dict:
+        data = b"".join(body)
+        asset = super().upload_asset(url, name, [data], size, content_type, label)
+        self.contents[asset["id"]] = data
+        return asset
+
+
+def checksums(github: FakeGitHub, after: Syncer | None = None) -> tuple[ChecksumsSync, FakeClock, list[str]]:
+    clock = FakeClock()
+    lines: list[str] = []
+    deadline = Deadline(300, clock=clock.clock, sleep=clock.sleep)
+    sync = ChecksumsSync(github, RELEASE, "SHA256SUMS", deadline=deadline, after=after, log=lines.append)
+    return sync, clock, lines
+
+
+def test_the_checksums_are_written_after_the_files_and_list_every_asset_theirs_and_others(tmp_path):
+    files = [local(tmp_path, "b.zip", b"b"), local(tmp_path, "a.zip", b"a")]
+    by_hand = {**OLD, "id": 2, "name": "NOTICE.txt", "digest": "sha256:" + hashlib.sha256(b"n").hexdigest()}
+    github = Holding([by_hand])
+    files_sync, _ = syncer(github, files, exempt=["SHA256SUMS"])
+    files_sync.run()
+
+    (asset,) = checksums(github, after=files_sync)[0].run()
+
+    assert [call[1] for call in github.calls] == ["b.zip", "a.zip", "SHA256SUMS"]
+    assert held_sums(github) == sums_text(("a.zip", b"a"), ("b.zip", b"b"), ("NOTICE.txt", b"n"))
+    assert asset["name"] == "SHA256SUMS"
+
+
+def test_a_second_look_with_nothing_changed_writes_nothing_and_starts_from_the_files_listing(tmp_path):
+    file = local(tmp_path, "a.zip", b"a")
+    github = Holding()
+    first, _ = syncer(github, [file], exempt=["SHA256SUMS"])
+    first.run()
+    checksums(github, after=first)[0].run()
+    github.calls.clear()
+
+    again, _ = syncer(github, [file], exempt=["SHA256SUMS"])
+    again.run()
+    listings = []
+    github.list_assets = lambda release_id: listings.append(release_id) or FakeGitHub.list_assets(github, release_id)
+    sync, clock, _ = checksums(github, after=again)
+    sync.run()
+
+    assert github.calls == []
+    assert listings == []  # judged on the files' sync's last listing
+    assert clock.sleeps == []
+
+
+def test_each_write_is_verified_by_a_look_after_a_settle(tmp_path):
+    github = Holding([asset_of(local(tmp_path, "a.zip", b"a"), 3)])
+
+    sync, clock, lines = checksums(github)
+    sync.run()
+
+    assert [call[1] for call in github.calls] == ["SHA256SUMS"]
+    assert clock.sleeps == [SETTLE_SECONDS]
+    assert lines == [f"write SHA256SUMS (the sha256 of 1 asset, {len(sums_text(('a.zip', b'a')))} bytes)"]
+
+
+def test_a_file_another_run_uploads_after_our_write_is_listed_by_a_rewrite(tmp_path):
+    """A build matrix: our write listed only our file; the verify look sees the other job's file."""
+    a, b = local(tmp_path, "a.zip", b"a"), local(tmp_path, "b.zip", b"b")
+
+    class OtherJob(Holding):
+        def upload_asset(self, url, name, body, size, content_type, label=None) -> dict:
+            asset = super().upload_asset(url, name, body, size, content_type, label)
+            if name == "SHA256SUMS" and not any(x["name"] == "b.zip" for x in self.assets):
+                self.assets.append(asset_of(b, 50))  # the other job's upload lands just after our write
+            return asset
+
+    github = OtherJob([asset_of(a, 3)])
+    checksums(github)[0].run()
+
+    assert github.calls == [("upload", "SHA256SUMS", None), ("delete", "SHA256SUMS"), ("upload", "SHA256SUMS", None)]
+    assert held_sums(github) == sums_text(("a.zip", b"a"), ("b.zip", b"b"))
+
+
+def test_our_write_hidden_by_read_lag_is_waited_for_never_written_twice(tmp_path):
+    github = Holding([asset_of(local(tmp_path, "a.zip", b"a"), 3)], lag=3)
+
+    checksums(github)[0].run()
+
+    assert github.calls == [("upload", "SHA256SUMS", None)]
+
+
+def test_a_422_on_the_name_means_another_run_wrote_it_look_again_and_keep_it_if_it_lists_the_same(tmp_path):
+    a = local(tmp_path, "a.zip", b"a")
+
+    class Beaten(Holding):
+        def upload_asset(self, url, name, body, size, content_type, label=None) -> dict:
+            if name == "SHA256SUMS" and not any(x["name"] == name for x in self.assets):
+                super().upload_asset(url, name, body, size, content_type, label)  # the other run's identical write
+                self.calls.append(("422", name))
+                raise Conflict(422, "Validation Failed")
+            return super().upload_asset(url, name, body, size, content_type, label)
+
+    github = Beaten([asset_of(a, 3)])
+    sync, _, lines = checksums(github)
+    (asset,) = sync.run()
+
+    assert asset["name"] == "SHA256SUMS"
+    assert github.calls == [("upload", "SHA256SUMS", None), ("422", "SHA256SUMS")]
+    assert held_sums(github) == sums_text(("a.zip", b"a"))
+    assert "SHA256SUMS: another upload of this name exists; looking again" in lines
+
+
+def test_a_checksums_asset_listing_assets_that_are_gone_is_rewritten(tmp_path):
+    a = local(tmp_path, "a.zip", b"a")
+    github = Holding([asset_of(a, 3)])
+    checksums(github)[0].run()
+    github.assets = [x for x in github.assets if x["name"] != "a.zip"] + [asset_of(local(tmp_path, "c.zip", b"c"), 4)]
+    github.calls.clear()
+
+    checksums(github)[0].run()
+
+    assert github.calls == [("delete", "SHA256SUMS"), ("upload", "SHA256SUMS", None)]
+    assert held_sums(github) == sums_text(("c.zip", b"c"))
+
+
+def test_with_no_other_asset_left_the_checksums_asset_goes(tmp_path):
+    github = Holding([asset_of(local(tmp_path, "a.zip", b"a"), 3)])
+    checksums(github)[0].run()
+    github.assets = [x for x in github.assets if x["name"] == "SHA256SUMS"]
+    github.calls.clear()
+
+    sync, _, _ = checksums(github)
+    assert sync.run() == []
+
+    assert github.calls == [("delete", "SHA256SUMS")]
+    assert sync.done == {"SHA256SUMS": "deleted"}
+
+
+def test_where_github_reports_no_digest_the_hash_of_this_runs_own_upload_is_used(tmp_path):
+    """Neither our checksums upload nor our files carry a digest here: what this run sent is known."""
+
+    class NoDigests(Holding):
+        def upload_asset(self, url, name, body, size, content_type, label=None) -> dict:
+            asset = super().upload_asset(url, name, body, size, content_type, label)
+            asset["digest"] = None
+            return dict(asset)
+
+    a = local(tmp_path, "a.zip", b"a")
+    github = NoDigests()
+    sync, _, _ = checksums(github)
+    sync.sent[5] = a.sha256  # the files' sync uploaded a.zip as asset 5
+    github.assets.append({**asset_of(a, 5), "digest": None})
+
+    sync.run()
+
+    assert github.calls == [("upload", "SHA256SUMS", None)]  # its own upload is known: no rewrite after it
+    assert held_sums(github) == sums_text(("a.zip", b"a"))
+
+
+def test_another_writer_that_keeps_replacing_it_with_other_content_ends_the_run_naming_it(tmp_path):
+    a = local(tmp_path, "a.zip", b"a")
+
+    class Fighting(Holding):
+        def upload_asset(self, url, name, body, size, content_type, label=None) -> dict:
+            asset = super().upload_asset(url, name, body, size, content_type, label)
+            if name == "SHA256SUMS":  # another workflow uploads its own SHA256SUMS over ours
+                asset.update(digest="sha256:" + "0" * 64, size=3)
+            return dict(asset)
+
+    github = Fighting([asset_of(a, 3)])
+    with pytest.raises(AssetError, match=r"SHA256SUMS was rewritten 6 times with the same content.*`checksums`"):
+        checksums(github)[0].run()
+    assert [call[1] for call in github.calls].count("SHA256SUMS") == 2 * MAX_REWRITES + 1  # 1 + 6 × (delete, upload)
+
+
+def test_rewrites_as_the_assets_change_are_progress_not_a_fight(tmp_path):
+    """Racing jobs: each look finds one more file than the last write listed."""
+    count = MAX_REWRITES + 3
+
+    class Matrix(Holding):
+        def upload_asset(self, url, name, body, size, content_type, label=None) -> dict:
+            asset = super().upload_asset(url, name, body, size, content_type, label)
+            done = sum(x["name"].startswith("job-") for x in self.assets)
+            if name == "SHA256SUMS" and done < count:
+                self.assets.append(asset_of(local(tmp_path, f"job-{done}.zip", b"%d" % done), 100 + done))
+            return asset
+
+    github = Matrix([asset_of(local(tmp_path, "job-0.zip", b"0"), 100)])
+    checksums(github)[0].run()
+
+    assert held_sums(github) == sums_text(*((f"job-{n}.zip", b"%d" % n) for n in range(count)))
+
+
+def test_an_asset_the_checksums_cannot_list_refuses_the_files_sync_before_it_writes(tmp_path):
+    old = {**OLD, "digest": None}  # uploaded before GitHub reported digests
+    github = FakeGitHub([old])
+    sync, _ = syncer(github, [local(tmp_path, "a.zip", b"a")], vet=lambda listed: unlisted(listed, "SHA256SUMS", {}))
+
+    with pytest.raises(AssetError, match=r"SHA256SUMS cannot list app-1\.0\.dev7\.tar\.gz: GitHub reports no sha256"):
+        sync.run()
+    assert github.calls == []
+
+
+def test_the_checksums_of_an_immutable_published_release_that_disagree_are_refused(tmp_path):
+    github = Holding([asset_of(local(tmp_path, "a.zip", b"a"), 3)])
+    clock = FakeClock()
+    deadline = Deadline(300, clock=clock.clock, sleep=clock.sleep)
+    release = {**RELEASE, "draft": False, "immutable": True}
+
+    with pytest.raises(AssetError, match=r"published and immutable.*SHA256SUMS is missing.*new tag"):
+        ChecksumsSync(github, release, "SHA256SUMS", deadline=deadline, log=lambda _line: None).run()
+    assert github.calls == []

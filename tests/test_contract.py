@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import json
 import os
 import re
@@ -228,6 +229,21 @@ def test_the_commands_help_is_the_inputs_descriptions_in_flag_words(action):
             if input_name in INPUTS:
                 first_sentence = first_sentence.replace(f"`{input_name}`", "--" + input_name.replace("_", "-"))
         assert flags[name].help.startswith(first_sentence), (name, flags[name].help)
+
+
+def test_checksums_reaches_the_action_the_portable_action_and_the_command_alike(action, portable, tmp_path):
+    """Issue 18's input, from its one declaration: `checksums` in both action files (default empty: off),
+    passed by the portable action as INPUT_CHECKSUMS, and `--checksums NAME` at a terminal."""
+    assert (
+        action["inputs"]["checksums"]["default"] == ""
+        and portable["inputs"]["checksums"] == action["inputs"]["checksums"]
+    )
+    assert portable_steps(portable)["release"]["env"]["INPUT_CHECKSUMS"] == "${{ inputs.checksums }}"
+    assert command_flags()["checksums"].metavar == "NAME"
+    args = cli.parser().parse_args(["--checksums", "SHA256SUMS"])
+    env = cli.action_env(args, {}, tmp_path, io.StringIO(), remote_of=lambda _cwd: None)
+    assert env["INPUT_CHECKSUMS"] == "SHA256SUMS"
+    assert "then the `checksums` asset" in action["outputs"]["assets"]["description"]
 
 
 def test_each_inputs_kind_makes_its_flag():

@@ -861,6 +861,10 @@ VALID = [
      [("latin1.md", None), ("notes.md", "Release notes")]),
     ("fail_on_unmatched_files", {"fail_on_unmatched_files": "false", "files": "docs/*\nnothing/*"},
      lambda a: [f.name for f in a.files.local], ["notes.md"]),
+    ("checksums", {"checksums": " SHA256SUMS "}, lambda a: a.files.checksums, "SHA256SUMS"),
+    ("checksums", {}, lambda a: a.files.checksums, ""),
+    ("checksums", {"checksums": "mytool-1.2.3_sha256.txt", "files": "docs/*"},
+     lambda a: (a.files.checksums, [f.name for f in a.files.local]), ("mytool-1.2.3_sha256.txt", ["notes.md"])),
 ]  # fmt: skip
 
 # input → (inputs, words its one error holds)
@@ -897,6 +901,14 @@ INVALID = [
         "the label of 'docs/*#bad\\tlabel' is refused: its character 4 is U+0009",
     ),
     ("fail_on_unmatched_files", {"fail_on_unmatched_files": "0"}, "is '0'; use true or false"),
+    ("checksums", {"checksums": "my sums.txt"}, "'my sums.txt', which GitHub would store as 'my.sums.txt'"),
+    ("checksums", {"checksums": ".sha256"}, "which GitHub would store as 'default.sha256'"),
+    ("checksums", {"checksums": "dist/SHA256SUMS"}, "'dist/SHA256SUMS', a path: it is the name of the asset"),
+    (
+        "checksums",
+        {"checksums": "NOTES.MD", "files": "docs/*"},
+        "is 'NOTES.MD', the asset name of 'docs/notes.md', which `files` matches",
+    ),
 ]
 # Inputs every text is a valid value of, and why.
 ANY_TEXT = {
@@ -1042,6 +1054,9 @@ WORDED = [
     ({"verify_tag": "y"}, {}, "Input `verify_tag` is 'y'; use true or false.",
      "--verify-tag is 'y'; use true or false."),
     ({"api_url": "https://u:p@x.example"}, {}, "pass the token as `token`.", "pass the token as GH_TOKEN."),
+    ({"checksums": "a b"}, {}, "Give `checksums: a.b`.", "Give --checksums a.b."),
+    ({"checksums": "Long.md", "files": "long.md"}, {}, "Drop that file from `files`",
+     "Drop that file from --files, or give --checksums another name."),
 ]  # fmt: skip
 
 

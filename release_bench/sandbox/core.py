@@ -196,7 +196,9 @@ class Sandbox:
         name: str | None = None,
         body: str | None = "",
         target_commitish: str = "main",
-        assets: Iterable[tuple[Any, ...]] = (),  # (name, data[, state[, label]])
+        # (name, data[, state[, label]]); state "uploaded" (the default), "starter" (an unfinished
+        # upload) or "old" (uploaded before June 2025: GitHub reports no digest for it)
+        assets: Iterable[tuple[Any, ...]] = (),
         make_latest: str = "true",
     ) -> dict[str, Any]:
         store = self.store
@@ -221,7 +223,8 @@ class Sandbox:
                 with open(asset["path"], "wb") as fh:
                     fh.write(data)
                 if state != "starter":
-                    store.finish_upload(repo, asset["id"], len(data), hashlib.sha256(data).hexdigest(), seeded=True)
+                    digest = None if state == "old" else hashlib.sha256(data).hexdigest()
+                    store.finish_upload(repo, asset["id"], len(data), digest, seeded=True)
             full = store.repo(repo).full_name
             return self._render(full, store.repo(repo).releases[rel["id"]])
 

@@ -485,11 +485,13 @@ class Store:
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 
-    def finish_upload(self, full_name: str, aid: int, size: int, digest: str, seeded: bool = False) -> Record:
+    def finish_upload(self, full_name: str, aid: int, size: int, digest: str | None, seeded: bool = False) -> Record:
+        """The upload is complete; `digest` is its hex sha256 (None: an asset from before GitHub reported digests)."""
         with self.lock:
             repo, _, asset = self._find_asset(full_name, aid, lagged=False)
             rel = repo.releases[self.asset_index[aid][1]]
-            asset = dict(asset, state="uploaded", size=size, digest=f"sha256:{digest}", updated_at=time.time())
+            reported = f"sha256:{digest}" if digest is not None else None
+            asset = dict(asset, state="uploaded", size=size, digest=reported, updated_at=time.time())
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 

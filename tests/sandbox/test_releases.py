@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -480,3 +481,15 @@ def gh_get(sb: Sandbox, token: str | None = None) -> requests.Response:
 @pytest.mark.parametrize(("uploaded", "stored", "reported_in"), REPORTED_ASSET_NAMES)
 def test_the_simulator_stores_asset_names_as_users_saw_github_store_them(uploaded, stored, reported_in):
     assert github_asset_name(uploaded) == stored, reported_in
+
+
+def test_seeded_assets_report_githubs_digest_or_none_as_before_june_2025(sandbox, gh):
+    sandbox.seed_release(
+        REPO, "v1", assets=[("new.zip", b"new\n"), ("old.zip", b"old\n", "old"), ("cut.zip", b"", "starter")]
+    )
+    (release,) = gh.get(R).json()
+    listed = {a["name"]: a for a in gh.get(f"{R}/{release['id']}/assets").json()}
+    assert listed["new.zip"]["digest"] == "sha256:" + hashlib.sha256(b"new\n").hexdigest()
+    assert (listed["old.zip"]["state"], listed["old.zip"]["size"], listed["old.zip"]["digest"]) == ("uploaded", 4, None)
+    assert (listed["cut.zip"]["state"], listed["cut.zip"]["digest"]) == ("starter", None)
+    assert requests.get(listed["old.zip"]["browser_download_url"], timeout=10).content == b"old\n"
