@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from release_action.asset_decide import identical, label_of, labelled
-from release_action.asset_files import LocalFile, describe_size
+from release_action.asset_decide import Step, identical, label_of, plan_file
+from release_action.asset_files import LocalFile
 from release_action.asset_sync import ReleaseGone, Syncer
 from release_action.budget import Deadline
 from release_action.decide import Desired
-from release_action.engine import ConvergeError, Engine
+from release_action.engine import ConvergeError, Engine, Result
 from release_action.github import GitHub
 from release_action.report import Outcome
 from release_action.runner_io import Runner
-from release_action.wording import words
+from release_action.wording import counted, words
 
 MAX_SYNC_ROUNDS = 5  # a release we filled lost to another (or vanished): fill the winner, so often
 
@@ -47,11 +47,12 @@ class AssetRun:
         held = dataclasses.replace(desired, draft=True, held=not desired.draft)
         tag = desired.tag
         for _ in range(MAX_SYNC_ROUNDS):
-            with self.runner.group(f"Converge the release of {repository} tag {tag} (a draft until its assets are in)"):
+            with self.runner.group(f"Converge the release of {repository} tag {tag}"):
                 result = self.engine.converge(held)
             if result.status == "skipped":  # if_exists: skip, and someone else published it: not a byte more
                 return self.skipped(result.release, result.warnings, files)
             release = result.release
+            self.runner.echo(held_back(release, len(files)))
             try:
                 assets = self.sync(release, files)
             except ReleaseGone as exc:
@@ -59,7 +60,7 @@ class AssetRun:
                 continue
             if not release.get("draft"):
                 # published already: `held` was the goal (draft is never undone)
-                return self.outcome(result.release, result.status, result.warnings, assets)
+                return self.outcome(result, result.release, assets)
             with self.runner.group(f"Check that release {release['id']} is still the one, then finish it"):
                 again = self.engine.converge(held)
                 if again.status == "skipped":
@@ -73,7 +74,7 @@ class AssetRun:
             if final.release.get("id") != release["id"]:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue
-            return self.outcome(final.release, final.status, final.warnings, published(final.release, assets, files))
+            return self.outcome(final, final.release, published(final.release, assets, files))
         changing = (
             "The release for {tag} kept changing under the upload ({rounds} rounds): other runs keep deleting or "
             "replacing it. Give concurrent workflows for one tag a `concurrency` group, then "
@@ -88,7 +89,7 @@ class AssetRun:
         )
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
-        with self.runner.group(f"Assets of release {release.get('id')} ({len(files)} files)"):
+        with self.runner.group(f"Assets of release {release.get('id')} ({counted(len(files), 'file')})"):
             syncer = Syncer(
                 self.github,
                 release,
@@ -105,7 +106,7 @@ class AssetRun:
                 self.done.update(syncer.done)
                 self.removed += [name for name in syncer.removed if name not in self.removed]
                 self.warnings += [w for w in syncer.warnings if w not in self.warnings]
-            self.runner.echo(f"verified: {plural(len(assets), 'asset')} present with their sha256 digests")
+            self.runner.echo(f"verified: {counted(len(assets), 'asset')} present with their sha256 digests")
             if self.remove_others:
                 self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
         return assets
@@ -116,18 +117,22 @@ class AssetRun:
         assets = [listed[f.name] for f in files if f.name in listed]  # in the order of `files`, as ever
         return Outcome(release, "skipped", tuple(warnings), tuple(assets))  # nothing of it is this run's doing
 
-    def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
-        status = status_with_assets(release_status, self.changes)
-        warned = tuple(warnings) + tuple(w for w in self.warnings if w not in warnings)
-        return Outcome(release, status, warned, tuple(assets), dict(self.done), tuple(self.removed))
+    def outcome(self, result: Result, release: dict, assets: list[dict]) -> Outcome:
+        status = status_with_assets(result.status, self.changes)
+        warned = tuple(result.warnings) + tuple(w for w in self.warnings if w not in result.warnings)
+        done, removed, history = dict(self.done), tuple(self.removed), tuple(result.history)
+        return Outcome(release, status, warned, tuple(assets), done, removed, history)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def held_back(release: dict, files: int) -> str:
+    """What happens to the release while its assets go in: held as a draft, or synced in place."""
+    if release.get("draft"):
+        return f"release {release.get('id')} stays a draft until its {counted(files, 'asset')} are in and verified"
+    return f"release {release.get('id')} is published already: its assets are synced in place"
 
 
 def left_alone(warnings: list[str]) -> str:
-    return f", except {plural(len(warnings), 'upload')} in progress, left alone" if warnings else ""
+    return f", except {counted(len(warnings), 'upload')} in progress, left alone" if warnings else ""
 
 
 def published(release: dict, assets: list[dict], files: list[LocalFile]) -> list[dict]:
@@ -151,9 +156,9 @@ def plan_assets(
     *,
     overwrite: bool,
     remove_others: bool = False,
-) -> list[str]:
-    """The dry run's asset lines: what would be uploaded, replaced, relabelled, kept or deleted, in order."""
+) -> list[Step]:
+    """A dry run's asset steps, in order: what the sync would do to `release` ({}: one the plan would create)."""
     if not release.get("id"):
-        return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type}{labelled(f.label)})" for f in files]
+        return [plan_file(f, None, overwrite=overwrite, locked=False, age=None) for f in files]
     syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite, remove_others=remove_others)
-    return [step.reason for step in syncer.plan_only()]
+    return syncer.plan_only()
