@@ -92,6 +92,9 @@ ROWS = [
     ("a leftover draft beside a release as asked: only the cleanup", WANT, Observed(published(), (draft(11),)), None,
      ["would delete leftover draft 11 of tag v1.0.0"], "unchanged", (False, False),
      "release 10 is as asked (published); would only delete other drafts of the tag"),
+    ("if_exists skip: someone else's release is left as it is, its assets too",
+     dataclasses.replace(WANT, body="new", if_exists="skip"), Observed(published()), uploads, [], "skipped",
+     (False, False), "nothing to write: release 10 is already published, and if_exists is skip"),
 ]  # fmt: skip
 
 
@@ -152,3 +155,9 @@ def test_a_plan_with_nothing_to_write_says_so_once():
     summary = plan_run(Seen(Observed(published())), WANT).summary("o/r", Requests(1, 0))
     assert "Nothing was written, and a run would write nothing to the release of `o/r` for tag `v1.0.0`." in summary
     assert summary.count("nothing to write") == 1
+
+
+def test_under_if_exists_fail_the_plan_ends_in_the_error_the_real_run_would_give():
+    planned = plan_run(Seen(Observed(published())), dataclasses.replace(WANT, body="new", if_exists="fail"))
+    assert planned.log_lines() == ["release 10 is already published (if_exists: fail): nothing is written to it"]
+    assert planned.failure is not None and "`if_exists: fail` is set" in str(planned.failure)
