@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
 from release_action.checksums import Sums, sha256_of
-from release_action.wording import Words, words
+from release_action.wording import Words, counted, words
 
 STARTER_GRACE_BASE = 10.0  # seconds a fresh starter (another run's upload) is left alone
 STARTER_GRACE_RATE = 10_000_000  # ... plus one second per this many bytes of the file
@@ -174,10 +174,12 @@ def plan_file(
             return WaitFor(f"{file.name}: our upload is not listed yet (read lag)")
         if locked:
             return Refuse(f"{file.name} is missing")
-        return Upload(f"upload {file.name} ({file.size} bytes{labelled(file.label)})", upload_label(file, None))
+        return Upload(
+            f"upload {file.name} ({counted(file.size, 'byte')}{labelled(file.label)})", upload_label(file, None)
+        )
     if identical(asset, file):
         if file.label is not None and label_of(asset) != file.label:
-            change = f"the label of {file.name}: {label_of(asset)!r} → {file.label!r}"
+            change = f'the label of {file.name}: "{label_of(asset)}" → "{file.label}"'
             if locked:
                 return Refuse(f"{change} cannot be made")
             return Relabel(f"change {change}", asset, file.label)
@@ -210,7 +212,7 @@ def plan_file(
 
 
 def labelled(label: str | None) -> str:
-    return f", label {label!r}" if label else ""
+    return f', label "{label}"' if label else ""
 
 
 def other_starter_grace() -> float:
@@ -236,7 +238,10 @@ def plan_other(asset: dict, *, locked: bool, age: float | None) -> Step:
             "in progress is never cut off. Run the workflow again once that upload has finished to remove it.",
             asset,
         )
-    what = "an unfinished upload" if asset.get("state") == "starter" else f"{asset.get('size')} bytes"
+    size = asset.get("size")
+    what = counted(size, "byte") if type(size) is int else f"{size} bytes"
+    if asset.get("state") == "starter":
+        what = "an unfinished upload"
     return DeleteOther(f"delete {name} ({what}): not in `files`", asset)
 
 

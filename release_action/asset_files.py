@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from release_action import local_files, platforms
-from release_action.wording import InputError
+from release_action.wording import InputError, counted
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 
@@ -320,6 +320,6 @@ def describe_size(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB"):
         if value < 1024:
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+            return counted(size, "byte") if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"

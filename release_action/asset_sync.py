@@ -471,8 +471,8 @@ class ChecksumsSync(Syncer):
 
     def plan_ahead(
         self, files: Sequence[LocalFile], *, remove_others: bool, listed: list[dict] | None = None
-    ) -> list[str]:
-        """The dry run's line: the checksums as they would be once `files` are in (and, with
+    ) -> list[Step]:
+        """The dry run's step: the checksums as they would be once `files` are in (and, with
         `remove_others`, the other assets gone). `listed`: the release's assets as the files'
         plan just read them; else they are read here, if the release exists."""
         if listed is None:
@@ -495,7 +495,7 @@ class ChecksumsSync(Syncer):
         self.listed = kept + new
         _file, step = self.plan({platforms.asset_key(a["name"]): a for a in self.listed}, self.wall_clock())
         self._refuse([step])
-        return [step.reason]
+        return [step]
 
     def _refuse(self, steps: list[Step]) -> None:
         if self.problems:  # an asset the checksums cannot list: no matter of an immutable release's lock

@@ -258,6 +258,13 @@ INPUTS: dict[str, Input] = _by_name(
         "Observe and print the plan field by field; write nothing.",
         kind=Kind.BOOLEAN,
         default="false",
+        more=(
+            "The plan lists the writes in the order a real run would make them (with `files`: the release "
+            "as a draft, the uploads, then the publish), ends in one verdict, and goes to the job summary too. "
+            "The outputs are the ones the real run would give: `status` is the verdict, `draft` and "
+            "`prerelease` the state the plan ends in, and `id` and the URLs are empty for a release it would "
+            "create."
+        ),
     ),
     Input(
         "timeout_seconds",

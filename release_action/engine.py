@@ -33,6 +33,7 @@ from release_action.decide import (
 )
 from release_action.errors import TITLE_PREFIX, ActionError
 from release_action.github import GitHub, github_time
+from release_action.step_lines import Scene, said, value_for_log
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
 from release_action.wording import Words, words
 
@@ -106,15 +107,10 @@ def repository_not_found(repository: str) -> Words:
 
 @dataclass
 class Result:
-    release: dict  # the release as last read back (or as the dry run found it)
-    status: str  # created | updated | unchanged | skipped (if_exists: skip)
+    release: dict  # the release as last read back
+    status: str  # created | updated | unchanged | skipped (if_exists: skip): what this run did to `release`
     warnings: list[str] = field(default_factory=list)
-    plan: list[str] = field(default_factory=list)  # dry run: what would be written
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    history: list[str] = field(default_factory=list)  # what this run did to other releases of the tag
 
 
 def _says(exc: GitHubError, phrase: str) -> bool:
@@ -124,23 +120,8 @@ def _says(exc: GitHubError, phrase: str) -> bool:
 
 
 def describe(step: Step, desired: Desired) -> list[str]:
-    """The step field by field, as the log and the dry run print it."""
-    if isinstance(step, Create):
-        lines = [f"create release for tag {desired.tag}:"]
-        lines += [f"  {key}: {_short(value)}" for key, value in step.payload.items()]
-        return lines
-    if isinstance(step, Update):
-        lines = [f"update release {step.release_id}:"]
-        lines += [f"  {key}: {_short(seen)} → {_short(want)}" for key, (seen, want) in step.changes.items()]
-        return lines
-    if isinstance(step, Delete):
-        return [f"delete {step.reason}"]
-    if isinstance(step, Wait):
-        return [f"wait: {step.reason}"]
-    if isinstance(step, Skip | Refuse):
-        mode = "skip" if isinstance(step, Skip) else "fail"
-        return [f"release {step.release_id} is already published (if_exists: {mode}): nothing is written to it"]
-    return [f"release {step.release_id} is as asked: nothing to write"]
+    """The step field by field, as the log prints it when the run takes it (step_lines.py words it)."""
+    return said(step, Scene(desired.tag)).log_lines()
 
 
 @dataclass
@@ -180,7 +161,7 @@ class Engine:
 
     # -- the loop --------------------------------------------------------------------------
 
-    def converge(self, desired: Desired, *, dry_run: bool = False) -> Result:
+    def converge(self, desired: Desired) -> Result:
         """Bring the tag's release to `desired`; return it as read back."""
         waits = Backoff(self.deadline, first=0.25, cap=4, floor=0.2)
         observed = self.observe(desired)
@@ -188,8 +169,6 @@ class Engine:
             desired = self.relax(desired, observed)
             self._claim_lost_create(desired, observed)
             step = decide(desired, observed, self._context())
-            if dry_run:
-                return self._dry_run(desired, observed)
             if isinstance(step, Skip):
                 self.log(describe(step, desired)[0])
                 return self._result(step.release_id, status="skipped")
@@ -213,24 +192,9 @@ class Engine:
                 continue
             desired, observed = self.act(step, desired, observed)
 
-    def _dry_run(self, desired: Desired, observed: Observed) -> Result:
-        """The whole plan from what was seen, step by step and field by field; nothing written."""
-        steps = plan(desired, observed, self._context())
-        lines = [line for step in steps for line in describe(step, desired)]
-        if isinstance(steps[-1], Refuse):  # the run would fail: so does its dry run, saying why
-            for line in lines:
-                self.log(line)
-            raise ReleaseExists(release_exists(desired.tag, self.cache.get(steps[-1].release_id, {})))
-        target = next((s.release_id for s in reversed(steps) if isinstance(s, Done | Skip)), None)
-        if isinstance(steps[-1], Skip):
-            status = "skipped"
-        elif any(isinstance(s, Create) for s in steps):
-            status = "created"
-        elif any(isinstance(s, Update) and s.release_id == target for s in steps):
-            status = "updated"
-        else:
-            status = "unchanged"
-        return Result(self.cache.get(target, {}) if target is not None else {}, status, self.warnings, lines)
+    def planned(self, desired: Desired, observed: Observed) -> list[Step]:
+        """Every step this run would take from `observed` if nobody else wrote (a dry run's plan)."""
+        return plan(self.relax(desired, observed), observed, self._context())
 
     def act(self, step: Step, desired: Desired, observed: Observed) -> tuple[Desired, Observed]:
         """Take one step; return the (possibly relaxed) goal and a fresh observation."""
@@ -526,7 +490,7 @@ class Engine:
         for name, value in changes.items():
             self._warn_once(
                 f"Another writer keeps changing `{name}` of release {target.id}; after "
-                f"{MAX_REPAIRS} repairs the last writer wins: {name} = {_short(value, 120)}."
+                f"{MAX_REPAIRS} repairs the last writer wins: {name} = {value_for_log(value)}."
             )
         if "body" in changes:
             changes["body"] = changes["body"] or ""
@@ -542,4 +506,21 @@ class Engine:
                 status = "created"
             else:
                 status = "updated" if self.memory.writes_to[release_id] else "unchanged"
-        return Result(self.cache[release_id], status, self.warnings)
+        return Result(self.cache[release_id], status, self.warnings, self._history(release_id))
+
+    def _history(self, final: int) -> list[str]:
+        """The releases this run created that are not the one it ends on, and what became of them.
+
+        In a race a run's release can lose: a drafter turns it back into a draft, another run's
+        create then goes through, and the run deletes its own draft. Its status speaks of the
+        release it ends on (`unchanged`, often); this says what else it did.
+        """
+        lines = []
+        for release_id in sorted(self.memory.owned - {final}):
+            if release_id not in self.memory.deleted:
+                lines.append(f"created release {release_id}; another run deleted it, and release {final} won")
+            elif final in self.memory.owned:
+                lines.append(f"created release {release_id}, then deleted it as a duplicate of release {final}")
+            else:
+                lines.append(f"created release {release_id}, then deleted it: another run's release {final} won")
+        return lines

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from release_action import __version__
 from release_action.asset_files import describe_size
 from release_action.budget import Deadline
+from release_action.dry_run import Plan, plan_run
 from release_action.engine import Engine, stays_published
 from release_action.failures import Failure, failure_of
 from release_action.github import GitHub, Write
@@ -34,7 +35,7 @@ from release_action.report import (
 )
 from release_action.runner_io import Cancelled, Runner, RunnerFileError, cancellable
 from release_action.transport import Transport
-from release_action.wording import Mode, mode_of
+from release_action.wording import Mode, counted, mode_of
 
 
 @dataclass
@@ -56,8 +57,8 @@ class Trail:
         return Requests(transport.requests_made, transport.writes_made)
 
 
-def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[Outcome, Requests]:
-    """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
+def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[Outcome, Requests, Plan | None]:
+    """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run (the Plan)."""
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
     checksums = asked.files.checksums
@@ -69,43 +70,57 @@ def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[
     engine = Engine(github, deadline=deadline, log=runner.echo)
     if asked.policy.verify_tag:
         engine.require_tag(desired.tag)  # before anything is written
+    plan = None
     if asked.policy.dry_run:
         with runner.group(f"Plan for {connection.repository} tag {desired.tag} (dry run: nothing is written)"):
-            result = engine.converge(desired, dry_run=True)
-            plan = list(result.plan)
-            if (files or checksums) and result.status != "skipped":
-                plan += plan_assets(
+
+            def assets(release: dict) -> list:
+                return plan_assets(
                     github,
                     deadline,
-                    result.release,
+                    release,
                     files,
                     overwrite=overwrite,
                     remove_others=remove_others,
                     checksums=checksums,
                 )
-            for line in plan:
+
+            plan = plan_run(engine, desired, assets=assets if files or checksums else None)
+            for line in plan.log_lines():
                 runner.echo(line)
-        outcome = Outcome(result.release, result.status, tuple(result.warnings))
+        if plan.failure is not None:  # the real run would fail: so does its dry run, saying why
+            raise plan.failure
+        outcome = Outcome(plan.release, plan.status)
     elif files or checksums:
         assets = AssetRun(runner, github, engine, overwrite=overwrite, remove_others=remove_others, checksums=checksums)
         outcome = assets.converge(desired, files, connection.repository)
     else:
         with runner.group(f"Converge the release of {connection.repository} tag {desired.tag}"):
             result = engine.converge(desired)
-        outcome = Outcome(result.release, result.status, tuple(result.warnings))
+        outcome = Outcome(result.release, result.status, tuple(result.warnings), history=tuple(result.history))
     if desired.draft and outcome.release.get("id") is not None and not outcome.release.get("draft"):
         outcome = outcome.warned(stays_published(desired.tag))  # asked for a draft; never undone
-    return outcome, Requests(transport.requests_made, transport.writes_made)
+    return outcome, Requests(transport.requests_made, transport.writes_made), plan
 
 
-def report(asked: Asked, runner: Runner, outcome: Outcome, requests: Requests, writes: tuple[Write, ...] = ()) -> None:
-    tag = asked.desired.tag
+def report(
+    asked: Asked,
+    runner: Runner,
+    outcome: Outcome,
+    requests: Requests,
+    writes: tuple[Write, ...] = (),
+    plan: Plan | None = None,
+) -> None:
+    """Warnings, outputs, the job summary and the closing line; for a dry run, the plan's."""
+    tag, connection = asked.desired.tag, asked.connection
     for warning in outcome.warnings:
         runner.warning(warning)
     runner.set_outputs(outputs_of(outcome, tag, requests))
-    if not asked.policy.dry_run:
-        connection = asked.connection
-        runner.summary(summary_of(outcome, tag, connection.repository, requests, connection.api_url, writes))
+    if plan is not None:
+        runner.summary(plan.summary(connection.repository, requests, outcome.warnings))
+        runner.echo(plan.closing_line(requests))
+        return
+    runner.summary(summary_of(outcome, tag, connection.repository, requests, connection.api_url, writes))
     runner.echo(closing_line(outcome, requests))
 
 
@@ -123,12 +138,16 @@ def run(env: Mapping[str, str], runner: Runner, mode: Mode, trail: Trail | None 
         runner.notice(notice.render(mode))
     for warning in asked.files.warnings:
         runner.warning(warning.render(mode))
-    for file in asked.files.local:
-        label = "" if file.label is None else f", label {file.label!r}"
-        runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest}{label})")
+    files = asked.files.local
+    if files:  # one line a file (up to 1000): folded
+        total = describe_size(sum(file.size for file in files))
+        with runner.group(f"Files to attach: {counted(len(files), 'file')}, {total}"):
+            for file in files:
+                label = "" if file.label is None else f', label "{file.label}"'
+                runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest}{label})")
     trail = trail if trail is not None else Trail()
-    outcome, requests = converge(asked, runner, trail)
-    report(asked, runner, outcome, requests, trail.writes)
+    outcome, requests, plan = converge(asked, runner, trail)
+    report(asked, runner, outcome, requests, trail.writes, plan)
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

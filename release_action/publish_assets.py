@@ -11,17 +11,17 @@ import dataclasses
 from collections.abc import Callable
 
 from release_action import platforms
-from release_action.asset_decide import label_of, labelled
-from release_action.asset_files import LocalFile, describe_size
+from release_action.asset_decide import Step, label_of, plan_file
+from release_action.asset_files import LocalFile
 from release_action.asset_sync import ChecksumsSync, ReleaseGone, Syncer
 from release_action.budget import Deadline
 from release_action.checksums import unlisted
 from release_action.decide import Desired
-from release_action.engine import ConvergeError, Engine
+from release_action.engine import ConvergeError, Engine, Result
 from release_action.github import GitHub
 from release_action.report import Outcome
 from release_action.runner_io import Runner
-from release_action.wording import words
+from release_action.wording import counted, words
 
 MAX_SYNC_ROUNDS = 5  # a release we filled lost to another (or vanished): fill the winner, so often
 
@@ -63,11 +63,12 @@ class AssetRun:
         held = dataclasses.replace(desired, draft=True, held=not desired.draft)
         tag = desired.tag
         for _ in range(MAX_SYNC_ROUNDS):
-            with self.runner.group(f"Converge the release of {repository} tag {tag} (a draft until its assets are in)"):
+            with self.runner.group(f"Converge the release of {repository} tag {tag}"):
                 result = self.engine.converge(held)
             if result.status == "skipped":  # if_exists: skip, and someone else published it: not a byte more
                 return self.skipped(result.release, result.warnings, files)
             release = result.release
+            self.runner.echo(held_back(release, len(files)))
             try:
                 assets = self.sync(release, files)
             except ReleaseGone as exc:
@@ -75,7 +76,7 @@ class AssetRun:
                 continue
             if not release.get("draft"):
                 # published already: `held` was the goal (draft is never undone)
-                return self.outcome(result.release, result.status, result.warnings, assets)
+                return self.outcome(result, result.release, assets)
             with self.runner.group(f"Check that release {release['id']} is still the one, then finish it"):
                 again = self.engine.converge(held)
                 if again.status == "skipped":
@@ -89,7 +90,7 @@ class AssetRun:
             if final.release.get("id") != release["id"]:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue
-            return self.outcome(final.release, final.status, final.warnings, published(final.release, assets))
+            return self.outcome(final, final.release, published(final.release, assets))
         changing = (
             "The release for {tag} kept changing under the upload ({rounds} rounds): other runs keep deleting or "
             "replacing it. Give concurrent workflows for one tag a `concurrency` group, then "
@@ -106,7 +107,7 @@ class AssetRun:
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
         """The files' assets, in the files' order, then the checksums asset (if any), each verified."""
         sums = f", then {self.checksums}" if self.checksums else ""
-        with self.runner.group(f"Assets of release {release.get('id')} ({plural(len(files), 'file')}{sums})"):
+        with self.runner.group(f"Assets of release {release.get('id')} ({counted(len(files), 'file')}{sums})"):
             assets: list[dict] = []
             syncer = None
             if files:
@@ -125,7 +126,7 @@ class AssetRun:
                     assets = syncer.run()
                 finally:
                     self.tally(syncer)
-                self.runner.echo(f"verified: {plural(len(assets), 'asset')} present with their sha256 digests")
+                self.runner.echo(f"verified: {counted(len(assets), 'asset')} present with their sha256 digests")
                 if self.remove_others:
                     self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
             if self.checksums:
@@ -141,7 +142,7 @@ class AssetRun:
                     kept = keeper.run()
                 finally:
                     self.tally(keeper)
-                count = plural(len(keeper.sums.names) if keeper.sums else 0, "other asset")
+                count = counted(len(keeper.sums.names) if keeper.sums else 0, "other asset")
                 what = f"lists the {count} with their sha256 digests" if kept else "is not needed: no other asset"
                 self.runner.echo(f"verified: {self.checksums} {what}")
                 assets += kept
@@ -167,18 +168,22 @@ class AssetRun:
         self.removed += [name for name in syncer.removed if name not in self.removed]
         self.warnings += [w for w in syncer.warnings if w not in self.warnings]
 
-    def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
-        status = status_with_assets(release_status, self.changes)
-        warned = tuple(warnings) + tuple(w for w in self.warnings if w not in warnings)
-        return Outcome(release, status, warned, tuple(assets), dict(self.done), tuple(self.removed))
+    def outcome(self, result: Result, release: dict, assets: list[dict]) -> Outcome:
+        status = status_with_assets(result.status, self.changes)
+        warned = tuple(result.warnings) + tuple(w for w in self.warnings if w not in result.warnings)
+        done, removed, history = dict(self.done), tuple(self.removed), tuple(result.history)
+        return Outcome(release, status, warned, tuple(assets), done, removed, history)
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def held_back(release: dict, files: int) -> str:
+    """What happens to the release while its assets go in: held as a draft, or synced in place."""
+    if release.get("draft"):
+        return f"release {release.get('id')} stays a draft until its {counted(files, 'asset')} are in and verified"
+    return f"release {release.get('id')} is published already: its assets are synced in place"
 
 
 def left_alone(warnings: list[str]) -> str:
-    return f", except {plural(len(warnings), 'upload')} in progress, left alone" if warnings else ""
+    return f", except {counted(len(warnings), 'upload')} in progress, left alone" if warnings else ""
 
 
 def published(release: dict, assets: list[dict]) -> list[dict]:
@@ -209,20 +214,20 @@ def plan_assets(
     overwrite: bool,
     remove_others: bool = False,
     checksums: str = "",
-) -> list[str]:
-    """The dry run's asset lines: what would be uploaded, replaced, relabelled, kept or deleted, in order,
-    then what would become of the checksums asset."""
+) -> list[Step]:
+    """A dry run's asset steps, in order: what the sync would do to `release` ({}: one the plan would
+    create), then what would become of the checksums asset."""
     listed: list[dict] | None = None
     if not release.get("id"):
-        lines = [f"upload {f.name} ({describe_size(f.size)}, {f.content_type}{labelled(f.label)})" for f in files]
+        steps: list[Step] = [plan_file(f, None, overwrite=overwrite, locked=False, age=None) for f in files]
     else:
         exempt = (checksums,) if checksums else ()
         syncer = Syncer(
             github, release, files, deadline=deadline, overwrite=overwrite, remove_others=remove_others, exempt=exempt
         )
-        lines = [step.reason for step in syncer.plan_only()] if files else []
+        steps = syncer.plan_only() if files else []
         listed = syncer.listed if files else None
     if checksums:
         keeper = ChecksumsSync(github, release, checksums, deadline=deadline)
-        lines += keeper.plan_ahead(files, remove_others=remove_others, listed=listed)
-    return lines
+        steps += keeper.plan_ahead(files, remove_others=remove_others, listed=listed)
+    return steps

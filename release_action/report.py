@@ -23,6 +23,7 @@ from release_action.asset_sync import output_of
 from release_action.display import for_terminal, md_code, md_link, md_text
 from release_action.github import FIELDS, Write
 from release_action.origin import web_origin_of
+from release_action.wording import counted
 
 VERBS = {
     "created": "Created",
@@ -65,6 +66,7 @@ class Outcome:
     assets: tuple[dict, ...] = ()  # the release's assets from `files`, as GitHub lists them
     done: Mapping[str, str] = field(default_factory=dict)  # asset name → what this run did to it
     removed: tuple[str, ...] = ()  # assets this run deleted as not in `files` (remove_other_assets)
+    history: tuple[str, ...] = ()  # what this run did to other releases of the tag (engine.Result.history)
 
     def warned(self, warning: str) -> Outcome:
         return self if warning in self.warnings else dataclasses.replace(self, warnings=(warning, *self.warnings))
@@ -88,10 +90,6 @@ def outputs_of(outcome: Outcome, tag: str, requests: Requests) -> dict[str, str]
     }
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def summary_of(
     outcome: Outcome, tag: str, repository: str, requests: Requests, api_url: str = "", writes: Sequence[Write] = ()
 ) -> str:
@@ -112,9 +110,11 @@ def summary_of(
         *changes_table(changes_of(writes, release.get("id"))),
         *assets_table(outcome, web),
         *removed_line(outcome),
-        f"GitHub API requests: {requests.total} ({plural(requests.writes, 'write')}).",
+        f"GitHub API requests: {requests.total} ({counted(requests.writes, 'write')}).",
         "",
     ]
+    if outcome.history:  # a release this run made lost the race: say so, beside the status
+        lines += [f"This run also {md_text('; '.join(outcome.history))}.", ""]
     lines += [f"> [!WARNING]\n> {md_text(w)}\n" for w in outcome.warnings]
     return "\n".join(lines) + "\n"
 
@@ -196,7 +196,7 @@ def removed_line(outcome: Outcome) -> list[str]:
     if not outcome.removed:
         return []
     names = ", ".join(md_code(name) for name in outcome.removed)
-    return [f"Removed {plural(len(outcome.removed), 'asset')} not in `files`: {names}.", ""]
+    return [f"Removed {counted(len(outcome.removed), 'asset')} not in `files`: {names}.", ""]
 
 
 # -- a run that failed ---------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def failure_summary(
     else:
         lines += ["Nothing was written.", ""]
     if requests is not None:
-        lines += [f"GitHub API requests: {requests.total} ({plural(requests.writes, 'write')}).", ""]
+        lines += [f"GitHub API requests: {requests.total} ({counted(requests.writes, 'write')}).", ""]
     if troubleshooting:
         lines += [f"What to do: see [{md_text(title)}]({troubleshooting}) in the README's Troubleshooting.", ""]
     else:
@@ -283,4 +283,6 @@ def failure_summary(
 def closing_line(outcome: Outcome, requests: Requests) -> str:
     """The log's last line, for a person reading it (programs read the `requests` output): one line, no escapes."""
     where = for_terminal(str(outcome.release.get("html_url") or "(new release)"))
-    return f"{outcome.status}: {where} ({requests.total} API requests, {requests.writes} writes)"
+    spent = f"{counted(requests.total, 'API request')}, {counted(requests.writes, 'write')}"
+    also = f"; this run also {'; '.join(outcome.history)}" if outcome.history else ""
+    return f"{outcome.status}: {where} ({spent}){also}"

@@ -155,6 +155,7 @@ class Runner:
     def __init__(self, env: Mapping[str, str] | None = None, out: TextIO | None = None) -> None:
         self.env = os.environ if env is None else env
         self.out = out or sys.stdout
+        self._group: str | None = None  # the title of a group opened but not printed yet (nothing logged in it)
 
     @property
     def in_actions(self) -> bool:
@@ -166,6 +167,9 @@ class Runner:
         return self.env.get("RUNNER_DEBUG") == "1"
 
     def _write(self, line: str) -> None:
+        if self._group is not None:  # the first line inside a group: its title goes first
+            title, self._group = self._group, None
+            self.command("group", title)
         print(printable(line), file=self.out, flush=True)
 
     def echo(self, text: str = "") -> None:
@@ -193,11 +197,14 @@ class Runner:
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        self.command("group", title)
+        """Fold what is logged inside under `title`; a group in which nothing was logged is not printed."""
+        self._group = title
         try:
             yield
         finally:
-            self.command("endgroup")
+            if self._group is None:
+                self.command("endgroup")
+            self._group = None
 
     @contextmanager
     def safe_stderr(self) -> Iterator[None]:

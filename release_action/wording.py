@@ -133,6 +133,11 @@ def words(template: str, *, command: str | None = None, **values: object) -> Wor
     return Words(template, values, command)
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`count` with its noun, singular or plural as the count asks: "1 API request", "3 writes", "0 files"."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def as_words(message: Words | str) -> Words:
     return message if isinstance(message, Words) else Words(message)
 

@@ -19,6 +19,7 @@ from release_action.asset_files import (
     FileBody,
     collect,
     content_type,
+    describe_size,
     github_asset_name,
     label_problem,
     sha256_of,
@@ -475,3 +476,11 @@ def test_the_file_that_was_hashed_is_the_one_uploaded(tmp_path):
         assert b"".join(body) == b"app"
     finally:
         body.close()
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(0, "0 bytes"), (1, "1 byte"), (1023, "1023 bytes"), (2048, "2.0 KiB"), (3 * 1024**2, "3.0 MiB")],
+)
+def test_a_size_reads_in_words_with_the_right_plural(size, said):
+    assert describe_size(size) == said

@@ -216,7 +216,7 @@ def test_a_label_change_is_one_patch_even_while_reads_still_show_the_old_label(t
     assert github.calls == [("patch", "a.zip", {"label": "Linux build"})]
     assert asset["label"] == "Linux build"
     assert sync.done == {"a.zip": "relabelled"} and sync.changes == 1
-    assert lines == ["change the label of a.zip: 'old' → 'Linux build'"]
+    assert lines == ['change the label of a.zip: "old" → "Linux build"']
 
 
 def test_a_new_file_is_uploaded_with_its_label_and_not_patched_after(tmp_path):
@@ -234,7 +234,7 @@ def test_the_dry_run_lists_deletions_even_before_the_files_are_in(tmp_path):
 
     reasons = [step.reason for step in sync.plan_only()]
 
-    assert reasons == ["upload a.zip (1 bytes)", "delete app-1.0.dev7.tar.gz (4 bytes): not in `files`"]
+    assert reasons == ["upload a.zip (1 byte)", "delete app-1.0.dev7.tar.gz (4 bytes): not in `files`"]
     assert github.calls == []
 
 

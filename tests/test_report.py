@@ -73,9 +73,27 @@ def test_the_summary_ends_with_the_runs_warnings():
 
 def test_the_closing_line_is_for_people_and_names_the_status_and_the_cost():
     assert closing_line(Outcome(RELEASE, "unchanged"), Requests(1, 0)) == (
-        "unchanged: https://github.com/o/r/releases/tag/v1 (1 API requests, 0 writes)"
+        "unchanged: https://github.com/o/r/releases/tag/v1 (1 API request, 0 writes)"
     )
-    assert closing_line(Outcome({}, "created"), Requests(2, 0)) == "created: (new release) (2 API requests, 0 writes)"
+    assert closing_line(Outcome({}, "created"), Requests(2, 1)) == "created: (new release) (2 API requests, 1 write)"
+
+
+LOST = "created release 5, then deleted it: another run's release 7 won"
+
+
+def test_a_run_whose_own_release_lost_says_so_beside_its_status_in_the_log_and_the_summary():
+    outcome = Outcome(RELEASE, "unchanged", history=(LOST,))
+    assert closing_line(outcome, Requests(8, 2)) == (
+        "unchanged: https://github.com/o/r/releases/tag/v1 (8 API requests, 2 writes); this run also " + LOST
+    )
+    summary = summary_of(outcome, "v1", "o/r", Requests(8, 2), API)
+    assert "Checked (unchanged) the published release" in summary
+    assert r"This run also created release 5\, then deleted it\: another run\'s release 7 won." in summary
+
+
+def test_a_run_that_only_touched_its_release_says_nothing_more():
+    assert "also" not in closing_line(Outcome(RELEASE, "created"), Requests(4, 1))
+    assert "also" not in summary_of(Outcome(RELEASE, "created"), "v1", "o/r", Requests(4, 1), API)
 
 
 # -- server text is data in the summary and the log ---------------------------------------------
@@ -155,7 +173,7 @@ def test_every_field_of_the_summary_escapes_markdown_and_control_characters():
 def test_the_closing_line_stays_one_line_without_terminal_escapes():
     release = {**RELEASE, "html_url": "https://github.com/o/r/releases/tag/v1\n::warning::x\x1b[2J\x9d52;c;eA==\x9c"}
     line = closing_line(Outcome(release, "unchanged"), Requests(1, 0))
-    assert line == "unchanged: https://github.com/o/r/releases/tag/v1\\n::warning::x (1 API requests, 0 writes)"
+    assert line == "unchanged: https://github.com/o/r/releases/tag/v1\\n::warning::x (1 API request, 0 writes)"
 
 
 def test_the_summary_names_the_assets_removed_as_not_in_files():

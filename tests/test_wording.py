@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from release_action.contract import INPUTS
-from release_action.wording import FLAGS_VARIABLE, InputError, Mode, mode_of, words
+from release_action.wording import FLAGS_VARIABLE, InputError, Mode, counted, mode_of, words
 
 # template, values → (under Actions, with flags)
 RENDERED = [
@@ -68,3 +68,19 @@ def test_an_input_error_holds_every_problem_and_reads_as_a_workflows_words():
     error = InputError("Set `notes`.", words("Input `tag` {t!r}.", t="x"))
     assert [p.render(Mode.COMMAND) for p in error.problems] == ["Set --notes.", "--tag 'x'."]
     assert str(error) == "Set `notes`.\nInput `tag` 'x'."
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "plural", "said"),
+    [
+        (1, "API request", None, "1 API request"),
+        (2, "API request", None, "2 API requests"),
+        (0, "write", None, "0 writes"),
+        (1, "write", None, "1 write"),
+        (1000, "file", None, "1000 files"),
+        (1, "byte", None, "1 byte"),
+        (3, "copy", "copies", "3 copies"),
+    ],
+)
+def test_counted_takes_the_singular_for_one_and_the_plural_otherwise(count, noun, plural, said):
+    assert counted(count, noun, plural) == said

@@ -104,6 +104,7 @@ class Sandbox:
         self._fault_rng = self.store.rng
         self.set_fault_rate(fault_rate, seed)
         self._log: list[dict[str, Any]] = []
+        self._drafted: list[dict[str, Any]] = []  # the drafter's flips: {"t", "release"}
         self._rate_state: dict[str, list[float]] = {}
         self._drafters: list[Drafter] = []
         self._timers: list[threading.Timer] = []
@@ -366,7 +367,7 @@ class Sandbox:
 
         Chosen behaviour: the flip keeps tag_name and sets draft=true, published_at=null
         (the release URL becomes untagged-<hex> again). It is a state write, not an HTTP
-        request, so it is not in the log.
+        request, so it is not in the request log: `drafter_log` lists the flips.
         """
         with self.store.lock:
             self._drafters.append(Drafter(self.store.repo(repo).full_name.lower(), tag, flips, delay))
@@ -388,6 +389,13 @@ class Sandbox:
             if r is None or rel is None or rel["draft"] or rel["immutable"]:
                 return
             store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()), rid)
+            self._drafted.append({"t": time.time(), "release": rid})
+
+    @property
+    def drafter_log(self) -> list[dict[str, Any]]:
+        """Each flip the drafter made: when (`t`, as in the request log) and which `release`."""
+        with self.store.lock:
+            return list(self._drafted)
 
     # ---- log and rate limits --------------------------------------------------------------
     def record(
@@ -399,6 +407,9 @@ class Sandbox:
         user_agent: str,
         fault: str | None,
         token: str | None = None,
+        *,
+        release: int | None = None,
+        draft: bool | None = None,
     ) -> None:
         with self.store.lock:
             self._log.append(
@@ -411,6 +422,8 @@ class Sandbox:
                     "user_agent": user_agent,
                     "fault": fault,
                     "client": self.holder(token),  # who held the token ("write", "read" or issued)
+                    "release": release,  # the release the request was about (its path, or the answer's)
+                    "draft": draft,  # whether the answer showed that release a draft (None: no release in it)
                 }
             )
 

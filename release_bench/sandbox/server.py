@@ -140,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         self.body_read = False
         self.method = method
         self.recorded = False
+        self.release: int | None = None  # the release the request was about, for the log
+        self.release_draft: bool | None = None  # ... and whether the answer showed it a draft
         try:
             self.sb.hold(self._token())  # start line and latency knobs; holds no lock
             self._handle(method)
@@ -160,9 +162,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.headers.get("User-Agent", ""),
                 self.fault,
                 self._token(),
+                release=self.release,
+                draft=self.release_draft,
             )
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        if isinstance(body, dict) and "tag_name" in body and isinstance(body.get("id"), int):  # a release
+            self.release, self.release_draft = body["id"], body.get("draft")
         request_id = uuid.uuid4().hex[:20].upper()
         if self.server.kind == "uploads" and status >= 400 and isinstance(body, dict):
             body = {**body, "request_id": request_id}  # the uploads host says so in errors
@@ -252,6 +258,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
         assert match is not None
         params = {k: unquote(v) for k, v in match.groupdict().items()}
+        if params.get("rid"):
+            self.release = int(params["rid"])
         if self.route == "get_asset" and "application/octet-stream" in self.headers.get("Accept", ""):
             self.route = "download_asset"
         if self.route not in NO_AUTH:

@@ -151,9 +151,9 @@ def test_dry_run_writes_nothing_and_prints_the_plan_field_by_field(sb, action: A
     assert run.code == 0, run
     assert writes(sb) == []
     assert releases_for(sb, TAG) == []
-    assert f"create release for tag {TAG}:" in run.stdout
-    for line in ("tag_name: 'v1.0.0'", "name: 'Planned'", "draft: False", "body: 'planned notes'"):
-        assert line in run.stdout, run
+    assert f"would create a new release for tag {TAG}:" in run.stdout
+    for line in ('name: "Planned"', "draft: false", 'notes: "planned notes"'):
+        assert f"\n  {line}\n" in run.stdout, run
     assert run.outputs["status"] == "created"
 
 
@@ -165,7 +165,7 @@ def test_dry_run_of_an_update_shows_each_changed_field_old_and_new(sb, action: A
 
     assert run.code == 0, run
     assert writes(sb) == []
-    assert "body: 'old body' → 'new body'" in run.stdout, run
+    assert "would update release" in run.stdout and "\n  notes: changed\n" in run.stdout, run
     assert run.outputs["status"] == "updated"
     assert releases_for(sb, TAG)[0]["body"] == "old body"
 
