@@ -327,8 +327,7 @@ class Engine:
             if exc.status == 404:
                 raise ConvergeError(repository_not_found(self.github.repository)) from exc
             raise
-        for data in releases.values():
-            self._remember(data)
+        releases = {release_id: self._not_older_than_ours(data) for release_id, data in releases.items()}
         pub = [d for d in releases.values() if not d.get("draft")]
         if pub:  # get-by-tag lagged behind the list
             drafts = tuple(Release.from_json(d) for d in releases.values() if d.get("draft"))
@@ -336,6 +335,17 @@ class Engine:
         drafts = [Release.from_json(d) for d in releases.values()]
         drafts += self._known_drafts(desired, skip=set(releases))
         return Observed(None, tuple(drafts))
+
+    def _not_older_than_ours(self, data: dict) -> dict:
+        """A listed release, unless the list predates this run's last write to it (read lag): then
+        what that write answered, which is newer. Taking the lagging copy would make the run write
+        the same change again on every pass until the lag passes (or the write limit stops it)."""
+        written = self.memory.written_at.get(data["id"])
+        ours = self.cache.get(data["id"])
+        if written and ours is not None and (data.get("updated_at") or "") < written:
+            return ours
+        self._remember(data)
+        return data
 
     def _known_drafts(self, desired: Desired, skip: set[int]) -> tuple[Release, ...]:
         """Drafts this run made or adopted that a tag lookup cannot find: read them by id.

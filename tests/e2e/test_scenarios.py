@@ -189,3 +189,18 @@ def test_a_tag_that_is_never_valid_fails_after_a_few_tries_not_at_the_end_of_the
     assert run.code == 1, run
     assert len(run.errors) == 1 and "Push the tag before this step" in run.errors[0], run
     assert 2 <= sb.count("POST", "create_release") <= 6, sb.log
+
+
+def test_adopting_a_draft_under_read_lag_patches_it_once(sb, action: Action):
+    """A lagging list still shows the draft as it was before this run's PATCH: that is read lag,
+    not another writer, so the run must not PATCH the same change again (it used to, on every
+    pass, until the write throttle stopped the run)."""
+    seeded = sb.seed_release(REPO, TAG, draft=True, body="drafted notes", target_commitish="main")
+    sb.set_lag(1.0)
+
+    run = action.run({"tag": TAG, "notes": "drafted notes", "draft": "true"})
+
+    assert run.code == 0, run
+    assert run.outputs["id"] == str(seeded["id"])
+    patches = [e for e in sb.log if e["method"] == "PATCH"]
+    assert len(patches) == 1, patches
