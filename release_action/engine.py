@@ -316,6 +316,12 @@ class Engine:
                         error=exc,
                     )
                 ) from exc
+            elif exc.status == 422 and _says(exc, "used by an immutable release"):
+                raise ConvergeError(
+                    f"GitHub will not publish a release for {desired.tag}: the tag belonged to an immutable "
+                    f"release that was deleted, and GitHub never lets such a tag be used again ({exc}). "
+                    "Publish under a new tag (a new version)."
+                ) from exc
             elif exc.status == 422 and _says(exc, "valid tag"):
                 self.memory.tag_refusals += 1
                 if self.memory.tag_refusals > MAX_TAG_REFUSALS:
