@@ -8,11 +8,18 @@ seen is what was asked for. See docs/design.md for the table and why racing runs
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # A release this run created but cannot see yet is taken to be hidden by read lag for this
-# long; only after it is a new create right (the release must have been deleted).
+# long; only after it is a new create right (the release must have been deleted). Another
+# run's empty draft unchanged for longer is debris of a run that is over: anyone may delete it.
 LAG_WINDOW = 30.0
+# Drafts have no lock: runs that all find nothing would each create one, and all but one
+# would then have to delete theirs. A run about to create a draft first pauses a random time
+# up to this long and looks again, so that most racing runs find the first one's draft.
+STAGGER_SECONDS = 4.0
+STAGGER = "no release yet; pausing a moment, then looking again, so that racing runs make one draft, not one each"
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,11 @@ class Context:
     age_of_own_create: float | None = None  # seconds since this run's last create
     conflict_seen: bool = False  # a create or publish was just refused as already_exists
     published: frozenset[int] = frozenset()  # drafts this run published (sent `draft: false`)
+    # release id → seconds since it last changed, by GitHub's clock (its updated_at against
+    # the answer's Date); a release missing here counts as changed moments ago
+    ages: Mapping[int, float] = field(default_factory=dict)
+    create_lost: bool = False  # a create of this run's had its answer lost: it may own a draft it cannot name
+    staggered: bool = False  # this run has paused once before creating a draft
 
     def made(self, release_id: int) -> bool:
         """Did this run create or publish the release? Then it is no release that "already exists"."""
@@ -112,6 +124,7 @@ class Delete:
 @dataclass(frozen=True)
 class Wait:
     reason: str
+    spread: float = 0.0  # > 0: wait a random time up to this long (to break a tie between runs)
 
 
 @dataclass(frozen=True)
@@ -189,9 +202,19 @@ def create_payload(desired: Desired) -> dict:
     return payload
 
 
-def debris(drafts: tuple[Release, ...], keep: int | None, owned: frozenset[int]) -> list[Release]:
-    """Drafts to delete: every other empty draft, and every other draft this run made."""
-    return [d for d in drafts if d.id != keep and (d.asset_count == 0 or d.id in owned)]
+def debris(drafts: tuple[Release, ...], keep: int | None, context: Context) -> list[Release]:
+    """Drafts to delete, besides `keep`: the ones this run made, whatever they hold, and empty
+    ones of other runs only when they are left over (unchanged for longer than LAG_WINDOW).
+
+    A young draft of another run is its owner's to delete: that run is still going and will,
+    so racing runs never delete the same draft twice. After a create whose answer was lost,
+    every young empty draft may be the one this run made: those go too.
+    """
+
+    def left_over(draft: Release) -> bool:
+        return draft.asset_count == 0 and (context.create_lost or context.ages.get(draft.id, 0.0) > LAG_WINDOW)
+
+    return [d for d in drafts if d.id != keep and (d.id in context.owned or left_over(d))]
 
 
 def publishes_once(desired: Desired) -> bool:
@@ -219,7 +242,7 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
         changes = differences(desired, release)
         if changes:
             return Update(release.id, update_payload(desired, release, changes), changes)
-        for draft in debris(observed.drafts, None, context.owned):
+        for draft in debris(observed.drafts, None, context):
             return Delete(draft.id, f"leftover draft {draft.id} of tag {desired.tag}")
         return Done(release.id)
 
@@ -234,12 +257,15 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
         changes = differences(desired, canonical)
         if changes:
             return Update(canonical.id, update_payload(desired, canonical, changes), changes)
-        for draft in debris(tuple(own) if once else observed.drafts, canonical.id, context.owned):
+        for draft in debris(tuple(own) if once else observed.drafts, canonical.id, context):
             return Delete(draft.id, f"duplicate draft {draft.id} of tag {desired.tag}")
         return Done(canonical.id)
 
     if context.owned and (context.age_of_own_create or 0.0) < LAG_WINDOW:
         return Wait("the release this run created is not visible yet (read lag)")
+    if desired.draft and not context.staggered and not publishes_once(desired):
+        # (Under publishes_once every run publishes a draft of its own: no pause to share one.)
+        return Wait(STAGGER, spread=STAGGER_SECONDS)
     return Create(create_payload(desired))
 
 
@@ -282,6 +308,9 @@ def plan(desired: Desired, observed: Observed, context: Context = Context(), lim
     steps: list[Step] = []
     for _ in range(limit):
         step = decide(desired, observed, context)
+        if isinstance(step, Wait) and step.spread:  # a pause to break ties with racing runs: not a step
+            context = dataclasses.replace(context, staggered=True)
+            continue
         steps.append(step)
         if isinstance(step, Done | Wait | Skip | Refuse):
             break

@@ -8,6 +8,7 @@ answer was lost, a read that lags) is answered the same way: look again.
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,6 +141,8 @@ class Memory:
     deleted: set[int] = field(default_factory=set)
     settled: set[int] = field(default_factory=set)
     created_at: float | None = None  # our last create
+    create_lost: bool = False  # a create's answer was lost: a draft we cannot name may be ours
+    staggered: bool = False  # paused once before creating a draft (decide.STAGGER)
     conflict_at: float | None = None  # our last 422 already_exists: a published release exists
     lost_create_at: float | None = None  # GitHub's clock before a create of ours that went unanswered
     written_at: dict[int, str] = field(default_factory=dict)  # release id → updated_at of our last write
@@ -151,10 +154,18 @@ class Memory:
 class Engine:
     """Converges one tag's release; `memory` keeps what this run knows across passes."""
 
-    def __init__(self, github: GitHub, *, deadline: Deadline, log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        github: GitHub,
+        *,
+        deadline: Deadline,
+        log: Callable[[str], None] = print,
+        rng: random.Random | None = None,
+    ) -> None:
         self.github = github
         self.deadline = deadline
         self.log = log
+        self.rng = rng or random.Random()  # noqa: S311 (a pause to break ties, not a secret)
         self.memory = Memory()
         self.cache: dict[int, dict] = {}  # release id → its JSON as last seen
         self.warnings: list[str] = []
@@ -186,6 +197,13 @@ class Engine:
                 continue
             for line in describe(step, desired):
                 self.log(line)
+            if isinstance(step, Wait) and step.spread:
+                # Break the tie with runs that saw the same nothing: whoever looks again first
+                # creates the draft, the others find it (the list shows published releases too).
+                self.memory.staggered = True
+                self.deadline.wait(min(self.rng.uniform(0, step.spread), self.deadline.remaining() / 4), step.reason)
+                observed = self.observe(desired, by_tag=False)
+                continue
             if isinstance(step, Wait):
                 waits.wait(step.reason)
                 observed = self.observe(desired)
@@ -236,8 +254,10 @@ class Engine:
             return desired, self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
-            if isinstance(step, Create) and not step.payload.get("draft"):
-                self.memory.lost_create_at = float("-inf") if sent_at is None else sent_at
+            if isinstance(step, Create):
+                self.memory.create_lost = True
+                if not step.payload.get("draft"):
+                    self.memory.lost_create_at = float("-inf") if sent_at is None else sent_at
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
             return desired, self._observe_settled(desired)
         except GitHubError as exc:
@@ -259,6 +279,12 @@ class Engine:
                         repository=self.github.repository,
                         error=exc,
                     )
+                ) from exc
+            elif exc.status == 422 and _says(exc, "used by an immutable release"):
+                raise ConvergeError(
+                    f"GitHub will not publish a release for {desired.tag}: the tag belonged to an immutable "
+                    f"release that was deleted, and GitHub never lets such a tag be used again ({exc}). "
+                    "Publish under a new tag (a new version)."
                 ) from exc
             elif exc.status == 422 and _says(exc, "valid tag"):
                 self.memory.tag_refusals += 1
@@ -433,7 +459,27 @@ class Engine:
         now = self.deadline.clock()
         conflict = self.memory.conflict_at is not None and now - self.memory.conflict_at < LAG_WINDOW
         age = None if self.memory.created_at is None else now - self.memory.created_at
-        return Context(frozenset(self.memory.owned), age, conflict, frozenset(self.memory.published))
+        return Context(
+            frozenset(self.memory.owned),
+            age,
+            conflict,
+            frozenset(self.memory.published),
+            ages=self._ages(),
+            create_lost=self.memory.create_lost,
+            staggered=self.memory.staggered,
+        )
+
+    def _ages(self) -> dict[int, float]:
+        """Seconds since each release seen last changed, by GitHub's clock (as `_in_flux` judges)."""
+        now = self.github.server_now()
+        if now is None:
+            return {}
+        ages = {}
+        for release_id, data in self.cache.items():
+            changed = github_time(data.get("updated_at")) or github_time(data.get("created_at"))
+            if changed is not None:
+                ages[release_id] = max(0.0, now - changed)
+        return ages
 
     def _claim_lost_create(self, desired: Desired, observed: Observed) -> None:
         """After a create of ours went unanswered, is the published release the one it made?

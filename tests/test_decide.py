@@ -9,6 +9,8 @@ import pytest
 from release_action.decide import (
     LAG_WINDOW,
     NEW_ID,
+    STAGGER,
+    STAGGER_SECONDS,
     Context,
     Create,
     Delete,
@@ -28,6 +30,9 @@ from release_action.decide import (
 TAG = "v1.0.0"
 WANT = Desired(tag=TAG, name="Release 1", body="notes", target_commitish="abc123")
 WANT_DRAFT = Desired(tag=TAG, name="Release 1", body="notes", draft=True, target_commitish="abc123")
+OLD = LAG_WINDOW + 1  # seconds since a release last changed: left over by a run that is over
+YOUNG = LAG_WINDOW - 1  # ... its run may still be going
+STAGGERED = Context(staggered=True)  # this run has paused once before creating a draft
 
 
 def published(id_: int = 10, **fields) -> Release:
@@ -75,10 +80,17 @@ ROWS = [
         Create({"tag_name": TAG, "name": TAG, "draft": False, "prerelease": False, "make_latest": "legacy"}),
     ),
     (
-        "nothing exists, draft wanted: create a draft",
+        "nothing exists, draft wanted: pause a random moment and look again, drafts have no lock",
         WANT_DRAFT,
         Observed(),
         Context(),
+        Wait(STAGGER, spread=STAGGER_SECONDS),
+    ),
+    (
+        "nothing exists, draft wanted, after the pause: create a draft",
+        WANT_DRAFT,
+        Observed(),
+        STAGGERED,
         Create(
             {
                 "tag_name": TAG,
@@ -158,10 +170,38 @@ ROWS = [
         Done(10),
     ),
     (
-        "published release plus an empty leftover draft: delete the draft",
+        "published release plus an empty draft unchanged for longer than the lag window: delete it",
+        WANT,
+        Observed(published(), (draft(11),)),
+        Context(ages={11: OLD}),
+        Delete(11, f"leftover draft 11 of tag {TAG}"),
+    ),
+    (
+        "published release plus another run's young empty draft: left to its run, still going",
+        WANT,
+        Observed(published(), (draft(11),)),
+        Context(ages={11: YOUNG}),
+        Done(10),
+    ),
+    (
+        "published release plus an empty draft of unknown age: taken as young, left alone",
         WANT,
         Observed(published(), (draft(11),)),
         Context(),
+        Done(10),
+    ),
+    (
+        "published release plus this run's own empty draft made a moment ago: deleted",
+        WANT,
+        Observed(published(), (draft(11),)),
+        Context(owned=frozenset({11}), ages={11: 0.0}),
+        Delete(11, f"leftover draft 11 of tag {TAG}"),
+    ),
+    (
+        "published release plus a young empty draft after a create whose answer was lost: it may be ours",
+        WANT,
+        Observed(published(), (draft(11),)),
+        Context(ages={11: YOUNG}, create_lost=True),
         Delete(11, f"leftover draft 11 of tag {TAG}"),
     ),
     (
@@ -169,6 +209,13 @@ ROWS = [
         WANT,
         Observed(published(), (draft(11, asset_count=2),)),
         Context(),
+        Done(10),
+    ),
+    (
+        "published release plus an old draft holding assets: left alone, however old",
+        WANT,
+        Observed(published(), (draft(11, asset_count=2),)),
+        Context(ages={11: OLD}, create_lost=True),
         Done(10),
     ),
     (
@@ -182,7 +229,7 @@ ROWS = [
         "fields first, debris after: a differing published release is patched before drafts go",
         WANT,
         Observed(published(name="x"), (draft(11),)),
-        Context(),
+        Context(ages={11: OLD}),
         Update(10, {"name": "Release 1"}, {"name": ("x", "Release 1")}),
     ),
     (
@@ -200,11 +247,39 @@ ROWS = [
         Update(5, {"draft": False, "tag_name": TAG, "make_latest": "legacy"}, {"draft": (True, False)}),
     ),
     (
-        "several drafts, draft wanted, oldest as asked: delete the other empty ones",
+        "several drafts, draft wanted, oldest as asked: delete this run's own",
         WANT_DRAFT,
         Observed(None, (draft(9), draft(5))),
-        Context(),
+        Context(owned=frozenset({9}), ages={5: 0.0, 9: 0.0}),
         Delete(9, f"duplicate draft 9 of tag {TAG}"),
+    ),
+    (
+        "several drafts, oldest as asked: another run's young duplicate is its own to delete",
+        WANT_DRAFT,
+        Observed(None, (draft(9), draft(5))),
+        Context(ages={5: 0.0, 9: YOUNG}),
+        Done(5),
+    ),
+    (
+        "several drafts, oldest as asked: an old empty duplicate is deleted by whoever sees it",
+        WANT_DRAFT,
+        Observed(None, (draft(9), draft(5))),
+        Context(ages={5: 0.0, 9: OLD}),
+        Delete(9, f"duplicate draft 9 of tag {TAG}"),
+    ),
+    (
+        "several drafts: this run's own duplicate goes even when it holds assets (only its own)",
+        WANT_DRAFT,
+        Observed(None, (draft(5), draft(9, asset_count=1))),
+        Context(owned=frozenset({9})),
+        Delete(9, f"duplicate draft 9 of tag {TAG}"),
+    ),
+    (
+        "several drafts: this run's own is the oldest, so it stays; the others are their runs' to delete",
+        WANT_DRAFT,
+        Observed(None, (draft(9), draft(5))),
+        Context(owned=frozenset({5})),
+        Done(5),
     ),
     (
         "draft wanted and a single draft as asked: done",
@@ -246,11 +321,25 @@ ROWS = [
         ),
     ),
     (
-        "another run's draft with assets is never deleted, even when not the oldest",
+        "another run's draft with assets is never deleted, even when not the oldest, nor old",
         WANT_DRAFT,
         Observed(None, (draft(5), draft(6, asset_count=1))),
-        Context(),
+        Context(ages={6: OLD}),
         Done(5),
+    ),
+    (
+        "a draft found after the pause is adopted: no draft of this run's own",
+        WANT_DRAFT,
+        Observed(None, (draft(5),)),
+        STAGGERED,
+        Done(5),
+    ),
+    (
+        "published wanted: no pause, GitHub's lock decides between creates",
+        WANT,
+        Observed(),
+        Context(staggered=False),
+        CREATE_WANT,
     ),
     (
         "this run created a release it cannot see yet: wait, never create a second one",
@@ -265,6 +354,13 @@ ROWS = [
         Observed(),
         Context(owned=frozenset({42}), age_of_own_create=LAG_WINDOW + 1),
         CREATE_WANT,
+    ),
+    (
+        "this run's draft is not visible yet: wait for it rather than pause to make another",
+        WANT_DRAFT,
+        Observed(),
+        Context(owned=frozenset({42}), age_of_own_create=1.0),
+        Wait("the release this run created is not visible yet (read lag)"),
     ),
     (
         "a create was refused as already_exists but nothing is visible: wait for the winner",
@@ -393,6 +489,20 @@ ROWS = [
         Context(owned=frozenset({9})),
         Delete(9, f"duplicate draft 9 of tag {TAG}"),
     ),
+    (
+        "if_exists update, held, nothing exists: pause before the draft, so racing runs share one",
+        dataclasses.replace(WANT, draft=True, held=True),
+        Observed(),
+        Context(),
+        Wait(STAGGER, spread=STAGGER_SECONDS),
+    ),
+    (
+        "if_exists fail, held, nothing exists: no pause, each racing run publishes a draft of its own",
+        HELD_FAIL,
+        Observed(),
+        Context(),
+        Create({**CREATE_WANT.payload, "draft": True}),
+    ),
 ]
 
 
@@ -432,13 +542,19 @@ def test_release_from_github_json_counts_assets_and_reads_the_fields() -> None:
 # -- plan: the dry run's whole sequence, by applying each step to what was seen -------------
 
 
-def test_plan_adopts_the_oldest_draft_then_deletes_the_empty_duplicates() -> None:
-    steps = plan(WANT, Observed(None, (draft(9), draft(5), draft(7, asset_count=1))))
+def test_plan_adopts_the_oldest_draft_then_deletes_the_left_over_duplicates() -> None:
+    observed = Observed(None, (draft(9), draft(5), draft(7, asset_count=1), draft(8)))
+    steps = plan(WANT, observed, Context(ages={9: OLD, 7: OLD, 8: YOUNG}))
     assert steps == [
         Update(5, {"draft": False, "tag_name": TAG, "make_latest": "legacy"}, {"draft": (True, False)}),
         Delete(9, f"leftover draft 9 of tag {TAG}"),
         Done(5),
     ]
+
+
+def test_plan_of_a_fresh_draft_is_one_create_without_the_pause() -> None:
+    steps = plan(WANT_DRAFT, Observed())
+    assert [type(s) for s in steps] == [Create, Done]
 
 
 def test_plan_of_a_fresh_tag_is_one_create() -> None:

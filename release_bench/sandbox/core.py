@@ -13,7 +13,7 @@ from typing import Any
 
 from . import shapes
 from .server import Hostile, Server
-from .state import SHA_RE, Store
+from .state import LIST_CAP, SHA_RE, Store
 
 ROUTES = (
     "list_releases",
@@ -86,13 +86,14 @@ class Sandbox:
         ghes_uploads: bool = False,
         latency: tuple[float, float] = (0.0, 0.0),
         untag_edited_drafts: bool = True,
+        list_cap: int = LIST_CAP,
     ) -> None:
         self._latency_lock = threading.Lock()
         self.set_latency(*latency, seed=seed)
         self._line_cond = threading.Condition()
         self._line: dict[str, int] = {}  # start line: holder -> requests it has sent so far
         self._line_steps, self._line_timeout = 0, 0.0
-        self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts)
+        self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts, list_cap=list_cap)
         self.token = token or "ghs_" + self._secret(seed, "write")
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
         self._seed = seed

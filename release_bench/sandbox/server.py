@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import shapes
-from .state import ApiError, Store, not_found, validation
+from .state import DOC_LIST, DOC_LIST_ASSETS, ApiError, Store, not_found, validation
 
 CHUNK = 1 << 20
 _ZERO = bytes(CHUNK)
@@ -423,16 +423,17 @@ class Handler(BaseHTTPRequestHandler):
         with self.sb.store.lock:
             return self.sb.store.repo(name).full_name
 
-    def _paginate(self, items: list[Any], query: dict[str, list[str]]) -> Reply:
+    def _paginate(self, items: list[Any], query: dict[str, list[str]], doc: str) -> Reply:
         def num(key: str, default: int) -> int:
             raw = query.get(key, [""])[0]
             return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
         per_page = min(num("per_page", 30), 100)
         page = num("page", 1)
-        if page * per_page > 1000:
-            raise ApiError(422, "Only the first 1000 results are available.", "https://docs.github.com/v3/#pagination")
-        last = min(max(1, math.ceil(len(items) / per_page)), 1000 // per_page)
+        cap = self.sb.store.list_cap  # RULES.md, "A list stops at its cap"
+        if page * per_page > cap:
+            raise ApiError(422, f"Only the first {cap} results are available.", doc)
+        last = min(max(1, math.ceil(len(items) / per_page)), cap // per_page)
         base = f"{self.sb.api_url}{urlsplit(self.path).path}"
         links = []
         if page < last:
@@ -467,7 +468,7 @@ class Handler(BaseHTTPRequestHandler):
     def r_list_releases(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         repo = self._repo(p)
         rels = self.sb.store.listing(repo)
-        status, page, headers = self._paginate(rels, q)
+        status, page, headers = self._paginate(rels, q, DOC_LIST)
         return status, [shapes.release_json(self.urls, repo, r) for r in page], headers
 
     def _one(self, repo: str, rel: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -514,7 +515,7 @@ class Handler(BaseHTTPRequestHandler):
     def r_list_assets(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:
         repo = self._repo(p)
         rel = self.sb.store.get_release(repo, int(p["rid"]))
-        status, page, headers = self._paginate(list(rel["assets"]), q)
+        status, page, headers = self._paginate(list(rel["assets"]), q, DOC_LIST_ASSETS)
         return status, [shapes.asset_json(self.urls, repo, rel, a) for a in page], headers
 
     def r_get_asset(self, p: dict[str, str], q: dict[str, list[str]]) -> Reply:

@@ -24,7 +24,21 @@ DOC_CREATE = "https://docs.github.com/rest/releases/releases#create-a-release"
 DOC_UPDATE = "https://docs.github.com/rest/releases/releases#update-a-release"
 DOC_UPLOAD = "https://docs.github.com/rest/releases/assets#upload-a-release-asset"
 DOC_ASSET = "https://docs.github.com/rest/releases/assets#update-a-release-asset"
+DOC_LIST = "https://docs.github.com/rest/releases/releases#list-releases"
+DOC_LIST_ASSETS = "https://docs.github.com/rest/releases/assets#list-release-assets"
+# A list answers 422 past this many results (RULES.md: 1000 reported, 10000 for some repositories).
+LIST_CAP = 1000
 MAKE_LATEST = ("true", "false", "legacy")
+# The error GitHub adds when publishing would create a tag its rules forbid, as reported
+# verbatim in github-community-projects/ospo-reusable-workflows#83.
+PRE_RECEIVE = {
+    "resource": "Release",
+    "code": "custom",
+    "field": "pre_receive",
+    "message": "pre_receive Repository rule violations found\n\n"
+    "Cannot create ref due to creations being restricted.\n\n",
+}
+USED_BY_IMMUTABLE = "tag_name was used by an immutable release"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
@@ -118,15 +132,19 @@ class Repo:
         self.tags: dict[str, tuple[str, float]] = {}  # name -> (sha, valid from; monotonic)
         self.releases: dict[int, Record] = {}
         self.history: dict[int, list[tuple[float, Record | None]]] = {}
+        self.burned: set[str] = set()  # tags of deleted immutable releases: never published again
 
 
 class Store:
     """All repositories behind one lock; methods raise ApiError for API-visible failures."""
 
-    def __init__(self, seed: int | None = None, lag: float = 0.0, untag_edited_drafts: bool = True) -> None:
+    def __init__(
+        self, seed: int | None = None, lag: float = 0.0, untag_edited_drafts: bool = True, list_cap: int = LIST_CAP
+    ) -> None:
         self.lock = threading.RLock()
         self.lag = lag
         self.untag_edited_drafts = untag_edited_drafts  # RULES.md: "a draft edited without tag_name"
+        self.list_cap = list_cap  # RULES.md: "a list stops at its cap"
         self.rng = random.Random(seed)
         self.repos: dict[str, Repo] = {}
         self.asset_index: dict[int, tuple[str, int]] = {}
@@ -211,6 +229,13 @@ class Store:
 
     def _ensure_tag(self, repo: Repo, tag: str, commitish: str) -> None:
         """Publishing needs a usable tag: create it at target_commitish, or wait for a new one."""
+        if tag in repo.burned:  # RULES.md, "a tag of a deleted immutable release is never published again"
+            errors = [] if tag in repo.tags else [PRE_RECEIVE]
+            errors += [
+                {"resource": "Release", "code": "custom", "field": "tag_name", "message": USED_BY_IMMUTABLE},
+                {"resource": "Release", "code": "custom", "message": "Published releases must have a valid tag"},
+            ]
+            raise ApiError(422, "Validation Failed", DOC_CREATE, errors)
         if tag in repo.tags:
             if repo.tags[tag][1] > self.clock():
                 raise validation("Release", "custom", message="Published releases must have a valid tag")
@@ -393,6 +418,8 @@ class Store:
                 raise not_found()
             for asset in rel["assets"]:
                 self._drop_asset_file(asset)
+            if rel["immutable"] and not rel["draft"]:
+                repo.burned.add(rel["tag_name"])
             self._commit(repo, None, rid)
 
     def latest(self, full_name: str) -> Record:

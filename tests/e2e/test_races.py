@@ -2,6 +2,11 @@
 
 Every race here proves it raced (release_bench/race.py): each run holds its own token, and
 a test whose runs did not overlap fails instead of passing.
+
+Each test says whether it used the start line (`Sandbox.start_line`, through `line_up`): with
+it, every run's first two requests are answered together, so all runs decide on one picture
+and the claim holds for that case; it does not cover runs that see different pictures (one run
+sees a draft another does not yet), which one shared read lag cannot produce.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ def race_runs(sb: Sandbox, action: Action, inputs: list[Mapping[str, str]]) -> l
 @pytest.mark.parametrize("lag", [0.0, 1.0], ids=["no-lag", "1s-lag"])
 @pytest.mark.parametrize("runs", [8, 32])
 def test_concurrent_runs_with_the_same_inputs_make_one_release(sb, action: Action, runs: int, lag: float):
+    """Runs asking for the same release end with one release, created by exactly one of them.
+
+    Start line: yes (every run saw no release, then GitHub's lock decided between their creates).
+    """
     sb.set_lag(lag)
 
     results = race_runs(sb, action, [{"tag": TAG, "notes": "Same notes", "name": "One"}] * runs)
@@ -40,6 +49,7 @@ def test_concurrent_runs_with_the_same_inputs_make_one_release(sb, action: Actio
 
 
 def test_concurrent_runs_with_different_notes_leave_exactly_one_of_them(sb, action: Action):
+    """Start line: yes."""
     notes = [f"notes from run {i}\n\n* change {i}" for i in range(8)]
 
     results = race_runs(sb, action, [{"tag": TAG, "notes": n} for n in notes])
@@ -48,6 +58,7 @@ def test_concurrent_runs_with_different_notes_leave_exactly_one_of_them(sb, acti
 
 
 def test_concurrent_runs_with_different_notes_and_lag_leave_exactly_one_of_them(sb, action: Action):
+    """Start line: yes, under a 1 s read lag shared by every read."""
     sb.set_lag(1.0)
     notes = [f"notes from run {i}" for i in range(4)]
 
@@ -57,7 +68,10 @@ def test_concurrent_runs_with_different_notes_and_lag_leave_exactly_one_of_them(
 
 
 def test_the_dask_race_a_drafter_flipping_the_release_back_ends_published(sb, action: Action):
-    """A release-drafter workflow drafts the tag right after each publish; publishers win."""
+    """A release-drafter workflow drafts the tag right after each publish; publishers win.
+
+    Start line: yes (the drafter is the sandbox's, not a run, so it is not held).
+    """
     sb.start_drafter(REPO, TAG, flips=2, delay=0.05)
 
     results = race_runs(sb, action, [{"tag": TAG, "notes": "Release notes"}] * 6)
@@ -66,7 +80,10 @@ def test_the_dask_race_a_drafter_flipping_the_release_back_ends_published(sb, ac
 
 
 def test_the_dask_race_a_drafting_run_beside_publishing_runs_ends_published(sb, action: Action):
-    """One workflow runs the action with draft: true (and its own notes) beside publishers."""
+    """One workflow runs the action with draft: true (and its own notes) beside publishers.
+
+    Start line: yes.
+    """
     sb.start_drafter(REPO, TAG, flips=1, delay=0.05)
     inputs = [{"tag": TAG, "notes": "drafter notes", "draft": "true"}]
     inputs += [{"tag": TAG, "notes": "publisher notes"}] * 5
@@ -91,6 +108,8 @@ def test_the_dask_race_with_read_lag_inside_the_settle_window(sb, action: Action
 
     (A flip that only becomes readable after the settle window, lag + drafter delay > 2 s, is
     beyond what any read-only verify can see; the README says so.)
+
+    Start line: yes.
     """
     sb.set_lag(1.0)
     sb.start_drafter(REPO, TAG, flips=1, delay=0.05)
@@ -102,7 +121,10 @@ def test_the_dask_race_with_read_lag_inside_the_settle_window(sb, action: Action
 
 def test_a_drafter_that_never_stops_fails_the_run_naming_the_cause(sb, action: Action):
     """Repairs are bounded: a release still drafted again after every publish is an error,
-    never a release silently left unpublished."""
+    never a release silently left unpublished.
+
+    Start line: no (one run against the sandbox's drafter: no race between runs).
+    """
     sb.start_drafter(REPO, TAG, flips=1000, delay=0.05)
 
     run = action.run({"tag": TAG, "notes": "Release notes"})

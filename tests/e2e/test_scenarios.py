@@ -98,6 +98,25 @@ def test_of_several_duplicate_drafts_the_oldest_is_adopted_and_empty_others_dele
     assert sb.count("DELETE", "delete_release") == len(others)
 
 
+def test_another_runs_young_draft_is_left_to_it_and_only_a_left_over_one_deleted(sb, action: Action):
+    """A draft made moments ago belongs to a run still going, which deletes it itself; one
+    unchanged for longer than the lag window (seeded drafts are dated an hour back) is debris."""
+    oldest = sb.seed_release(REPO, TAG, draft=True)
+    left_over = sb.seed_release(REPO, TAG, draft=True)
+    young = sb.store.create_release(REPO, {"tag_name": TAG, "draft": True})  # another run's, just made
+
+    run = action.run({"tag": TAG, "notes": "final"})
+
+    assert run.code == 0, run
+    assert run.outputs["id"] == str(oldest["id"])
+    remaining = {r["id"]: r for r in sb.releases(REPO)}
+    assert set(remaining) == {oldest["id"], young["id"]}, "only the left-over draft goes"
+    assert remaining[young["id"]]["draft"] is True
+    assert [(e["path"].rsplit("/", 1)[-1], e["status"]) for e in writes(sb) if e["method"] == "DELETE"] == [
+        (str(left_over["id"]), 204)
+    ]
+
+
 def test_a_draft_holding_another_runs_assets_is_not_deleted(sb, action: Action):
     oldest = sb.seed_release(REPO, TAG, draft=True)
     with_assets = sb.seed_release(REPO, TAG, draft=True, assets=[("app.tar.gz", b"build output")])

@@ -265,6 +265,17 @@ def test_list_order_and_pagination(sandbox, gh):
     big = gh.get(R, params={"per_page": 100, "page": 11})
     assert big.status_code == 422
     assert big.json()["message"] == "Only the first 1000 results are available."
+    assert big.json()["documentation_url"] == "https://docs.github.com/rest/releases/releases#list-releases"
+
+
+def test_the_list_cap_is_a_knob_for_repositories_reported_to_list_ten_thousand():
+    with Sandbox(list_cap=10000) as sb:
+        auth = {"Authorization": f"Bearer {sb.token}"}
+        page = requests.get(sb.api_url + R, params={"per_page": 100, "page": 11}, headers=auth, timeout=30)
+        assert page.status_code == 200
+        beyond = requests.get(sb.api_url + R, params={"per_page": 100, "page": 101}, headers=auth, timeout=30)
+        assert beyond.status_code == 422
+        assert beyond.json()["message"] == "Only the first 10000 results are available."
 
 
 def test_delete_release(sandbox, gh):
@@ -343,6 +354,41 @@ def test_immutable_release(sandbox, gh, up):
     assert gh.patch(f"{base}/{pub['id']}", json={"body": "edited"}).status_code == 200
     sandbox.set_immutable(REPO, True)
     assert gh.post(R, json={"tag_name": "x"}).json()["immutable"] is True
+
+
+def test_a_tag_of_a_deleted_immutable_release_is_never_published_again(sandbox, gh):
+    sandbox.add_repo("octo/locked", immutable=True)
+    base = "/repos/octo/locked/releases"
+    first = gh.post(base, json={"tag_name": "v1"}).json()
+    assert first["immutable"] is True
+    assert gh.delete(f"{base}/{first['id']}").status_code == 204
+
+    again = gh.post(base, json={"tag_name": "v1"})
+    assert again.status_code == 422
+    messages = [e.get("message") for e in again.json()["errors"]]
+    assert messages == ["tag_name was used by an immutable release", "Published releases must have a valid tag"]
+    draft = gh.post(base, json={"tag_name": "v1", "draft": True})  # a draft may carry it ...
+    assert draft.status_code == 201
+    publish = gh.patch(f"{base}/{draft.json()['id']}", json={"tag_name": "v1", "draft": False})
+    assert publish.status_code == 422  # ... but is never published with it
+    assert [e.get("field") for e in publish.json()["errors"]] == ["tag_name", None]
+
+    with sandbox.store.lock:  # the tag deleted too: GitHub's ruleset refuses to create it again
+        del sandbox.store.repo("octo/locked").tags["v1"]
+    gone = gh.post(base, json={"tag_name": "v1"}).json()["errors"]
+    assert [e.get("field") for e in gone] == ["pre_receive", "tag_name", None]
+    assert "Cannot create ref due to creations being restricted." in gone[0]["message"]
+
+
+def test_a_deleted_draft_or_mutable_release_leaves_its_tag_free(sandbox, gh):
+    sandbox.add_repo("octo/locked", immutable=True)
+    base = "/repos/octo/locked/releases"
+    draft = gh.post(base, json={"tag_name": "v1", "draft": True}).json()
+    assert gh.delete(f"{base}/{draft['id']}").status_code == 204
+    assert gh.post(base, json={"tag_name": "v1"}).status_code == 201
+    mutable = gh.post(R, json={"tag_name": "v2"}).json()
+    assert gh.delete(f"{R}/{mutable['id']}").status_code == 204
+    assert gh.post(R, json={"tag_name": "v2"}).status_code == 201
 
 
 def test_log_and_count(sandbox, gh):
