@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from release_action.asset_decide import Keep, Replace, Upload
-from release_action.decide import NEW_ID, Desired, Observed, Release, plan
+from release_action.decide import LAG_WINDOW, NEW_ID, Context, Desired, Observed, Release, plan
 from release_action.dry_run import plan_run
 from release_action.report import Requests
 
@@ -24,18 +24,23 @@ def draft(id_: int, **fields) -> Release:
 
 
 class Seen:
-    """The engine, as far as a dry run uses it: one observation, the JSON read with it, its decisions."""
+    """The engine, as far as a dry run uses it: one observation, the JSON read with it, its decisions.
+
+    Every release it sees last changed long before (well past the lag window, by GitHub's clock), as
+    a dry run before a release finds the drafts other runs left: debris anyone may delete.
+    """
 
     def __init__(self, observed: Observed) -> None:
         self.observed = observed
         releases = [r for r in (observed.published, *observed.drafts) if r is not None]
         self.cache = {r.id: {"id": r.id, "html_url": f"https://github.com/o/r/releases/{r.id}"} for r in releases}
+        self.context = Context(ages={r.id: LAG_WINDOW * 10 for r in releases})
 
     def observe(self, _desired: Desired) -> Observed:
         return self.observed
 
     def planned(self, desired: Desired, observed: Observed) -> list:
-        return plan(desired, observed)
+        return plan(desired, observed, self.context)
 
 
 def uploads(release: dict) -> list:
