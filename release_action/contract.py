@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
+
 
 class Kind(Enum):
     """What an input holds: decides its flag, its generic check and how a default is shown."""
@@ -139,7 +141,7 @@ INPUTS: dict[str, Input] = _by_name(
         "notes",
         "Release notes (Markdown). Empty keeps the existing notes on update.",
         verbatim=True,
-        more="At most 125000 characters (GitHub's limit).",
+        more=f"At most {MAX_BODY} characters (GitHub's limit).",
     ),
     Input(
         "notes_file",

@@ -38,13 +38,12 @@ from urllib.parse import urlsplit
 
 from release_action import local_files, origin, platforms
 from release_action.asset_files import LocalFile, collect
-from release_action.contract import EXPRESSION_ENV, INPUTS, Kind
+from release_action.contract import EXPRESSION_ENV, INPUTS, MAX_BODY, Kind
 from release_action.decide import Desired
 from release_action.wording import InputError, Words, as_words, words
 
 __all__ = ["Asked", "Connection", "Files", "InputError", "Policy", "read_inputs"]
 
-MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
 # A UTF-8 character is at most 4 bytes: a longer notes file cannot be MAX_BODY characters.
 MAX_NOTES_FILE_BYTES = 4 * MAX_BODY
 
