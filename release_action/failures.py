@@ -21,7 +21,7 @@ from release_action.budget import BudgetExhausted
 from release_action.engine import ConvergeError
 from release_action.runner_io import Cancelled, RunnerFileError
 from release_action.transport import GitHubError, OutcomeUnknown
-from release_action.wording import InputError, Mode
+from release_action.wording import InputError, Mode, Words
 
 FAILED = "safe-release-action failed"
 INVALID_INPUT = "safe-release-action: invalid input"
@@ -57,7 +57,8 @@ def failure_of(exc: BaseException, *, report_to: str = "", mode: Mode = Mode.ACT
     if isinstance(exc, InputError):
         return Failure(str(exc) or "Invalid input.", INVALID_INPUT, 2)
     if isinstance(exc, EXPLAINED):
-        return Failure(str(exc), FAILED, 1)
+        said = exc.args[0] if len(exc.args) == 1 else None  # a message worded for the mode (wording.py)
+        return Failure(said.render(mode) if isinstance(said, Words) else str(exc), FAILED, 1)
     if isinstance(exc, Cancelled | KeyboardInterrupt):
         signal = exc.args[0] if isinstance(exc, Cancelled) and exc.args else "SIGINT"
         return Failure(

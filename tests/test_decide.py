@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from release_action.contract import MAX_BODY
 from release_action.decide import (
     LAG_WINDOW,
     NEW_ID,
@@ -20,10 +23,14 @@ from release_action.decide import (
     decide,
     plan,
 )
+from release_action.notes import PLACE_APPEND, TooLong, begin_marker, end_marker, in_section
 
 TAG = "v1.0.0"
 WANT = Desired(tag=TAG, name="Release 1", body="notes", target_commitish="abc123")
 WANT_DRAFT = Desired(tag=TAG, name="Release 1", body="notes", draft=True, target_commitish="abc123")
+APPEND = Desired(tag=TAG, body="linux: ok", placement=PLACE_APPEND)
+LINUX = Desired(tag=TAG, body="linux: ok", placement=in_section("linux"))
+SECTION = f"{begin_marker('linux')}\nlinux: ok\n{end_marker('linux')}"
 
 
 def published(id_: int = 10, **fields) -> Release:
@@ -133,6 +140,119 @@ ROWS = [
         Observed(published(name=TAG, body="generated")),
         Context(),
         Done(10),
+    ),
+    (
+        "append: the notes are not in the body: patch it with them added at the end",
+        APPEND,
+        Observed(published(name=TAG, body="Intro")),
+        Context(),
+        Update(10, {"body": "Intro\n\nlinux: ok"}, {"body": ("Intro", "Intro\n\nlinux: ok")}),
+    ),
+    (
+        "append: the notes are in the body already (CRLF after an edit on the web): done, no write",
+        APPEND,
+        Observed(published(name=TAG, body="Intro\r\n\r\nlinux: ok\r\n\r\nmacos: ok")),
+        Context(),
+        Done(10),
+    ),
+    (
+        "append with generated notes: each text added unless there, the notes first",
+        Desired(tag=TAG, body="mac", placement=PLACE_APPEND, generate_notes=True, generated_notes="GEN"),
+        Observed(published(name=TAG, body="Intro\n\nGEN")),
+        Context(),
+        Update(10, {"body": "Intro\n\nGEN\n\nmac"}, {"body": ("Intro\n\nGEN", "Intro\n\nGEN\n\nmac")}),
+    ),
+    (
+        "append, no release yet: created with the notes as its body",
+        APPEND,
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "linux: ok",
+            }
+        ),
+    ),
+    (
+        "append with generated notes, no release yet: the body composed, GitHub not asked to generate again",
+        Desired(tag=TAG, body="mine", placement=PLACE_APPEND, generate_notes=True, generated_notes="GEN"),
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "mine\n\nGEN",
+            }
+        ),
+    ),
+    (
+        "append without notes: the body is left as it is",
+        Desired(tag=TAG, placement=PLACE_APPEND),
+        Observed(published(name=TAG, body="Intro")),
+        Context(),
+        Done(10),
+    ),
+    (
+        "section: missing, so added at the end",
+        LINUX,
+        Observed(published(name=TAG, body="Intro")),
+        Context(),
+        Update(10, {"body": f"Intro\n\n{SECTION}"}, {"body": ("Intro", f"Intro\n\n{SECTION}")}),
+    ),
+    (
+        "section: there as asked, among others: done",
+        LINUX,
+        Observed(
+            published(
+                name=TAG,
+                body=f"Intro\n\n{SECTION}\n\n<!-- safe-release:begin mac -->\nm\n<!-- safe-release:end mac -->",
+            )
+        ),
+        Context(),
+        Done(10),
+    ),
+    (
+        "section: there with other content: replaced in place",
+        LINUX,
+        Observed(published(name=TAG, body=SECTION.replace("linux: ok", "old") + "\nafter")),
+        Context(),
+        Update(
+            10,
+            {"body": SECTION + "\nafter"},
+            {"body": (SECTION.replace("linux: ok", "old") + "\nafter", SECTION + "\nafter")},
+        ),
+    ),
+    (
+        "section, adopting a draft: composed from the draft's body, with tag_name",
+        dataclasses.replace(LINUX, draft=True),
+        Observed(None, (draft(5, name=None, body="Drafted"),)),
+        Context(),
+        Update(5, {"body": f"Drafted\n\n{SECTION}", "tag_name": TAG}, {"body": ("Drafted", f"Drafted\n\n{SECTION}")}),
+    ),
+    (
+        "section, no release yet: created holding the section alone",
+        LINUX,
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": SECTION,
+            }
+        ),
     ),
     (
         "published release, prerelease flag differs: patch it",
@@ -346,3 +466,15 @@ def test_apply_publishing_a_draft_makes_it_the_published_release() -> None:
     after = apply(step, Observed(None, (draft(5), draft(6))))
     assert after.published == draft(5, body="new").__class__(5, TAG, False, False, "Release 1", "new", "abc123")
     assert after.drafts == (draft(6),)
+
+
+def test_notes_that_would_make_the_body_too_long_are_no_step_but_an_error() -> None:
+    body = "x" * (MAX_BODY - 5)
+    with pytest.raises(TooLong) as caught:
+        decide(APPEND, Observed(published(name=TAG, body=body)), Context())
+    assert caught.value.length == MAX_BODY - 5 + 2 + len("linux: ok")
+
+
+def test_plan_of_an_append_is_one_update_then_done() -> None:
+    steps = plan(APPEND, Observed(published(name=TAG, body="Intro")))
+    assert steps == [Update(10, {"body": "Intro\n\nlinux: ok"}, {"body": ("Intro", "Intro\n\nlinux: ok")}), Done(10)]
