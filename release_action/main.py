@@ -36,6 +36,10 @@ def converge(asked: Asked, runner: Runner) -> tuple[Outcome, Requests]:
     engine = Engine(github, deadline=deadline, log=runner.echo)
     if asked.policy.dry_run:
         with runner.group(f"Plan for {connection.repository} tag {desired.tag} (dry run: nothing is written)"):
+            if asked.changelog is not None:  # the notes it took, line by line
+                runner.echo(f"notes: {asked.changelog.describe()}:")
+                for line in asked.changelog.text.split("\n"):
+                    runner.echo(f"  | {line}")
             result = engine.converge(desired, dry_run=True)
             plan = list(result.plan)
             if files:
@@ -73,6 +77,8 @@ def run(env: Mapping[str, str], runner: Runner, mode: Mode) -> None:
         runner.notice(notice.render(mode))
     for warning in asked.files.warnings:
         runner.warning(warning.render(mode))
+    if asked.changelog is not None and not asked.policy.dry_run:
+        runner.echo(f"notes: {asked.changelog.describe()}")
     for file in asked.files.local:
         runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest})")
     outcome, requests = converge(asked, runner)
