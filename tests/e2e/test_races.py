@@ -144,7 +144,11 @@ def body_race_figures(sb: Sandbox, results: list[Run]) -> str:
     total = sum(json.loads(r.outputs["requests"])["total"] for r in results)
     writes = sum(json.loads(r.outputs["requests"])["writes"] for r in results)
     repairs = sum(n - 1 for n in patches.values())
-    return f"{len(results)} runs: {total} requests, {writes} writes ({sum(patches.values())} PATCH), {repairs} repairs"
+    span = sb.log[-1]["t"] - sb.log[0]["t"]  # the first request to the last, by the sandbox's clock
+    return (
+        f"{len(results)} runs: {total} requests, {writes} writes ({sum(patches.values())} PATCH), "
+        f"{repairs} repair{'s' if repairs != 1 else ''}, {span:.1f} s from the first request to the last"
+    )
 
 
 @pytest.mark.parametrize("lag", [0.0, 1.0], ids=["no-lag", "1s-lag"])
