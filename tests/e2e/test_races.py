@@ -131,8 +131,8 @@ def section_text(body: str, name: str) -> str | None:
 
 
 # Eight runs that write one body in the same instant (the start line) drop each other's notes and
-# must serialise their writes, each a read lag plus a round trip apart: measured 18-39 s for the
-# slowest run here with 0 and 1 s of lag on 2 loaded cores, near the suite's 60 s default budget.
+# must spread their writes, each a read lag plus a round trip apart: with 1 s of lag such a race
+# spanned 20 to 42 s on 2 loaded cores (docs/design.md), too near the suite's 60 s default.
 BODY_RACE_BUDGET = "120"
 
 EARLIER = "## Highlights\r\n\r\nWritten by hand on the release page.\r\n"  # the web page sends CRLF
