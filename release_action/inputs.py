@@ -219,7 +219,9 @@ def read_notes(r: Reader, tag: str | None) -> tuple[dict[str, Any], changelog.Se
     source = "notes"
     section: changelog.Section | None = None
     if len(given) > 1:
-        if given[:2] == ["notes", "notes_file"]:
+        if len(given) == 3:
+            r.problem("Set only one of `notes`, `notes_file` and `changelog_file`.")
+        elif given == ["notes", "notes_file"]:
             r.problem("Set either `notes` or `notes_file`, not both.")
         else:
             r.problem(words("Set either `{a}` or `changelog_file`, not both.", a=INPUTS[given[0]]))
@@ -228,8 +230,8 @@ def read_notes(r: Reader, tag: str | None) -> tuple[dict[str, Any], changelog.Se
         body, source = file_text(r, "notes_file", notes_file, MAX_NOTES_FILE_BYTES), "notes_file"
     elif changelog_file:
         source = "changelog_file"
-        text = file_text(r, "changelog_file", changelog_file, MAX_CHANGELOG_BYTES)
-        section = changelog_section(r, changelog_file, text, tag) if text is not None else None
+        content = file_text(r, "changelog_file", changelog_file, MAX_CHANGELOG_BYTES)
+        section = changelog_section(r, changelog_file, content, tag) if content is not None else None
         body = section.text if section else None
     if body is not None and len(body) > MAX_BODY:
         r.problem(

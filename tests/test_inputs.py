@@ -1135,11 +1135,11 @@ def test_append_notes_without_notes_leaves_the_body_as_it_is(workspace):
         {"changelog_file": "CHANGELOG.md", "notes": "x", "notes_file": "docs/notes.md"},
     ],
 )
-def test_changelog_file_with_notes_or_notes_file_is_one_error(workspace, inputs):
+def test_changelog_file_with_notes_or_notes_file_is_one_error_naming_them(workspace, inputs):
     with pytest.raises(InputError) as caught:
         read_inputs(runner_env(workspace, **inputs))
     (problem,) = caught.value.problems
-    assert "not both" in str(problem)
+    assert all(names_input(str(problem), name) for name in inputs), str(problem)
 
 
 def test_changelog_file_combines_with_append_notes_and_notes_section(workspace):
