@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
+
 
 class Kind(Enum):
     """What an input holds: decides its flag, its generic check and how a default is shown."""
@@ -139,7 +141,7 @@ INPUTS: dict[str, Input] = _by_name(
         "notes",
         "Release notes (Markdown). Empty keeps the existing notes on update.",
         verbatim=True,
-        more="At most 125000 characters (GitHub's limit).",
+        more=f"At most {MAX_BODY} characters (GitHub's limit).",
     ),
     Input(
         "notes_file",
@@ -152,11 +154,53 @@ INPUTS: dict[str, Input] = _by_name(
         ),
     ),
     Input(
+        "changelog_file",
+        "Markdown changelog to take the notes from: the section under the heading for the tag. "
+        "Not with `notes` or `notes_file`.",
+        kind=Kind.PATH,
+        more=(
+            "The first heading of any level whose text, after an optional `[`, starts with the tag or the tag "
+            "without its leading `v`, followed by the end, `]` or a space: `## [1.2.3] - 2026-01-02`, `## v1.2.3`, "
+            "`# 1.2.3 (2026-01-02)`, and underlined (setext) headings. The section runs to the next heading of the "
+            "same or a higher level; headings in fenced code blocks do not count. No such section, or an empty one, "
+            "is an error that lists the headings nearest to the tag. The same file rules as `notes_file`. See "
+            "[Release notes](#release-notes)."
+        ),
+        command_help="A heading such as '## [1.2.3] - 2026-01-02', '## v1.2.3' or '# 1.2.3 (2026-01-02)'.",
+    ),
+    Input(
+        "append_notes",
+        "Add the notes at the end of the release's body, after a blank line, unless the body already holds them. "
+        "Not with `notes_section`.",
+        kind=Kind.BOOLEAN,
+        default="false",
+        more=(
+            "A re-run never adds them twice, and runs that append different notes at once each end with theirs "
+            "in the body once. Generated notes (`generate_notes`) are added the same way, apart from `notes`. See "
+            "[Release notes](#release-notes)."
+        ),
+    ),
+    Input(
+        "notes_section",
+        "Keep the notes in the section of the body with this name: replaced in place, or added at the end.",
+        more=(
+            "Letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 64 (`linux-x86_64`). The "
+            "section lies between two HTML comment lines, which GitHub does not show; the rest of the body is left "
+            "as it is. Not with `append_notes`. See [Release notes](#release-notes)."
+        ),
+        command_help="NAME: letters, digits, '.', '_' and '-', at most 64. Not with --append-notes.",
+        example="linux",
+        metavar="NAME",
+    ),
+    Input(
         "generate_notes",
         "Let GitHub generate the notes when the release is created; `notes` is put first.",
         kind=Kind.BOOLEAN,
         default="false",
-        more="An existing release keeps its body.",
+        more=(
+            "An existing release keeps its body; with `append_notes` or `notes_section` the generated notes go "
+            "where those put the notes (asked of GitHub once a run)."
+        ),
     ),
     Input(
         "previous_tag",

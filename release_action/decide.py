@@ -11,6 +11,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from release_action import notes
+from release_action.notes import PLACE_REPLACE, Placement
+
 # A release this run created but cannot see yet is taken to be hidden by read lag for this
 # long; only after it is a new create right (the release must have been deleted). Another
 # run's empty draft unchanged for longer is debris of a run that is over: anyone may delete it.
@@ -26,7 +29,8 @@ STAGGER = "no release yet; pausing a moment, then looking again, so that racing 
 class Desired:
     tag: str
     name: str | None = None  # None: the tag on create, whatever it is on update
-    body: str | None = None  # None: leave the body as it is
+    body: str | None = None  # this run's notes; None: leave the body as it is
+    placement: Placement = PLACE_REPLACE  # how the notes go into the body (notes.py)
     draft: bool = False
     prerelease: bool = False
     target_commitish: str | None = None
@@ -39,6 +43,14 @@ class Desired:
     if_exists: str = "update"
     # A draft only until this run's assets are in, then published (publish_assets.AssetRun).
     held: bool = False
+    # GitHub's generated notes, fetched by the engine before deciding where the notes are
+    # appended or kept in a section (replacing, GitHub writes them into the body on create)
+    generated_notes: str | None = None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The run's notes as the placement adds them: its notes, then generated notes."""
+        return tuple(t for t in (self.body, self.generated_notes) if t and t.strip())
 
 
 @dataclass(frozen=True)
@@ -152,14 +164,27 @@ Step = Create | Update | Delete | Wait | Done | Skip | Refuse
 # -- the rules -----------------------------------------------------------------------------
 
 
+def wanted_body(desired: Desired, body: str | None) -> str | None:
+    """The body `desired` asks for, given the release's `body`; None: leave the body as it is.
+
+    Replacing, generated notes are GitHub's to write on create: an existing body is kept. Appending
+    or in a section, the body composed from the one seen (notes.compose; it raises TooLong).
+    """
+    if not desired.placement.commutes:
+        return None if desired.body is None or desired.generate_notes else desired.body
+    if not desired.texts:
+        return None
+    return notes.compose(body, desired.texts, desired.placement)
+
+
 def differences(desired: Desired, release: Release) -> dict[str, tuple[object, object]]:
     """Fields whose observed value is not the wanted one: name → (observed, wanted)."""
     changes: dict[str, tuple[object, object]] = {}
     if desired.name is not None and release.name != desired.name:
         changes["name"] = (release.name, desired.name)
-    # Generated notes are GitHub's to write on create: an existing body is kept.
-    if desired.body is not None and not desired.generate_notes and (release.body or "") != desired.body:
-        changes["body"] = (release.body, desired.body)
+    body = wanted_body(desired, release.body)
+    if body is not None and (release.body or "") != body:
+        changes["body"] = (release.body, body)
     if release.prerelease != desired.prerelease:
         changes["prerelease"] = (release.prerelease, desired.prerelease)
     if release.draft:
@@ -191,11 +216,14 @@ def create_payload(desired: Desired) -> dict:
         "prerelease": desired.prerelease,
         "make_latest": desired.make_latest,
     }
-    if desired.body is not None:
+    if desired.placement.commutes:
+        if desired.texts:  # composed from no body: the generated notes are in already
+            payload["body"] = notes.compose(None, desired.texts, desired.placement)
+    elif desired.body is not None:
         payload["body"] = desired.body
     if desired.target_commitish:
         payload["target_commitish"] = desired.target_commitish
-    if desired.generate_notes:
+    if desired.generate_notes and not desired.placement.commutes:
         payload["generate_release_notes"] = True
     if desired.discussion_category and not desired.draft:
         payload["discussion_category_name"] = desired.discussion_category

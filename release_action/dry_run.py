@@ -100,7 +100,7 @@ class Plan:
 
 def plan_run(engine: Engine, desired: Desired, *, assets: AssetPlanner | None = None) -> Plan:
     """Observe once, and plan what the real run would do from there (with `assets`: as AssetRun does)."""
-    scene = Scene(desired.tag)
+    scene = Scene(desired.tag, desired.placement)
     observed = engine.observe(desired)
     goal = desired
     if assets is not None:  # held as a draft until the assets are in, as AssetRun holds it

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from release_action import notes
 from release_action.budget import SETTLE_SECONDS, Backoff, Deadline
 from release_action.decide import (
     LAG_WINDOW,
@@ -40,6 +41,12 @@ from release_action.wording import Words, words
 
 MAX_TAG_REFUSALS = 5  # a tag pushed moments ago settles within seconds; past ~10 s it will not come
 MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, before giving up
+# Appends and sections of other names commute: a run whose notes another run's write dropped
+# (that run wrote from a body read before ours landed) writes them again while others keep
+# adding theirs. This bounds only a runaway; a writer that reverts the body counts as above.
+MAX_COMMUTING_REPAIRS = 30
+STAMP_RESOLUTION = 1.0  # GitHub's updated_at is in whole seconds
+PROCESS_MARGIN = 0.5  # a racing run's time between reading the body and sending its write, beyond the network
 UNTAGGED = "untagged-"
 
 
@@ -120,9 +127,22 @@ def _says(exc: GitHubError, phrase: str) -> bool:
     return any(phrase in text.lower() for text in texts)
 
 
+def too_long(desired: Desired, exc: notes.TooLong) -> Words:
+    """The error for notes that would make the body longer than GitHub accepts."""
+    how = "`notes_section: {name}`" if desired.placement.kind == notes.SECTION else "`append_notes: true`"
+    return words(
+        "The release body of {tag} would be {length} characters with this run's notes added (" + how + "); "
+        "GitHub accepts at most {limit}. Shorten the notes, or remove old text from the release's body.",
+        tag=desired.tag,
+        length=exc.length,
+        name=desired.placement.section,
+        limit=notes.MAX_BODY,
+    )
+
+
 def describe(step: Step, desired: Desired) -> list[str]:
     """The step field by field, as the log prints it when the run takes it (step_lines.py words it)."""
-    return said(step, Scene(desired.tag)).log_lines()
+    return said(step, Scene(desired.tag, desired.placement)).log_lines()
 
 
 @dataclass
@@ -149,6 +169,10 @@ class Memory:
     writes_to: Counter[int] = field(default_factory=Counter)
     field_writes: Counter[str] = field(default_factory=Counter)
     tag_refusals: int = 0  # 422 "valid tag": a tag just pushed, or one that never will be
+    body_base: str | None = None  # the body our last write of appended or sectioned notes was made from
+    commuting_repairs: int = 0  # writes of those notes again after another run's write dropped them
+    backed_off: bool = False  # waited (jittered) since the notes were found dropped: write now
+    lost_create: bool = False  # a create of ours was refused: other runs are writing this release too
 
 
 class Engine:
@@ -169,11 +193,21 @@ class Engine:
         self.memory = Memory()
         self.cache: dict[int, dict] = {}  # release id → its JSON as last seen
         self.warnings: list[str] = []
+        self.generated: str | None = None  # GitHub's generated notes, once asked for (append, section)
+        # Runs whose notes were dropped by each other's writes spread out before writing again.
+        self.repair_waits = Backoff(deadline, first=2.0, cap=16.0, floor=0.25)
 
     # -- the loop --------------------------------------------------------------------------
 
     def converge(self, desired: Desired) -> Result:
         """Bring the tag's release to `desired`; return it as read back."""
+        desired = self._with_generated(desired)
+        try:
+            return self._converge(desired)
+        except notes.TooLong as exc:
+            raise ConvergeError(too_long(desired, exc)) from exc
+
+    def _converge(self, desired: Desired) -> Result:
         waits = Backoff(self.deadline, first=0.25, cap=4, floor=0.2)
         observed = self.observe(desired)
         while True:
@@ -194,6 +228,9 @@ class Engine:
                 self.log(f"release {step.release_id} changed moments ago; checking it again once writes settle")
                 self.deadline.settle("writes to settle")
                 observed = self.observe(desired)
+                continue
+            if self._backs_off(step, desired):
+                observed = self.observe(desired)  # a fresh body to write the notes onto
                 continue
             for line in describe(step, desired):
                 self.log(line)
@@ -227,13 +264,21 @@ class Engine:
                     desired, data, publishes=publishes, created=True, seen=observed.drafts
                 )
             if isinstance(step, Update):
+                commuting = "body" in step.changes and desired.placement.commutes
+                self.memory.backed_off = False
                 desired = self._count_repairs(step, desired)
                 publishes = step.payload.get("draft") is False
                 if publishes:  # ours from now on, even if the answer is lost: not a release that "exists"
                     self.memory.published.add(step.release_id)
+                sent = self.deadline.clock()
                 data = self.github.update_release(step.release_id, step.payload)
                 return desired, self._after_write(
-                    desired, data, publishes=publishes, created=False, seen=observed.drafts
+                    desired,
+                    data,
+                    publishes=publishes,
+                    created=False,
+                    seen=observed.drafts,
+                    body_sent=sent if commuting else None,
                 )
             if isinstance(step, Delete):
                 self.memory.deleted.add(step.release_id)  # gone, even while a lagging list still shows it
@@ -246,6 +291,7 @@ class Engine:
             if isinstance(step, Update):
                 self.memory.published.discard(step.release_id)  # refused: another release is the published one
             self.memory.conflict_at = self.deadline.clock()
+            self.memory.lost_create = True
             # The winner's release may be drafted again by a racing drafter right after its
             # publish; a read made at once (and lagged) would still show it published, and
             # this run would end on a release that then vanishes. Settle first, as the winner
@@ -319,12 +365,28 @@ class Engine:
 
     def _with_generated_notes(self, payload: dict, desired: Desired) -> dict:
         """The create API cannot take a base tag: ask for the notes, then create with them."""
-        if not (desired.generate_notes and desired.previous_tag):
+        if not (desired.generate_notes and desired.previous_tag) or desired.placement.commutes:
             return payload
         notes = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
         payload = {k: v for k, v in payload.items() if k != "generate_release_notes"}
         payload["body"] = "\n\n".join(p for p in (desired.body, notes.get("body")) if p)
         return payload
+
+    def _with_generated(self, desired: Desired) -> Desired:
+        """Appending or in a section, generated notes are a text of the run like its notes: ask GitHub
+        for them once (one request), so that every pass composes the body from the same text."""
+        if not (desired.generate_notes and desired.placement.commutes) or desired.generated_notes is not None:
+            return desired
+        if self.generated is None:
+            answer = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
+            self.generated = answer.get("body") or ""
+            if (line := notes.marker_line(self.generated)) is not None:
+                raise ConvergeError(
+                    f"GitHub's generated notes for {desired.tag} hold the line {line!r}, which reads as a "
+                    "section marker of this action. Set `generate_notes: false` and give the notes yourself."
+                )
+            self.log(f"generated notes: {len(self.generated)} characters from GitHub")
+        return dataclasses.replace(desired, generated_notes=self.generated or None)
 
     # -- observing -------------------------------------------------------------------------
 
@@ -409,13 +471,22 @@ class Engine:
             waits.wait("a read to catch up")
 
     def _after_write(
-        self, desired: Desired, data: dict, *, publishes: bool, created: bool, seen: tuple[Release, ...] = ()
+        self,
+        desired: Desired,
+        data: dict,
+        *,
+        publishes: bool,
+        created: bool,
+        seen: tuple[Release, ...] = (),
+        body_sent: float | None = None,
     ) -> Observed:
         """Verify a write by reading back: after a create or a publish, once racing writes settle.
 
         `seen` are the drafts the observation before the write found. When the write published
         one of them, the others are debris still to delete: they stay in the new observation
         (a delete of one already gone is harmless), or the loop would stop with them left behind.
+        `body_sent`: when this write added appended or sectioned notes, the time it was sent
+        (see `_outlast_racing_writes`).
         """
         release_id = data["id"]
         self.memory.known.add(release_id)
@@ -423,18 +494,64 @@ class Engine:
         self.memory.writes_to[release_id] += 1
         self.memory.written_at[release_id] = data.get("updated_at") or ""
         self._remember(data)
-        if publishes or created:
+        fresh = None
+        waited = 0.0
+        if body_sent is not None:
+            fresh, waited = self._outlast_racing_writes(desired, release_id, body_sent)
+        if (publishes or created) and waited < SETTLE_SECONDS:
             self.deadline.settle("writes to settle")
         if data.get("draft"):
             # Still a draft: the list (one request) shows it beside any racing release.
             return self.observe(desired, by_tag=False)
-        fresh = self.read(release_id)
+        if fresh is None:
+            fresh = self.read(release_id)
         if fresh is not None and not fresh.get("draft") and fresh.get("tag_name") == desired.tag:
             # GitHub keeps one published release per tag: this is the one.
             drafts = {d.id: d for d in seen if d.id != release_id and d.id not in self.memory.deleted}
             drafts.update((d.id, d) for d in self._known_drafts(desired, skip={release_id}))
             return Observed(Release.from_json(fresh), tuple(drafts.values()))
         return self.observe(desired)  # drafted again by another writer, or deleted
+
+    def _outlast_racing_writes(self, desired: Desired, release_id: int, sent: float) -> tuple[dict | None, float]:
+        """After writing appended or sectioned notes, wait until no write made from an older body can
+        still land, so that the run's last read, which says whether its notes are in, is final.
+
+        GitHub has no compare-and-swap on a body: another run that read the body before this write
+        landed writes its own notes onto that older body and drops ours (a lost update). That write
+        lands at most read lag + its round trip + its own processing after ours; our read must show
+        the body as of after that. So: read back until the read shows this write or a later one,
+        which bounds the read lag by the time since the write was sent; then wait that lag again,
+        two round trips (the racing run's and ours, taken as long as this write's) and a margin.
+        The caller's read after that sees every such write (docs/design.md, "Notes that commute").
+
+        GitHub's updated_at counts whole seconds, so a read stamped in our write's second may still
+        be an older version: one that holds our notes cannot be (it is ours, or built on ours); one
+        that lacks them is read again a second later, when it must be new. A new read that lacks
+        our notes ends the wait at once: they were dropped, and the loop writes them again.
+
+        Returns that read (notes dropped) or None, and how long it waited since the write was sent.
+        """
+        round_trip = self.deadline.clock() - sent
+        early = self.read(release_id)
+        read_at = self.deadline.clock()
+        lag = read_at - sent
+        if early is not None and not self._holds(desired, early):
+            if (early.get("updated_at") or "") <= self.memory.written_at.get(release_id, ""):
+                self.deadline.wait(STAMP_RESOLUTION, "a read newer than this write's second")
+                early = self.read(release_id)
+            if early is not None and not self._holds(desired, early):
+                return early, self.deadline.clock() - sent  # dropped: write them again, no need to wait
+            lag += STAMP_RESOLUTION  # the first read was an older version from our second
+        if early is None:
+            return None, self.deadline.clock() - sent
+        until = read_at + lag + 2 * round_trip + PROCESS_MARGIN
+        wait = min(until - self.deadline.clock(), self.deadline.remaining() / 4)
+        self.deadline.wait(max(0.0, wait), "writes to the notes made from an older body to land")
+        return None, self.deadline.clock() - sent
+
+    @staticmethod
+    def _holds(desired: Desired, data: dict) -> bool:
+        return notes.state(data.get("body"), desired.texts, desired.placement) == "holds"
 
     def _in_flux(self, release_id: int) -> bool:
         """Did another writer change this release within the settle window, by GitHub's clock?
@@ -508,10 +625,22 @@ class Engine:
         raise TagMissing(tag_missing(tag, self.github.repository))
 
     def _count_repairs(self, step: Update, desired: Desired) -> Desired:
-        """Give up on a field another writer keeps changing; never on publishing."""
+        """Give up on a field another writer keeps changing; never on publishing.
+
+        Appended or sectioned notes that another run's write dropped, while that run added its
+        own, are no fight: both belong in the body, so writing ours again is counted apart and
+        bounded only by MAX_COMMUTING_REPAIRS. A section someone else keeps giving other content,
+        or a body someone keeps reverting, counts like any other field.
+        """
         if self.memory.writes_to[step.release_id] == 0:
             self.memory.known.add(step.release_id)  # adopted
         for name in step.changes:
+            if name == "body" and desired.placement.commutes:
+                commuting = self._dropped(step, desired) and self.memory.commuting_repairs < MAX_COMMUTING_REPAIRS
+                self.memory.body_base = step.changes["body"][0]  # type: ignore[assignment]
+                if commuting:
+                    self.memory.commuting_repairs += 1
+                    continue
             self.memory.field_writes[name] += 1
             if self.memory.field_writes[name] <= MAX_REPAIRS + 1:
                 continue
@@ -532,6 +661,35 @@ class Engine:
                 )
         return desired
 
+    def _backs_off(self, step: Step, desired: Desired) -> bool:
+        """Before writing appended or sectioned notes that another run's write dropped, wait a
+        jittered, growing while (once per drop), so that runs racing on the body spread out instead
+        of colliding again. So too before the first such write after losing the create race: every
+        loser looks again at the same moment, after the same settle."""
+        if not isinstance(step, Update) or self.memory.backed_off or "body" not in step.changes:
+            return False
+        if self._dropped(step, desired):
+            why = "this run's notes were dropped by another run's write (made from an older body); writing them again"
+        elif self.memory.lost_create and self.memory.body_base is None and desired.placement.commutes:
+            why = "other runs add their notes to this release too; spreading out the writes"
+        else:
+            return False
+        self.memory.backed_off = True
+        self.log(why)
+        self.repair_waits.wait("racing runs to spread out their writes to the notes")
+        return True
+
+    def _dropped(self, step: Update, desired: Desired) -> bool:
+        """Whether the body this step would write over lacks notes this run wrote before, and
+        another writer changed it since (a lost update between racing runs, not a revert)."""
+        base = self.memory.body_base
+        if base is None or "body" not in step.changes:
+            return False
+        seen = step.changes["body"][0]
+        if notes.state(seen, desired.texts, desired.placement) != "missing":  # type: ignore[arg-type]
+            return False  # a section with other content: someone else wants it otherwise
+        return notes.normal_lines(seen or "") != notes.normal_lines(base)  # type: ignore[arg-type]
+
     def relax(self, desired: Desired, observed: Observed) -> Desired:
         """After too many repairs of a field, accept what another writer set (last writer wins)."""
         target = observed.published or (min(observed.drafts, key=lambda d: d.id) if observed.drafts else None)
@@ -544,12 +702,19 @@ class Engine:
         if not changes:
             return desired
         for name, value in changes.items():
+            if name == "body" and desired.placement.commutes:
+                self._warn_once(
+                    f"Another writer keeps changing the notes of release {target.id}; after {MAX_REPAIRS} repairs "
+                    f"the last writer wins: this run's notes ({desired.placement}) are not in the body."
+                )
+                continue
             self._warn_once(
                 f"Another writer keeps changing `{name}` of release {target.id}; after "
                 f"{MAX_REPAIRS} repairs the last writer wins: {name} = {value_for_log(value)}."
             )
         if "body" in changes:
             changes["body"] = changes["body"] or ""
+            changes["placement"] = notes.PLACE_REPLACE  # the body as it is, whatever it holds
         return dataclasses.replace(desired, **changes)
 
     def _warn_once(self, message: str) -> None:

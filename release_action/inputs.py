@@ -29,6 +29,7 @@ Adding an input:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -38,9 +39,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from release_action import local_files, origin, platforms
+from release_action import changelog, local_files, notes, origin, platforms
 from release_action.asset_files import LocalFile, collect, github_asset_name
-from release_action.contract import EXPRESSION_ENV, INPUTS, Kind
+from release_action.contract import EXPRESSION_ENV, INPUTS, MAX_BODY, Kind
 from release_action.decide import Desired
 from release_action.remote import (
     ENTERPRISE_TOKENS,
@@ -54,9 +55,10 @@ from release_action.wording import InputError, Mode, Words, as_words, mode_of, w
 
 __all__ = ["Asked", "Connection", "Files", "InputError", "Policy", "read_inputs"]
 
-MAX_BODY = 125_000  # GitHub refuses a longer release body with 422.
 # A UTF-8 character is at most 4 bytes: a longer notes file cannot be MAX_BODY characters.
 MAX_NOTES_FILE_BYTES = 4 * MAX_BODY
+# A changelog holds every release's notes; only the tag's section must fit in a body.
+MAX_CHANGELOG_BYTES = 16 * 1024 * 1024
 
 TRUE = ("true", "True", "TRUE")
 FALSE = ("false", "False", "FALSE")
@@ -113,6 +115,7 @@ class Asked:
     files: Files
     policy: Policy
     notices: tuple[Words, ...] = ()  # what the action changed about an input (`refs/tags/v1` read as `v1`)
+    changelog: changelog.Section | None = None  # the section of `changelog_file` the notes are
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -199,14 +202,14 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Asked:
     """What the inputs ask for, or InputError holding every problem found."""
     r = Reader(os.environ if env is None else env)
     tag = read_tag(r)
-    notes = read_notes(r)
+    fields, section = read_notes(r, tag.get("tag"))
     release = read_release(r)
     connection = read_connection(r)
     files = read_files(r)
     policy = read_policy(r, files)
     if r.problems or connection is None or files is None or policy is None:
         raise InputError(*r.problems)
-    return Asked(Desired(**tag, **notes, **release), connection, files, policy, tuple(r.notices))
+    return Asked(Desired(**tag, **fields, **release), connection, files, policy, tuple(r.notices), section)
 
 
 # -- the release: tag, notes, fields → decide.Desired ----------------------------------------
@@ -234,25 +237,39 @@ def read_tag(r: Reader) -> dict[str, Any]:
     return {"tag": tag}
 
 
-def read_notes(r: Reader) -> dict[str, Any]:
-    notes, notes_file = r.value("notes"), r.value("notes_file")
-    body: str | None = notes
-    if notes_file:
-        if notes.strip():
+def read_notes(r: Reader, tag: str | None) -> tuple[dict[str, Any], changelog.Section | None]:
+    """The notes and how they go into the body; and the changelog section they came from, if any."""
+    text, notes_file, changelog_file = r.value("notes"), r.value("notes_file"), r.value("changelog_file")
+    given = [name for name in ("notes", "notes_file", "changelog_file") if r.raw(name).strip()]
+    body: str | None = text
+    source = "notes"
+    section: changelog.Section | None = None
+    if len(given) > 1:
+        if len(given) == 3:
+            r.problem("Set only one of `notes`, `notes_file` and `changelog_file`.")
+        elif given == ["notes", "notes_file"]:
             r.problem("Set either `notes` or `notes_file`, not both.")
-            body = None
         else:
-            body = notes_file_text(r, notes_file)
+            r.problem(words("Set either `{a}` or `changelog_file`, not both.", a=INPUTS[given[0]]))
+        body = None
+    elif notes_file:
+        body, source = file_text(r, "notes_file", notes_file, MAX_NOTES_FILE_BYTES), "notes_file"
+    elif changelog_file:
+        source = "changelog_file"
+        content = file_text(r, "changelog_file", changelog_file, MAX_CHANGELOG_BYTES)
+        section = changelog_section(r, changelog_file, content, tag) if content is not None else None
+        body = section.text if section else None
     if body is not None and len(body) > MAX_BODY:
         r.problem(
             words(
                 "Input `{input}`: the release notes are {length} characters; GitHub accepts at most {limit}. "
                 "Shorten them, or link to a changelog instead.",
-                input=INPUTS["notes_file" if notes_file else "notes"],
+                input=INPUTS[source],
                 length=len(body),
                 limit=MAX_BODY,
             )
         )
+    placement = notes_placement(r, body, source)
     generate_notes = r.value("generate_notes")
     previous_tag = tag_name(r, "previous_tag")
     if previous_tag:
@@ -266,34 +283,127 @@ def read_notes(r: Reader) -> dict[str, Any]:
                     problem=problem,
                 )
             )
-    return {
+    fields = {
         "body": body if body and body.strip() else None,  # None: GitHub's body is left as it is
+        "placement": placement,
         "generate_notes": generate_notes,
         "previous_tag": previous_tag or None,
     }
+    return fields, section
 
 
-def notes_file_text(r: Reader, notes_file: str) -> str | None:
-    try:
-        data = local_files.read_capped(r.base / notes_file, r.roots, MAX_NOTES_FILE_BYTES)
-    except local_files.TooLarge as exc:
+def notes_placement(r: Reader, body: str | None, source: str) -> notes.Placement:
+    """Where the notes go: `append_notes`, `notes_section`, or the whole body."""
+    append, name = r.value("append_notes"), r.value("notes_section")
+    placement = notes.PLACE_REPLACE
+    if name and (problem := notes.section_name_problem(name)):
+        r.problem(words("Input `notes_section` {name!r} is not a section name: {problem}.", name=name, problem=problem))
+    elif name and append:
+        r.problem(
+            "Set either `notes_section` or `append_notes: true`, not both: a section is replaced in place, "
+            "appended notes are added after the body."
+        )
+    elif name:
+        placement = notes.in_section(name)
+    elif append:
+        placement = notes.PLACE_APPEND
+    if placement.commutes and body and (line := notes.marker_line(body)):
         r.problem(
             words(
-                "Input `notes_file`: {path!r} {why}, so it holds more than the {limit} characters GitHub accepts. "
-                "Shorten the notes, or link to a changelog instead.",
-                path=notes_file,
-                why=exc,
-                limit=MAX_BODY,
+                "Input `{input}`: the notes hold the line {line!r}, which reads as a section marker of this action "
+                "and would confuse where sections begin and end. Remove that line from the notes.",
+                input=INPUTS[source],
+                line=line,
             )
         )
+    if placement.kind == notes.SECTION and body and not r.problems:
+        try:
+            notes.compose(None, [body], placement)
+        except notes.TooLong as exc:
+            r.problem(
+                words(
+                    "Input `{input}`: the notes and the section's two marker lines are {length} characters; "
+                    "GitHub accepts at most {limit}. Shorten the notes.",
+                    input=INPUTS[source],
+                    length=exc.length,
+                    limit=MAX_BODY,
+                )
+            )
+    return placement
+
+
+def changelog_section(r: Reader, path: str, text: str, tag: str | None) -> changelog.Section | None:
+    """The changelog's section for the tag, or None after recording why there is none."""
+    if tag is None:  # the tag is wrong: its problem is recorded already
+        return None
+    try:
+        return dataclasses.replace(changelog.find(text, tag), path=path)
+    except changelog.Empty as exc:
+        r.problem(
+            words(
+                "Input `changelog_file`: the section for {tag} in {path!r} (line {line}, {heading!r}) is empty. "
+                "Write the release's changes under that heading.",
+                tag=tag,
+                path=path,
+                line=exc.heading.line,
+                heading=exc.heading.source,
+            )
+        )
+    except changelog.NotFound as exc:
+        if exc.nearest:
+            near = "; ".join(f"line {h.line}: {h.source!r}" for h in exc.nearest)
+            found = f"The headings nearest to the tag are {near}."
+        else:
+            found = "It has no headings."
+        short = tag.removeprefix("v") if len(tag) > 1 else tag
+        r.problem(
+            words(
+                "Input `changelog_file`: {path!r} has no section for {tag} (a heading such as '## [{short}]' or "
+                "'## {tag}'). {found} Add the section, or check `tag`.",
+                path=path,
+                tag=tag,
+                short=short,
+                found=found,
+            )
+        )
+    return None
+
+
+def file_text(r: Reader, name: str, path: str, limit: int) -> str | None:
+    """The text of the file input `name` names: by local_files' rule, UTF-8, LF line endings, no BOM."""
+    what = {"notes_file": "notes file", "changelog_file": "changelog"}[name]
+    try:
+        data = local_files.read_capped(r.base / path, r.roots, limit)
+    except local_files.TooLarge as exc:
+        if name == "notes_file":
+            r.problem(
+                words(
+                    "Input `notes_file`: {path!r} {why}, so it holds more than the {limit} characters GitHub "
+                    "accepts. Shorten the notes, or link to a changelog instead.",
+                    path=path,
+                    why=exc,
+                    limit=MAX_BODY,
+                )
+            )
+        else:
+            r.problem(
+                words(
+                    "Input `changelog_file`: {path!r} {why}; a changelog that large is refused. Point "
+                    "`changelog_file` at a file that holds the latest releases.",
+                    path=path,
+                    why=exc,
+                )
+            )
         return None
     except local_files.Refused as exc:
         r.problem(
             words(
-                "Input `notes_file`: {path!r} {why}. The notes file must be a regular file inside the workspace "
+                "Input `{input}`: {path!r} {why}. The {what} must be a regular file inside the workspace "
                 "({workspace}) or RUNNER_TEMP; check the path, and that the file is created before this step.",
-                path=notes_file,
+                input=INPUTS[name],
+                path=path,
                 why=exc,
+                what=what,
                 workspace=r.roots[0],
             )
         )
@@ -303,8 +413,9 @@ def notes_file_text(r: Reader, notes_file: str) -> str | None:
     except UnicodeDecodeError as exc:
         r.problem(
             words(
-                "Input `notes_file`: {path!r} is not UTF-8 ({reason} at byte {start}). Save it as UTF-8.",
-                path=notes_file,
+                "Input `{input}`: {path!r} is not UTF-8 ({reason} at byte {start}). Save it as UTF-8.",
+                input=INPUTS[name],
+                path=path,
                 reason=exc.reason,
                 start=exc.start,
             )

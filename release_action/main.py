@@ -73,6 +73,10 @@ def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[
     plan = None
     if asked.policy.dry_run:
         with runner.group(f"Plan for {connection.repository} tag {desired.tag} (dry run: nothing is written)"):
+            if asked.changelog is not None:  # the notes it took, line by line
+                runner.echo(f"notes: {asked.changelog.describe()}:")
+                for line in asked.changelog.text.split("\n"):
+                    runner.echo(f"  | {line}")
 
             def assets(release: dict) -> list:
                 return plan_assets(
@@ -138,6 +142,8 @@ def run(env: Mapping[str, str], runner: Runner, mode: Mode, trail: Trail | None 
         runner.notice(notice.render(mode))
     for warning in asked.files.warnings:
         runner.warning(warning.render(mode))
+    if asked.changelog is not None and not asked.policy.dry_run:
+        runner.echo(f"notes: {asked.changelog.describe()}")
     files = asked.files.local
     if files:  # one line a file (up to 1000): folded
         total = describe_size(sum(file.size for file in files))

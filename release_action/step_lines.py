@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 
+from release_action import notes
 from release_action.asset_decide import DeleteStarter, Keep, Replace, WaitFor, Write
 from release_action.decide import NEW_ID, Create, Delete, Done, Skip, Update, Wait
 from release_action.decide import Refuse as Refused
@@ -145,9 +146,11 @@ class Said:
 
 @dataclass(frozen=True)
 class Scene:
-    """What the words of a step depend on besides the step: the tag, and how to call a release."""
+    """What the words of a step depend on besides the step: the tag, how to call a release, and
+    where the notes go (appended or in a section, a write of the body says what it adds)."""
 
     tag: str
+    placement: notes.Placement = notes.PLACE_REPLACE
 
     def release(self, release_id: int) -> str:
         return "the new release" if release_id == NEW_ID else f"release {release_id}"
@@ -197,7 +200,10 @@ def _(step: Update, scene: Scene) -> Said:
     for key, (seen, wanted) in step.changes.items():
         if key == "draft" and publishes:
             continue
-        if key == "body":  # notes are long: the log says that they change, not what they were
+        if key == "body" and scene.placement.commutes:  # what the run adds, in a few words
+            what = notes.change(seen, wanted, scene.placement)  # type: ignore[arg-type]
+            details.append(line("notes: {what}", what=Plain(what)))
+        elif key == "body":  # notes are long: the log says that they change, not what they were
             details.append(line("notes: changed"))
         else:
             old, new = _field_value(key, seen), _field_value(key, wanted)

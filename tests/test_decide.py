@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from release_action.contract import MAX_BODY
 from release_action.decide import (
     LAG_WINDOW,
     NEW_ID,
@@ -26,6 +27,7 @@ from release_action.decide import (
     decide,
     plan,
 )
+from release_action.notes import PLACE_APPEND, TooLong, begin_marker, end_marker, in_section
 
 TAG = "v1.0.0"
 WANT = Desired(tag=TAG, name="Release 1", body="notes", target_commitish="abc123")
@@ -33,6 +35,9 @@ WANT_DRAFT = Desired(tag=TAG, name="Release 1", body="notes", draft=True, target
 OLD = LAG_WINDOW + 1  # seconds since a release last changed: left over by a run that is over
 YOUNG = LAG_WINDOW - 1  # ... its run may still be going
 STAGGERED = Context(staggered=True)  # this run has paused once before creating a draft
+APPEND = Desired(tag=TAG, body="linux: ok", placement=PLACE_APPEND)
+LINUX = Desired(tag=TAG, body="linux: ok", placement=in_section("linux"))
+SECTION = f"{begin_marker('linux')}\nlinux: ok\n{end_marker('linux')}"
 
 
 def published(id_: int = 10, **fields) -> Release:
@@ -154,6 +159,119 @@ ROWS = [
         Observed(published(name=TAG, body="generated")),
         Context(),
         Done(10),
+    ),
+    (
+        "append: the notes are not in the body: patch it with them added at the end",
+        APPEND,
+        Observed(published(name=TAG, body="Intro")),
+        Context(),
+        Update(10, {"body": "Intro\n\nlinux: ok"}, {"body": ("Intro", "Intro\n\nlinux: ok")}),
+    ),
+    (
+        "append: the notes are in the body already (CRLF after an edit on the web): done, no write",
+        APPEND,
+        Observed(published(name=TAG, body="Intro\r\n\r\nlinux: ok\r\n\r\nmacos: ok")),
+        Context(),
+        Done(10),
+    ),
+    (
+        "append with generated notes: each text added unless there, the notes first",
+        Desired(tag=TAG, body="mac", placement=PLACE_APPEND, generate_notes=True, generated_notes="GEN"),
+        Observed(published(name=TAG, body="Intro\n\nGEN")),
+        Context(),
+        Update(10, {"body": "Intro\n\nGEN\n\nmac"}, {"body": ("Intro\n\nGEN", "Intro\n\nGEN\n\nmac")}),
+    ),
+    (
+        "append, no release yet: created with the notes as its body",
+        APPEND,
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "linux: ok",
+            }
+        ),
+    ),
+    (
+        "append with generated notes, no release yet: the body composed, GitHub not asked to generate again",
+        Desired(tag=TAG, body="mine", placement=PLACE_APPEND, generate_notes=True, generated_notes="GEN"),
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": "mine\n\nGEN",
+            }
+        ),
+    ),
+    (
+        "append without notes: the body is left as it is",
+        Desired(tag=TAG, placement=PLACE_APPEND),
+        Observed(published(name=TAG, body="Intro")),
+        Context(),
+        Done(10),
+    ),
+    (
+        "section: missing, so added at the end",
+        LINUX,
+        Observed(published(name=TAG, body="Intro")),
+        Context(),
+        Update(10, {"body": f"Intro\n\n{SECTION}"}, {"body": ("Intro", f"Intro\n\n{SECTION}")}),
+    ),
+    (
+        "section: there as asked, among others: done",
+        LINUX,
+        Observed(
+            published(
+                name=TAG,
+                body=f"Intro\n\n{SECTION}\n\n<!-- safe-release:begin mac -->\nm\n<!-- safe-release:end mac -->",
+            )
+        ),
+        Context(),
+        Done(10),
+    ),
+    (
+        "section: there with other content: replaced in place",
+        LINUX,
+        Observed(published(name=TAG, body=SECTION.replace("linux: ok", "old") + "\nafter")),
+        Context(),
+        Update(
+            10,
+            {"body": SECTION + "\nafter"},
+            {"body": (SECTION.replace("linux: ok", "old") + "\nafter", SECTION + "\nafter")},
+        ),
+    ),
+    (
+        "section, adopting a draft: composed from the draft's body, with tag_name",
+        dataclasses.replace(LINUX, draft=True),
+        Observed(None, (draft(5, name=None, body="Drafted"),)),
+        Context(),
+        Update(5, {"body": f"Drafted\n\n{SECTION}", "tag_name": TAG}, {"body": ("Drafted", f"Drafted\n\n{SECTION}")}),
+    ),
+    (
+        "section, no release yet: created holding the section alone",
+        LINUX,
+        Observed(),
+        Context(),
+        Create(
+            {
+                "tag_name": TAG,
+                "name": TAG,
+                "draft": False,
+                "prerelease": False,
+                "make_latest": "legacy",
+                "body": SECTION,
+            }
+        ),
     ),
     (
         "published release, prerelease flag differs: patch it",
@@ -598,3 +716,15 @@ def test_under_skip_and_fail_no_step_ever_writes_to_a_published_release_the_run_
                 assert not isinstance(step, Update | Create | Done), (release, drafts, owned, step)
                 if isinstance(step, Delete):
                     assert step.release_id in owned
+
+
+def test_notes_that_would_make_the_body_too_long_are_no_step_but_an_error() -> None:
+    body = "x" * (MAX_BODY - 5)
+    with pytest.raises(TooLong) as caught:
+        decide(APPEND, Observed(published(name=TAG, body=body)), Context())
+    assert caught.value.length == MAX_BODY - 5 + 2 + len("linux: ok")
+
+
+def test_plan_of_an_append_is_one_update_then_done() -> None:
+    steps = plan(APPEND, Observed(published(name=TAG, body="Intro")))
+    assert steps == [Update(10, {"body": "Intro\n\nlinux: ok"}, {"body": ("Intro", "Intro\n\nlinux: ok")}), Done(10)]

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests_mock
 
-from release_action import local_files
+from release_action import inputs as inputs_module
+from release_action import local_files, notes
 from release_action import main as main_module
 from release_action.contract import INPUTS, Kind
 from release_action.decide import Desired
@@ -61,7 +62,24 @@ def workspace(tmp_path: Path) -> Path:
     (ws / "long.md").write_text("x" * (MAX_BODY + 1), encoding="utf-8")
     (ws / "adir").mkdir()
     (ws / "environ.md").symlink_to("/proc/self/environ")
+    (ws / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     return ws
+
+
+CHANGELOG = """\
+# Changelog
+
+## [Unreleased]
+
+## [1.2.3] - 2026-01-02
+
+### Fixed
+- the bug
+
+## [1.2.2] - 2025-12-01
+
+- older
+"""
 
 
 def names_input(message: str, name: str) -> bool:
@@ -203,6 +221,7 @@ def test_tag_validity_agrees_with_git_check_ref_format(workspace, tag):
 # -- booleans --------------------------------------------------------------------------------
 
 BOOLEANS = [
+    "append_notes",
     "generate_notes",
     "draft",
     "prerelease",
@@ -227,6 +246,8 @@ def boolean_read(env: dict[str, str], name: str) -> bool:
     if name == "remove_other_assets":  # needs `files` (with none, it would delete every asset)
         env = {**env, "INPUT_FILES": "docs/*"}
     asked = read_inputs(env)
+    if name == "append_notes":  # where the notes go
+        return asked.desired.placement == notes.PLACE_APPEND
     policy = ("dry_run", "overwrite_files", "remove_other_assets", "verify_tag")
     return getattr(asked.policy if name in policy else asked.desired, name)
 
@@ -827,6 +848,13 @@ VALID = [
     ("name", {"name": ""}, lambda a: a.desired.name, None),
     ("notes", {"notes": "  - item\n"}, lambda a: a.desired.body, "  - item\n"),
     ("notes_file", {"notes_file": " docs/notes.md "}, lambda a: a.desired.body, "Héllo ✓\n\n- fixed `::` and 100%\n"),
+    ("changelog_file", {"changelog_file": "CHANGELOG.md"}, lambda a: a.desired.body, "### Fixed\n- the bug"),
+    ("changelog_file", {"changelog_file": "CHANGELOG.md"}, lambda a: a.changelog.heading.source,
+     "## [1.2.3] - 2026-01-02"),
+    ("append_notes", {"append_notes": "true", "notes": "x"}, lambda a: a.desired.placement, notes.PLACE_APPEND),
+    ("append_notes", {"append_notes": "false", "notes": "x"}, lambda a: a.desired.placement, notes.PLACE_REPLACE),
+    ("notes_section", {"notes_section": " linux-x86_64 ", "notes": "x"}, lambda a: a.desired.placement,
+     notes.in_section("linux-x86_64")),
     ("generate_notes", {"generate_notes": "True"}, lambda a: a.desired.generate_notes, True),
     ("previous_tag", {"previous_tag": "v0.9", "generate_notes": "true"}, lambda a: a.desired.previous_tag, "v0.9"),
     ("draft", {"draft": "TRUE"}, lambda a: a.desired.draft, True),
@@ -872,6 +900,9 @@ INVALID = [
     ("tag", {"tag": "a..b"}, "is not a valid git tag name: it contains '..'"),
     ("notes", {"notes": "x" * (MAX_BODY + 1)}, f"{MAX_BODY + 1} characters; GitHub accepts at most {MAX_BODY}"),
     ("notes_file", {"notes_file": "missing.md"}, "'missing.md' does not exist"),
+    ("changelog_file", {"changelog_file": "CHANGELOG.md", "tag": "v9.9.9"}, "'CHANGELOG.md' has no section for v9.9.9"),
+    ("append_notes", {"append_notes": "yes"}, "is 'yes'; use true or false"),
+    ("notes_section", {"notes_section": "linux x86"}, "'linux x86' is not a section name"),
     ("generate_notes", {"generate_notes": "yes"}, "is 'yes'; use true or false"),
     ("previous_tag", {"previous_tag": "a..b", "generate_notes": "true"}, "'a..b' is not a valid tag name"),
     ("draft", {"draft": "1"}, "is '1'; use true or false"),
@@ -1057,6 +1088,12 @@ WORDED = [
     ({"checksums": "a b"}, {}, "Give `checksums: a.b`.", "Give --checksums a.b."),
     ({"checksums": "Long.md", "files": "long.md"}, {}, "Drop that file from `files`",
      "Drop that file from --files, or give --checksums another name."),
+    ({"notes_section": "a", "append_notes": "true"}, {}, "Set either `notes_section` or `append_notes: true`",
+     "Set either --notes-section or --append-notes"),
+    ({"changelog_file": "CHANGELOG.md", "notes": "x"}, {}, "Set either `notes` or `changelog_file`",
+     "Set either --notes or --changelog-file"),
+    ({"changelog_file": "CHANGELOG.md", "tag": "v3"}, {}, "Add the section, or check `tag`.",
+     "Add the section, or check --tag."),
 ]  # fmt: skip
 
 
@@ -1076,3 +1113,179 @@ def test_the_refs_tags_notice_says_what_to_type_instead(workspace):
     assert notice.render(Mode.COMMAND) == (
         "--tag is the full ref 'refs/tags/v9'; using the tag name 'v9'. Pass --tag v9 to avoid this notice."
     )
+
+
+# -- where the notes go (append_notes, notes_section) and where they come from (changelog_file) --
+
+
+def test_notes_section_and_append_notes_together_are_one_error_naming_both(workspace):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, notes="x", notes_section="linux", append_notes="true"))
+    (problem,) = caught.value.problems
+    assert names_input(str(problem), "notes_section") and names_input(str(problem), "append_notes")
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("linux x86", "use letters, digits"),
+        ("-linux", "use letters, digits"),
+        (".hidden", "use letters, digits"),
+        ("a-->b", "use letters, digits"),
+        ("ünï", "use letters, digits"),
+        ("x" * 65, "65 characters long; at most 64"),
+    ],
+)
+def test_a_section_name_outside_the_allowed_characters_is_an_error(workspace, name, says):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, notes="x", notes_section=name))
+    (problem,) = caught.value.problems
+    assert names_input(str(problem), "notes_section") and says in str(problem)
+
+
+@pytest.mark.parametrize("name", ["linux", "linux-x86_64", "v1.2", "A", "9" * 64])
+def test_a_section_name_of_letters_digits_dots_underscores_and_hyphens_is_accepted(workspace, name):
+    assert read_inputs(runner_env(workspace, notes="x", notes_section=name)).desired.placement.section == name
+
+
+MARKER_NOTES = [
+    "intro\n<!-- safe-release:end linux -->\nmore",
+    "<!-- safe-release:begin other -->",
+    "  <!--safe-release:BEGIN x-->  ",
+]
+
+
+@pytest.mark.parametrize("placement", [{"append_notes": "true"}, {"notes_section": "linux"}])
+@pytest.mark.parametrize("text", MARKER_NOTES)
+def test_notes_holding_a_section_marker_line_are_refused_where_markers_are_read(workspace, placement, text):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, notes=text, **placement))
+    (problem,) = caught.value.problems
+    assert names_input(str(problem), "notes") and "reads as a section marker" in str(problem)
+
+
+def test_a_marker_line_in_a_changelog_section_is_refused_naming_changelog_file(workspace):
+    (workspace / "C.md").write_text("## v1.2.3\n<!-- safe-release:end x -->\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, changelog_file="C.md", append_notes="true"))
+    assert names_input(str(caught.value), "changelog_file")
+
+
+def test_a_marker_inside_a_line_or_in_notes_that_replace_the_body_is_text(workspace):
+    inline = "See `<!-- safe-release:begin NAME -->` in the docs."
+    assert read_inputs(runner_env(workspace, notes=inline, append_notes="true")).desired.body == inline
+    whole = "intro\n<!-- safe-release:begin linux -->\nx\n<!-- safe-release:end linux -->"
+    assert read_inputs(runner_env(workspace, notes=whole)).desired.body == whole  # a body with sections, as given
+
+
+def test_notes_that_with_the_section_markers_exceed_githubs_limit_are_an_error(workspace):
+    assert read_inputs(runner_env(workspace, notes="x" * MAX_BODY)).desired.body  # alone they fit
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, notes="x" * MAX_BODY, notes_section="linux"))
+    (problem,) = caught.value.problems
+    assert names_input(str(problem), "notes") and "two marker lines" in str(problem) and str(MAX_BODY) in str(problem)
+
+
+def test_append_notes_without_notes_leaves_the_body_as_it_is(workspace):
+    asked = read_inputs(runner_env(workspace, append_notes="true"))
+    assert asked.desired.body is None and asked.desired.texts == ()
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        {"changelog_file": "CHANGELOG.md", "notes": "x"},
+        {"changelog_file": "CHANGELOG.md", "notes_file": "docs/notes.md"},
+        {"changelog_file": "CHANGELOG.md", "notes": "x", "notes_file": "docs/notes.md"},
+    ],
+)
+def test_changelog_file_with_notes_or_notes_file_is_one_error_naming_them(workspace, inputs):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, **inputs))
+    (problem,) = caught.value.problems
+    assert all(names_input(str(problem), name) for name in inputs), str(problem)
+
+
+def test_changelog_file_combines_with_append_notes_and_notes_section(workspace):
+    asked = read_inputs(runner_env(workspace, changelog_file="CHANGELOG.md", notes_section="changes"))
+    assert (asked.desired.body, asked.desired.placement) == ("### Fixed\n- the bug", notes.in_section("changes"))
+    asked = read_inputs(runner_env(workspace, changelog_file="CHANGELOG.md", append_notes="true"))
+    assert (asked.desired.body, asked.desired.placement) == ("### Fixed\n- the bug", notes.PLACE_APPEND)
+
+
+def test_a_changelog_section_is_found_for_the_tag_without_its_v_and_reported(workspace):
+    asked = read_inputs(runner_env(workspace, changelog_file="CHANGELOG.md", tag="v1.2.2"))
+    assert asked.desired.body == "- older"
+    assert asked.changelog.describe() == "the section of CHANGELOG.md under '## [1.2.2] - 2025-12-01' (line 10, 1 line)"
+
+
+def test_a_changelog_from_a_windows_checkout_gives_the_same_notes(workspace):
+    (workspace / "W.md").write_bytes(CHANGELOG.replace("\n", "\r\n").encode("utf-8-sig"))
+    assert read_inputs(runner_env(workspace, changelog_file="W.md")).desired.body == "### Fixed\n- the bug"
+
+
+def test_no_section_for_the_tag_is_an_error_naming_the_file_and_the_nearest_headings(workspace):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, changelog_file="CHANGELOG.md", tag="v1.2.4"))
+    (problem,) = caught.value.problems
+    message = str(problem)
+    assert names_input(message, "changelog_file") and "'CHANGELOG.md' has no section for v1.2.4" in message
+    assert "a heading such as '## [1.2.4]' or '## v1.2.4'" in message
+    assert (
+        "The headings nearest to the tag are line 3: '## [Unreleased]'; line 5: '## [1.2.3] - 2026-01-02'; "
+        "line 10: '## [1.2.2] - 2025-12-01'." in message
+    )
+
+
+def test_an_empty_section_for_the_tag_is_an_error_naming_its_line(workspace):
+    (workspace / "E.md").write_text("# Changes\n\n## v1.2.3\n\n   \n## v1.2.2\n- old\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, changelog_file="E.md"))
+    (problem,) = caught.value.problems
+    assert "the section for v1.2.3 in 'E.md' (line 3, '## v1.2.3') is empty" in str(problem)
+
+
+def test_a_changelog_without_headings_says_so(workspace):
+    (workspace / "N.md").write_text("just text\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"It has no headings\."):
+        read_inputs(runner_env(workspace, changelog_file="N.md"))
+
+
+def test_a_bad_tag_is_reported_alone_not_as_a_missing_changelog_section(workspace):
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, changelog_file="CHANGELOG.md", tag="a..b"))
+    (problem,) = caught.value.problems
+    assert names_input(str(problem), "tag")
+
+
+@pytest.mark.parametrize(("kind", "says"), REFUSED_NOTES_FILES[:-1], ids=[k for k, _ in REFUSED_NOTES_FILES[:-1]])
+def test_a_changelog_file_is_read_by_the_rule_for_notes_file(places, kind, says):
+    path = plant(places, kind)
+    env = runner_env(places["workspace"], changelog_file=path)
+    env["RUNNER_TEMP"] = str(places["temp"])
+    with no_hang(), pytest.raises(InputError) as caught:
+        read_inputs(env)
+    message = str(caught.value)
+    assert names_input(message, "changelog_file") and repr(path) in message and says in message
+    assert SECRET not in message and TOKEN not in message
+
+
+def test_a_changelog_file_over_its_byte_cap_is_refused_without_reading_it_all(workspace, monkeypatch):
+    monkeypatch.setattr(inputs_module, "MAX_CHANGELOG_BYTES", 100)
+    (workspace / "BIG.md").write_text("## v1.2.3\n" + "x" * 200, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_inputs(runner_env(workspace, changelog_file="BIG.md"))
+    assert "larger than 100 bytes" in str(caught.value) and names_input(str(caught.value), "changelog_file")
+
+
+def test_a_changelog_larger_than_a_body_is_read_when_the_section_fits(workspace):
+    history = "".join(f"## v0.{i}.0\n" + "- an old change\n" * 80 for i in range(400))
+    (workspace / "H.md").write_text("## v1.2.3\n- new\n" + history, encoding="utf-8")
+    assert len(history) > MAX_NOTES_FILE_BYTES
+    assert read_inputs(runner_env(workspace, changelog_file="H.md")).desired.body == "- new"
+
+
+def test_a_changelog_that_is_not_utf8_is_refused(workspace):
+    with pytest.raises(InputError, match="is not UTF-8") as caught:
+        read_inputs(runner_env(workspace, changelog_file="latin1.md"))
+    assert names_input(str(caught.value), "changelog_file")

@@ -121,10 +121,6 @@ PEERS = {
         ["id", "html_url", "upload_url", "tarball_url", "zipball_url", "assets"],
     ),
 }  # fmt: skip
-# Inputs of ours that other branches add now (issue 15: append_notes; issue 18: checksums), named in
-# the tables before action.yml declares them. Once one is declared, the test below says to take it
-# out of here.
-PENDING = {"append_notes"}
 # Code in the tables that names neither input nor output: values, and a field of GitHub's assets.
 VALUES = {"true", "false", "legacy", "update", "skip", "fail", "browser_download_url"}
 CODE = re.compile(r"`([^`\n]+)`")
@@ -157,7 +153,7 @@ def peer_tables(text: str) -> dict[str, tuple[str, list[tuple[str, bool, str, st
 def problems(text: str, inputs: set[str], outputs: set[str]) -> list[str]:
     """Where the section names an input or output of ours that `inputs` and `outputs` (action.yml) lack."""
     found = []
-    ours = inputs | outputs | PENDING
+    ours = inputs | outputs
     theirs = {name for _, their_inputs, their_outputs in PEERS.values() for name in their_inputs + their_outputs}
     for peer, (_, rows) in peer_tables(text).items():
         for name, output, here, _ in rows:
@@ -166,7 +162,7 @@ def problems(text: str, inputs: set[str], outputs: set[str]) -> list[str]:
             if output:  # what to read here instead: an output of ours
                 found += [f"{peer} {name}: `{n}` is no output" for n in names_in(here) if n not in outputs]
             else:
-                wrong = [n for n in names_in(here) if n not in inputs | PENDING | VALUES]
+                wrong = [n for n in names_in(here) if n not in inputs | VALUES]
                 found += [f"{peer} {name}: `{n}` is no input" for n in wrong]
     found += [f"`{n}` is neither ours nor theirs" for n in names_in(text) if n not in ours | theirs | VALUES]
     return found
@@ -201,9 +197,3 @@ def test_a_renamed_input_or_output_of_ours_makes_the_tables_wrong():
         section(README), inputs, outputs - {"tarball_url"}
     )
     assert "`if_exists` is neither ours nor theirs" in problems(section(README), inputs - {"if_exists"}, outputs)
-
-
-def test_the_inputs_other_branches_add_are_named_and_not_yet_declared():
-    inputs, _ = action_names()
-    assert not PENDING & inputs, f"declared now: take {sorted(PENDING & inputs)} out of PENDING"
-    assert set(names_in(section(README))) >= PENDING, "PENDING names an input the section does not"

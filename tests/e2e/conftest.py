@@ -27,7 +27,7 @@ from release_bench.sandbox import Sandbox
 ENTRYPOINT = ROOT / "entrypoint.py"
 # The budget each run gets: small, so a hang fails the test in a minute, not five.
 TIMEOUT_SECONDS = 60
-# A guard far above that budget: the action must end by itself well before this.
+# A guard far above that budget (or a run's own `timeout_seconds`): the action must end by itself well before.
 PROCESS_TIMEOUT = TIMEOUT_SECONDS + 60
 # A run held at the start gate: it imports the action, says it is ready, waits for a byte on
 # stdin, then runs the entrypoint as `python entrypoint.py` would.
@@ -112,12 +112,13 @@ class Action:
 
     @staticmethod
     def _finish(proc: subprocess.Popen[str], env: Mapping[str, str]) -> Run:
+        guard = float(env.get("INPUT_TIMEOUT_SECONDS") or TIMEOUT_SECONDS) + PROCESS_TIMEOUT - TIMEOUT_SECONDS
         try:
-            stdout, stderr = proc.communicate(timeout=PROCESS_TIMEOUT)
+            stdout, stderr = proc.communicate(timeout=guard)
         except subprocess.TimeoutExpired:
             proc.kill()
             stdout, stderr = proc.communicate()
-            pytest.fail(f"the action did not end within {PROCESS_TIMEOUT}s:\n{stdout}\n{stderr}")
+            pytest.fail(f"the action did not end within {guard:g}s:\n{stdout}\n{stderr}")
         outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
         summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
         return Run(proc.returncode, stdout, stderr, outputs, summary)
