@@ -509,7 +509,7 @@ def test_an_error_without_a_json_body_still_says_the_status_and_reason(m, make):
     [
         (API, "https://uploads.github.com/repos/octo/repo/releases/1/assets{?name,label}"),
         ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/uploads/repos/o/r/releases/1/assets"),
-        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/repos/octo/repo/releases/1/assets{?name,label}"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/api/uploads/repos/octo/repo/releases/1/assets{?name,label}"),
     ],
     ids=["github.com", "ghes", "loopback-sandbox"],
 )
@@ -553,8 +553,16 @@ def test_a_label_is_changed_with_one_patch_of_the_asset(m, make):
         (API, "http://uploads.github.com/repos/octo/repo/releases/1/assets"),
         ("https://ghe.example.com/api/v3", "http://ghe.example.com/api/uploads/repos/o/r/releases/1/assets"),
         ("http://127.0.0.1:8080", "http://uploads.example.com/assets"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/repos/octo/repo/releases/1/assets{?name,label}"),
     ],
-    ids=["unrelated-host", "lookalike-host", "plain-http-github", "plain-http-ghes", "loopback-api-remote"],
+    ids=[
+        "unrelated-host",
+        "lookalike-host",
+        "plain-http-github",
+        "plain-http-ghes",
+        "loopback-api-remote",
+        "loopback-api-other-port",
+    ],
 )
 def test_an_upload_to_another_host_or_over_plain_http_is_refused_before_sending(m, make, api_url, upload_url):
     with pytest.raises(Refused, match="refusing to send the token to this upload_url"):
@@ -840,9 +848,12 @@ UPLOAD_ORIGINS = [
     ("https://ghe.example.com:8443", "https://ghe.example.com:8443", True),
     ("https://ghe.example.com:8443", "https://ghe.example.com", False),
     ("https://api.ghe.example.com", "https://uploads.ghe.example.com", True),
-    # A loopback API (the simulator) serves uploads on another port of its own address.
-    ("http://127.0.0.1:8080", "http://127.0.0.1:9090", True),
-    ("http://[::1]:8080", "http://[::1]:9090", True),
+    # A loopback API (the simulator) serves uploads on its own origin, as GHES does: another
+    # port of the same address is another origin, refused like any other.
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080", True),
+    ("http://[::1]:8080", "http://[::1]:8080", True),
+    ("http://127.0.0.1:8080", "http://127.0.0.1:9090", False),
+    ("http://[::1]:8080", "http://[::1]:9090", False),
     ("http://127.0.0.1:8080", "http://127.0.0.2:9090", False),
     ("http://127.0.0.1:8080", "http://localhost:9090", False),
     ("http://127.0.0.1:8080", "http://uploads.example.com", False),
@@ -932,9 +943,9 @@ def test_an_upload_url_that_could_reach_another_origin_is_refused_before_sending
     ("api_url", "named", "later"),
     [
         (API, "https://uploads.github.com/u/1/assets{?name}", "https://api.github.com/u/1/assets"),
-        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/u/1/assets{?name}", "http://127.0.0.1:9999/u/1/assets"),
+        ("https://api.octo.ghe.com", "https://uploads.octo.ghe.com/u/1/assets{?name}", "https://api.octo.ghe.com/u/1"),
     ],
-    ids=["github.com", "loopback"],
+    ids=["github.com", "ghe.com"],
 )
 def test_the_upload_origin_is_the_one_the_first_release_read_names(m, make, api_url, named, later):
     m.get(f"{api_url}/repos/{REPO}/releases/1", json={"id": 1, "upload_url": named})

@@ -45,7 +45,6 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)", "browser_download"),
     ]
 ]
-UPLOAD_ROUTES = [("POST", re.compile(REPO + r"/releases/(?P<rid>\d+)/assets/?$"), "upload_asset")]
 NO_AUTH = {"browser_download"}
 Reply = tuple[int, Any, dict[str, str]]
 
@@ -85,7 +84,7 @@ class Backend(Protocol):
 
 
 class Server(ThreadingHTTPServer):
-    """One listening port; `kind` says whether it plays api.github.com or uploads.github.com."""
+    """One listening port; `kind` names what it plays (the API, which serves uploads under /api/uploads)."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -170,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(body, dict) and "tag_name" in body and isinstance(body.get("id"), int):  # a release
             self.release, self.release_draft = body["id"], body.get("draft")
         request_id = uuid.uuid4().hex[:20].upper()
-        if self.server.kind == "uploads" and status >= 400 and isinstance(body, dict):
+        if self.route == "upload_asset" and status >= 400 and isinstance(body, dict):
             body = {**body, "request_id": request_id}  # the uploads host says so in errors
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
@@ -246,9 +245,8 @@ class Handler(BaseHTTPRequestHandler):
         sb = self.sb
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query)
-        routes = API_ROUTES if self.server.kind == "api" else UPLOAD_ROUTES
         match = None
-        for m, pattern, route in routes:
+        for m, pattern, route in API_ROUTES:
             match = pattern.match(path)
             if match and m == method:
                 self.route = route
