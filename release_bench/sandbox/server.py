@@ -64,6 +64,7 @@ class Hostile:
     size: int | None = None  # a body of this many filler bytes instead, streamed
     rate: float | None = None  # bytes a second: the whole answer, status line included, trickles
     length: bool = True  # send Content-Length; False: the body ends when the connection closes
+    chunked: bool = False  # send the body in chunked transfer encoding (1 MiB chunks), no Content-Length
 
 
 class Backend(Protocol):
@@ -382,7 +383,9 @@ class Handler(BaseHTTPRequestHandler):
             **headers,
             **answer.headers,
         }
-        if answer.length:
+        if answer.chunked:
+            hdrs["Transfer-Encoding"] = "chunked"
+        elif answer.length:
             hdrs["Content-Length"] = str(size)
         else:
             hdrs["Connection"] = "close"
@@ -391,14 +394,21 @@ class Handler(BaseHTTPRequestHandler):
         self._log()
         reason = self.responses.get(self.status, ("",))[0]
         head = f"HTTP/1.1 {self.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+
+        def frame(piece: bytes) -> bytes:
+            return b"%x\r\n%s\r\n" % (len(piece), piece) if answer.chunked and piece else piece
+
         try:
             self._emit(head.encode("latin-1"), answer.rate)
             if answer.size is None:
-                self._emit(data, answer.rate)
+                for start in range(0, len(data), CHUNK):
+                    self._emit(frame(data[start : start + CHUNK]), answer.rate)
             else:
                 filler = b"x" * min(CHUNK, size)
                 for start in range(0, size, CHUNK):
-                    self._emit(filler[: size - start], answer.rate)
+                    self._emit(frame(filler[: size - start]), answer.rate)
+            if answer.chunked:
+                self._emit(b"0\r\n\r\n", answer.rate)
         except OSError:  # the client gave up, as it should
             self.close_connection = True
 
