@@ -3,9 +3,10 @@
 `collect` runs before any write: it reads each `files` line as a glob and an optional label
 (`PATH#LABEL`, `split_label`), expands the globs, keeps only regular files inside the allowed
 roots (local_files), checks GitHub's limits, hashes every file (streamed sha256, constant
-memory) and refuses names that would collide once GitHub renames them. The files come out in
-the order the lines list them (each line's matches sorted by path), which is the order they
-are uploaded in. `FileBody` opens the file that was hashed for its upload.
+memory) and refuses names that would collide once GitHub renames them, and any file that
+holds the job's token (token_guard scans each piece as it is hashed: no extra read). The
+files come out in the order the lines list them (each line's matches sorted by path), which
+is the order they are uploaded in. `FileBody` opens the file that was hashed for its upload.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from release_action import local_files, platforms
-from release_action.wording import InputError, counted
+from release_action.token_guard import Scanner
+from release_action.wording import InputError, counted, words
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 
@@ -85,12 +87,15 @@ def sha256_of(path: Path) -> str:
         return sha256_of_stream(stream)
 
 
-def sha256_of_stream(stream: BinaryIO) -> str:
+def sha256_of_stream(stream: BinaryIO, scanner: Scanner | None = None) -> str:
+    """Hex sha256 of what `stream` holds; `scanner` (if any) is fed every piece, as it is hashed."""
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
     while count := stream.readinto(buffer):  # type: ignore[attr-defined]
         digest.update(view[:count])
+        if scanner is not None:
+            scanner.feed(buffer, count)
     return digest.hexdigest()
 
 
@@ -159,6 +164,7 @@ def collect(
     *,
     warn: Callable[[str], None] = print,
     roots: Sequence[Path] | None = None,
+    token: str | None = None,
 ) -> list[LocalFile]:
     """The files the `files` lines name, hashed, with their asset names and labels, in upload order.
 
@@ -174,7 +180,8 @@ def collect(
 
     Raises InputError for a match outside `roots` or not a regular file, a pattern that
     matches no file (when `fail_on_unmatched`), more files than a release can hold, a file
-    GitHub would refuse for its size, and two files that GitHub would store under one name.
+    GitHub would refuse for its size, two files that GitHub would store under one name, and
+    a file that holds `token` in a form the runner or actions/checkout stores it (token_guard).
     Reads only; call it before any write.
     """
     root = Path(working_directory)
@@ -257,11 +264,22 @@ def collect(
     files = []
     for name, real, path, info in checked:
         identity = local_files.identity_of(info)
+        scanner = Scanner(token) if token else None
         try:
             with local_files.open_same(real, identity) as stream:
-                digest = sha256_of_stream(stream)
+                digest = sha256_of_stream(stream, scanner)
         except local_files.Refused as exc:
             raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}.") from None
+        if scanner is not None and scanner.found is not None:
+            raise InputError(
+                words(
+                    "Input `files`: {path!r} holds the job's token ({form}); it is not published. Find the step "
+                    "that wrote the token into it (or the symlink that leads to a credentials file), and leave "
+                    "the token out of what the release carries.",
+                    path=_rel(path, root),
+                    form=scanner.found,
+                )
+            )
         files.append(LocalFile(real, name, info.st_size, digest, content_type(path.name), identity, label_of[name]))
     return files
 

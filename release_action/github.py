@@ -28,6 +28,7 @@ from urllib.parse import quote, urljoin
 
 from release_action import bounded_json
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem, web_origin_of
+from release_action.token_guard import TokenFound, found_in
 from release_action.transport import (
     MAX_ANSWER_BYTES,
     PROXY_HINT,
@@ -200,7 +201,12 @@ class GitHub:
     """The REST calls the action makes, for one repository, through `transport`."""
 
     def __init__(
-        self, transport: Transport, repository: str, *, log: Callable[[str], None] = lambda _msg: None
+        self,
+        transport: Transport,
+        repository: str,
+        *,
+        log: Callable[[str], None] = lambda _msg: None,
+        secret: str | None = None,
     ) -> None:
         self.transport = transport
         self.repository = repository
@@ -208,6 +214,7 @@ class GitHub:
         self.writes: list[Write] = []  # every write sent, in order (see Write)
         self.seen: dict[int, dict[str, object]] = {}  # release id → its FIELDS as last read (small: no notes)
         self.asset_names: dict[int, str] = {}  # asset id → name, as last listed
+        self.secret = secret  # the job's token: no text sent to be published may hold it (token_guard)
         self.api_origin = origin_of(transport.api_url)  # where the transport sends the token
         # Where html_url and download links point (for a valid api_url, which the transport holds).
         self.web_origin = web_origin_of(transport.api_url) or self.api_origin
@@ -235,6 +242,7 @@ class GitHub:
         return self._pages(f"{self.repo_path}/releases?per_page={PER_PAGE}", RELEASE, RELEASE_PAGE)
 
     def create_release(self, payload: dict) -> dict:
+        self._refuse_the_secret(payload, "The release to create")
         tag = str(payload.get("tag_name", ""))
         sent = Write("create", None, tag, tuple((k, None, v) for k, v in fields_of(payload).items() if k in payload))
         data = self._sent(sent, lambda: self._release("POST", f"{self.repo_path}/releases", json=payload))
@@ -242,6 +250,7 @@ class GitHub:
         return data
 
     def update_release(self, release_id: int, payload: dict) -> dict:
+        self._refuse_the_secret(payload, f"The update of release {release_id}")
         before, after = self.seen.get(release_id, {}), fields_of(payload)
         changes = tuple((k, before.get(k), after[k]) for k in FIELDS if k in payload and before.get(k) != after[k])
         tag = str(payload.get("tag_name") or before.get("tag_name") or "")
@@ -307,7 +316,9 @@ class GitHub:
         if previous_tag:
             payload["previous_tag_name"] = previous_tag
         url = self._api(f"{self.repo_path}/releases/generate-notes")
-        return self._shaped(self.transport.request("POST", url, json=payload), NOTES, "POST", url)
+        notes = self._shaped(self.transport.request("POST", url, json=payload), NOTES, "POST", url)
+        self._refuse_the_secret(notes, f"The release notes GitHub generated for {tag}")
+        return notes
 
     def list_assets(self, release_id: int) -> list[dict]:
         assets = list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page={PER_PAGE}", ASSET, None))
@@ -362,6 +373,18 @@ class GitHub:
 
     def _record(self, write: Write) -> None:
         self.writes.append(write)
+
+    def _refuse_the_secret(self, texts: Mapping[str, Any], what: str) -> None:
+        """TokenFound if a text about to be published (a payload's fields, generated notes) holds the token."""
+        if not self.secret:
+            return
+        for name, value in texts.items():
+            if isinstance(value, str) and (form := found_in(value, self.secret)) is not None:
+                raise TokenFound(
+                    f"{what} holds the job's token in `{name}` ({form}); nothing of it was published. "
+                    "A pull request title or description may quote the token: remove it there, and "
+                    "revoke the token if it was a long-lived one."
+                )
 
     # -- reading answers ---------------------------------------------------------------------
 

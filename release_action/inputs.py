@@ -51,6 +51,7 @@ from release_action.remote import (
     is_github_api,
     likely_ssh_alias,
 )
+from release_action.token_guard import found_in
 from release_action.wording import InputError, Mode, Words, as_words, mode_of, words
 
 __all__ = ["Asked", "Connection", "Files", "InputError", "Policy", "read_inputs"]
@@ -205,7 +206,9 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Asked:
     fields, section = read_notes(r, tag.get("tag"))
     release = read_release(r)
     connection = read_connection(r)
-    files = read_files(r)
+    token = connection.token if connection is not None else None
+    refuse_the_token(r, token, fields.get("body"), release.get("name"))
+    files = read_files(r, token)
     policy = read_policy(r, files)
     if r.problems or connection is None or files is None or policy is None:
         raise InputError(*r.problems)
@@ -652,9 +655,33 @@ def api_url_input(r: Reader, value: str) -> str | None:
 # -- files, policy -----------------------------------------------------------------------------
 
 
-def read_files(r: Reader) -> Files | None:
-    """The `files` matched, checked and hashed (assets.collect), and the `checksums` asset's name, or None
-    after a problem with the files."""
+def refuse_the_token(r: Reader, token: str | None, body: str | None, name: str | None) -> None:
+    """The notes and the name are published as they are: a problem if either holds the token, in any
+    form token_guard knows (the notes GitHub generates are checked where they are read: github.py)."""
+    if not token:
+        return
+    source, path = "notes", ""
+    for file_input in ("notes_file", "changelog_file"):  # where read_notes took the notes from, if a file
+        if given := r.value(file_input):
+            source, path = file_input, f"{given!r} "
+            break
+    for text, input_name, where in ((body, source, path), (name, "name", "")):
+        if text and (form := found_in(text, token)) is not None:
+            r.problem(
+                words(
+                    "Input `{input}` {path}holds the job's token ({form}); it is not published. Check where the "
+                    "text comes from (a symlink to .git/config, a step that printed its environment), and leave "
+                    "the token out of it.",
+                    input=INPUTS[input_name],
+                    path=where,
+                    form=form,
+                )
+            )
+
+
+def read_files(r: Reader, token: str | None) -> Files | None:
+    """The `files` matched, checked and hashed (assets.collect), each scanned for `token`, and the
+    `checksums` asset's name, or None after a problem with the files."""
     patterns = r.value("files")
     given = r.value("working_directory")
     fail_on_unmatched = r.value("fail_on_unmatched_files")
@@ -682,7 +709,12 @@ def read_files(r: Reader) -> Files | None:
     warnings: list[Words] = []
     try:
         local = collect(
-            patterns, working_directory, fail_on_unmatched, warn=lambda m: warnings.append(as_words(m)), roots=r.roots
+            patterns,
+            working_directory,
+            fail_on_unmatched,
+            warn=lambda m: warnings.append(as_words(m)),
+            roots=r.roots,
+            token=token,
         )
     except InputError as exc:
         r.problems.extend(exc.problems)

@@ -64,7 +64,7 @@ def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[
     checksums = asked.files.checksums
     deadline = Deadline(connection.timeout_seconds)
     transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
-    github = GitHub(transport, connection.repository, log=runner.echo)
+    github = GitHub(transport, connection.repository, log=runner.echo, secret=connection.token)
     trail = trail if trail is not None else Trail()
     trail.github = github
     engine = Engine(github, deadline=deadline, log=runner.echo)

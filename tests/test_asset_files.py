@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import shutil
@@ -26,6 +27,7 @@ from release_action.asset_files import (
     split_label,
 )
 from release_action.asset_sync import AssetError, upload
+from release_action.token_guard import Scanner, forms
 from release_action.wording import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
 from release_bench.sandbox.state import REPORTED_ASSET_NAMES
@@ -484,3 +486,58 @@ def test_the_file_that_was_hashed_is_the_one_uploaded(tmp_path):
 )
 def test_a_size_reads_in_words_with_the_right_plural(size, said):
     assert describe_size(size) == said
+
+
+# -- the token backstop: no asset that holds the token -------------------------------------------
+
+TOKEN = "ghs_" + "0123456789abcdefABCDEF0123456789abcd"
+
+
+def checkout_form(token: str) -> bytes:
+    """What actions/checkout writes into .git/config: base64 of x-access-token:TOKEN, padded."""
+    return base64.b64encode(f"x-access-token:{token}".encode())
+
+
+@pytest.mark.parametrize("form", ["raw", "checkout", "checkout-unpadded", "checkout-in-config"])
+@pytest.mark.parametrize("at", [0, CHUNK - 30, CHUNK - 1, CHUNK, 2 * CHUNK + 5], ids=lambda at: f"at-{at}")
+def test_a_file_that_holds_the_token_is_refused_wherever_it_sits(tmp_path, form, at):
+    secret = {
+        "raw": TOKEN.encode(),
+        "checkout": checkout_form(TOKEN),
+        "checkout-unpadded": checkout_form(TOKEN).rstrip(b"="),
+        "checkout-in-config": b"\textraheader = AUTHORIZATION: basic " + checkout_form(TOKEN) + b"\n",
+    }[form]
+    data = bytearray(3 * CHUNK)
+    data[at : at + len(secret)] = secret
+    make(tmp_path, {"dist/app.bin": bytes(data), "dist/ok.txt": b"ok"})
+    with pytest.raises(InputError, match=r"'dist/app.bin' holds the job's token \(the token") as caught:
+        collect(["dist/*"], tmp_path, True, token=TOKEN)
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "near",
+    [
+        TOKEN[:-1].encode(),  # one character short
+        TOKEN.upper().encode(),  # another token
+        base64.b64encode(f"x-access-token:{TOKEN[:-3]}".encode()),  # base64 of a shorter one
+        base64.b64encode(f"x{TOKEN}".encode()),  # the token, but not as checkout encodes it
+    ],
+)
+def test_a_file_with_only_something_like_the_token_is_attached(tmp_path, near):
+    make(tmp_path, {"app.bin": bytes(CHUNK - 10) + near + bytes(100)})
+    (file,) = collect(["app.bin"], tmp_path, True, token=TOKEN)
+    assert file.name == "app.bin"
+
+
+def test_the_scanner_finds_a_form_split_across_any_two_pieces():
+    for form, _ in forms(TOKEN):
+        stream = bytes(50) + form + bytes(50)
+        for size in range(1, len(stream) + 1):
+            scanner = Scanner(TOKEN)
+            for start in range(0, len(stream), size):
+                scanner.feed(bytearray(stream[start : start + size]) + form, min(size, len(stream) - start))
+            assert scanner.found is not None, size
+        scanner = Scanner(TOKEN)
+        scanner.feed(bytearray(bytes(50)) + form, 50)  # what lies past `count` is not the stream's
+        assert scanner.found is None

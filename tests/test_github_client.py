@@ -8,6 +8,7 @@ talk to a real server on a loopback socket, with budgets of a second or two.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -39,6 +40,7 @@ from release_action.github import (
     url_problem,
 )
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem, web_origin_of
+from release_action.token_guard import TokenFound
 from release_action.transport import (
     MAX_REDIRECTS,
     Conflict,
@@ -1432,3 +1434,27 @@ def test_a_release_with_a_url_off_its_origin_is_an_unexpected_answer_naming_the_
     m.get(f"{RELEASES}/1", json=edit(release))
     with pytest.raises(UnexpectedAnswer, match=field):
         make().get_release(1)
+
+
+# -- the token backstop on what is sent to be published -----------------------------------------
+
+
+@pytest.mark.parametrize("field", ["body", "name", "tag_name"])
+def test_a_release_whose_text_holds_the_token_is_not_sent(m, fake, field):
+    client = GitHub(Transport(API, TOKEN, Deadline(60, clock=fake.clock, sleep=fake.sleep)), REPO, secret=TOKEN)
+    payload = {"tag_name": "v1", "name": "One", "body": "notes", field: f"leaked: {TOKEN}!"}
+    with pytest.raises(TokenFound, match=f"holds the job's token in `{field}`") as caught:
+        client.create_release(payload)
+    with pytest.raises(TokenFound):
+        client.update_release(1, payload)
+    assert TOKEN not in str(caught.value)
+    assert m.call_count == 0
+
+
+def test_generated_notes_that_hold_the_token_are_refused_once_read(m, fake):
+    checkout = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    m.post(f"{RELEASES}/generate-notes", json={"name": "v1", "body": f"AUTHORIZATION: basic {checkout}"})
+    client = GitHub(Transport(API, TOKEN, Deadline(60, clock=fake.clock, sleep=fake.sleep)), REPO, secret=TOKEN)
+    with pytest.raises(TokenFound, match=r"generated for v1 holds the job.s token in `body`.*actions/checkout"):
+        client.generate_notes("v1", None, "v0")
+    assert m.call_count == 1
