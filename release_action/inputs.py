@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 from release_action import changelog, local_files, notes, origin, platforms
 from release_action.asset_files import LocalFile, collect, github_asset_name
+from release_action.budget import Deadline
 from release_action.contract import EXPRESSION_ENV, INPUTS, MAX_BODY, Kind
 from release_action.decide import Desired
 from release_action.remote import (
@@ -117,6 +118,8 @@ class Asked:
     policy: Policy
     notices: tuple[Words, ...] = ()  # what the action changed about an input (`refs/tags/v1` read as `v1`)
     changelog: changelog.Section | None = None  # the section of `changelog_file` the notes are
+    # The run's time budget, started as soon as `timeout_seconds` was read: collecting the files spends it too.
+    deadline: Deadline | None = field(default=None, compare=False)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -207,12 +210,13 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Asked:
     release = read_release(r)
     connection = read_connection(r)
     token = connection.token if connection is not None else None
+    deadline = Deadline(connection.timeout_seconds) if connection is not None else None
     refuse_the_token(r, token, fields.get("body"), release.get("name"))
-    files = read_files(r, token)
+    files = read_files(r, token, deadline)
     policy = read_policy(r, files)
     if r.problems or connection is None or files is None or policy is None:
         raise InputError(*r.problems)
-    return Asked(Desired(**tag, **fields, **release), connection, files, policy, tuple(r.notices), section)
+    return Asked(Desired(**tag, **fields, **release), connection, files, policy, tuple(r.notices), section, deadline)
 
 
 # -- the release: tag, notes, fields → decide.Desired ----------------------------------------
@@ -679,9 +683,9 @@ def refuse_the_token(r: Reader, token: str | None, body: str | None, name: str |
             )
 
 
-def read_files(r: Reader, token: str | None) -> Files | None:
-    """The `files` matched, checked and hashed (assets.collect), each scanned for `token`, and the
-    `checksums` asset's name, or None after a problem with the files."""
+def read_files(r: Reader, token: str | None, deadline: Deadline | None) -> Files | None:
+    """The `files` matched, checked and hashed (assets.collect) within `deadline`, each scanned for
+    `token`, and the `checksums` asset's name, or None after a problem with the files."""
     patterns = r.value("files")
     given = r.value("working_directory")
     fail_on_unmatched = r.value("fail_on_unmatched_files")
@@ -715,6 +719,7 @@ def read_files(r: Reader, token: str | None) -> Files | None:
             warn=lambda m: warnings.append(as_words(m)),
             roots=r.roots,
             token=token,
+            deadline=deadline,
         )
     except InputError as exc:
         r.problems.extend(exc.problems)
