@@ -190,7 +190,8 @@ def url_problem(url: str, where: str, api: Origin, web: Origin) -> str | None:
     except UnsafeUrl as exc:
         return str(exc)
     if where == UPLOAD:
-        return upload_origin_problem(api, target)
+        problem = upload_origin_problem(api, target)
+        return None if problem is None else f"it is on {target}, which is not GitHub's upload origin: {problem}"
     return None if target == web else f"it is on {target}, not on {web}"
 
 
@@ -440,8 +441,8 @@ class GitHub:
                 expected = self.web_origin if where == WEB else f"{self.api_origin} or GitHub's upload host for it"
                 raise UnexpectedAnswer(
                     status,
-                    f"GitHub, or a proxy in front of it, answered with {shape.name} whose `{name}` is "
-                    f"{quote_url(value)}: {problem}; expected a URL on {expected}",
+                    f"GitHub, or a proxy in front of it, answered with {shape.name} whose `{name}` is refused "
+                    f"(and not shown): {problem}; expected a URL on {expected}",
                     method=method,
                     url=url,
                     hint=PROXY_HINT,
@@ -500,14 +501,15 @@ class GitHub:
                 return
             following = urljoin(url, link)
             try:
-                problem = None if origin_of(following) == self.api_origin else f"not on {self.api_origin}"
+                target = origin_of(following)
+                problem = None if target == self.api_origin else f"it is on {target}, not on {self.api_origin}"
             except UnsafeUrl as exc:
                 problem = str(exc)
             if problem is not None:
                 raise UnexpectedAnswer(
                     status,
-                    f"GitHub, or a proxy in front of it, answered with a Link to the next page "
-                    f"{quote_url(following)}: {problem}; expected the next page on the API's origin",
+                    f"GitHub, or a proxy in front of it, answered with a Link to the next page that is refused "
+                    f"(and not shown): {problem}; expected the next page on the API's origin",
                     method="GET",
                     url=url,
                     hint=PROXY_HINT,

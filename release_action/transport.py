@@ -515,8 +515,8 @@ class Transport:
         except UnsafeUrl as exc:  # not another origin: no URL at all, or one read two ways
             raise UnexpectedAnswer(
                 answer.status,
-                f"GitHub, or a proxy in front of it, answered with a redirect to {quote_url(location)}: "
-                f"{exc}; expected a URL on {origin} (nothing was sent there)",
+                f"GitHub, or a proxy in front of it, answered with a redirect whose Location is refused (and not "
+                f"shown): {exc}; expected a URL on {origin} (nothing was sent there)",
                 method=method,
                 url=url,
                 hint=PROXY_HINT,

@@ -117,7 +117,7 @@ def test_a_redirect_to_a_url_with_a_garbled_port_is_a_clear_error(sb: Sandbox, a
 
     run, elapsed = timed(action, {"tag": TAG, "notes": "n", "timeout_seconds": "5"})
 
-    error = assert_one_clear_error(run, elapsed, 5, "answered with a redirect to", "cannot be parsed", "→ 307")
+    error = assert_one_clear_error(run, elapsed, 5, "a redirect whose Location is refused", "cannot be parsed", "→ 307")
     assert "a bug" not in error
     assert trap.connections == 0
 
