@@ -14,7 +14,9 @@ or actions/checkout stores it:
 
 Files are scanned as they are hashed (asset_files.collect), piece by piece, matches across
 pieces included; texts (the notes, the name) before they are sent. No message ever holds the
-token: they say which form was found, and where.
+token: they say which form was found, and where. A token shorter than MIN_TOKEN is none GitHub
+issues (its tokens have 40 characters or more), and looking for it would refuse ordinary
+text (a test's token "t" is in "notes"): it is not looked for.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import base64
 
 from release_action.errors import ActionError
 
+MIN_TOKEN = 16
 RAW = "the token itself"
 CHECKOUT = 'the token as actions/checkout stores it in .git/config ("AUTHORIZATION: basic …")'
 
@@ -32,7 +35,9 @@ class TokenFound(ActionError):
 
 
 def forms(token: str) -> tuple[tuple[bytes, str], ...]:
-    """The byte strings that give the token away, each with its description."""
+    """The byte strings that give the token away, each with its description (none for a short token)."""
+    if len(token) < MIN_TOKEN:
+        return ()
     raw = token.encode()
     credential = b"x-access-token:" + raw
     return ((raw, RAW), (base64.b64encode(credential[: len(credential) // 3 * 3]), CHECKOUT))
@@ -43,13 +48,13 @@ class Scanner:
 
     def __init__(self, token: str) -> None:
         self.forms = forms(token)
-        self.overlap = max(len(form) for form, _ in self.forms) - 1
+        self.overlap = max((len(form) for form, _ in self.forms), default=1) - 1
         self.tail = b""  # the end of the previous piece, for a match that spans two
         self.found: str | None = None
 
     def feed(self, buffer: bytes | bytearray, count: int | None = None) -> None:
         """Scan buffer[:count] (all of it by default), after what was fed before."""
-        if self.found is not None:
+        if self.found is not None or not self.forms:
             return
         count = len(buffer) if count is None else count
         seam = self.tail + bytes(buffer[: min(count, self.overlap)])

@@ -608,3 +608,10 @@ def test_a_pattern_that_matches_too_many_paths_is_refused(tmp_path, monkeypatch)
     monkeypatch.setattr(asset_files, "MAX_PATHS", 20)
     with pytest.raises(InputError, match="matches more than 20 paths"):
         collect(["d/*"], tmp_path, True)
+
+
+def test_a_token_too_short_to_be_github_s_is_not_looked_for(tmp_path):
+    # GitHub's tokens have 40 characters or more; a test's "t" is in every other word.
+    make(tmp_path, {"notes.txt": b"the tests pass"})
+    assert [f.name for f in collect(["notes.txt"], tmp_path, True, token="t")] == ["notes.txt"]
+    assert forms("x" * 15) == () and len(forms("x" * 16)) == 2
