@@ -62,9 +62,9 @@ def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
     checksums = asked.files.checksums
-    deadline = Deadline(connection.timeout_seconds)
+    deadline = asked.deadline or Deadline(connection.timeout_seconds)  # started before the files were collected
     transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
-    github = GitHub(transport, connection.repository, log=runner.echo)
+    github = GitHub(transport, connection.repository, log=runner.echo, secret=connection.token)
     trail = trail if trail is not None else Trail()
     trail.github = github
     engine = Engine(github, deadline=deadline, log=runner.echo)

@@ -45,7 +45,6 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)", "browser_download"),
     ]
 ]
-UPLOAD_ROUTES = [("POST", re.compile(REPO + r"/releases/(?P<rid>\d+)/assets/?$"), "upload_asset")]
 NO_AUTH = {"browser_download"}
 Reply = tuple[int, Any, dict[str, str]]
 
@@ -65,6 +64,7 @@ class Hostile:
     size: int | None = None  # a body of this many filler bytes instead, streamed
     rate: float | None = None  # bytes a second: the whole answer, status line included, trickles
     length: bool = True  # send Content-Length; False: the body ends when the connection closes
+    chunked: bool = False  # send the body in chunked transfer encoding (1 MiB chunks), no Content-Length
 
 
 class Backend(Protocol):
@@ -85,7 +85,7 @@ class Backend(Protocol):
 
 
 class Server(ThreadingHTTPServer):
-    """One listening port; `kind` says whether it plays api.github.com or uploads.github.com."""
+    """One listening port; `kind` names what it plays (the API, which serves uploads under /api/uploads)."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -170,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(body, dict) and "tag_name" in body and isinstance(body.get("id"), int):  # a release
             self.release, self.release_draft = body["id"], body.get("draft")
         request_id = uuid.uuid4().hex[:20].upper()
-        if self.server.kind == "uploads" and status >= 400 and isinstance(body, dict):
+        if self.route == "upload_asset" and status >= 400 and isinstance(body, dict):
             body = {**body, "request_id": request_id}  # the uploads host says so in errors
         data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
@@ -246,9 +246,8 @@ class Handler(BaseHTTPRequestHandler):
         sb = self.sb
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query)
-        routes = API_ROUTES if self.server.kind == "api" else UPLOAD_ROUTES
         match = None
-        for m, pattern, route in routes:
+        for m, pattern, route in API_ROUTES:
             match = pattern.match(path)
             if match and m == method:
                 self.route = route
@@ -384,7 +383,9 @@ class Handler(BaseHTTPRequestHandler):
             **headers,
             **answer.headers,
         }
-        if answer.length:
+        if answer.chunked:
+            hdrs["Transfer-Encoding"] = "chunked"
+        elif answer.length:
             hdrs["Content-Length"] = str(size)
         else:
             hdrs["Connection"] = "close"
@@ -393,14 +394,21 @@ class Handler(BaseHTTPRequestHandler):
         self._log()
         reason = self.responses.get(self.status, ("",))[0]
         head = f"HTTP/1.1 {self.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+
+        def frame(piece: bytes) -> bytes:
+            return b"%x\r\n%s\r\n" % (len(piece), piece) if answer.chunked and piece else piece
+
         try:
             self._emit(head.encode("latin-1"), answer.rate)
             if answer.size is None:
-                self._emit(data, answer.rate)
+                for start in range(0, len(data), CHUNK):
+                    self._emit(frame(data[start : start + CHUNK]), answer.rate)
             else:
                 filler = b"x" * min(CHUNK, size)
                 for start in range(0, size, CHUNK):
-                    self._emit(filler[: size - start], answer.rate)
+                    self._emit(frame(filler[: size - start]), answer.rate)
+            if answer.chunked:
+                self._emit(b"0\r\n\r\n", answer.rate)
         except OSError:  # the client gave up, as it should
             self.close_connection = True
 
