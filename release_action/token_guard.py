@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 
-from release_action.errors import ActionError
+from release_action.errors import TITLE_PREFIX, ActionError
 
 MIN_TOKEN = 16
 RAW = "the token itself"
@@ -32,6 +32,8 @@ CHECKOUT = 'the token as actions/checkout stores it in .git/config ("AUTHORIZATI
 
 class TokenFound(ActionError):
     """What was about to be published holds the token; the message says what and where, never the token."""
+
+    title = f"{TITLE_PREFIX}: the token would have been published"
 
 
 def forms(token: str) -> tuple[tuple[bytes, str], ...]:
