@@ -7,13 +7,15 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import shapes
-from .server import Hostile, Server
-from .state import SHA_RE, Store
+from .api import Hostile, Render, Reply
+from .server import Server
+from .state import SHA_RE, ReadView, Store
 
 ROUTES = (
     "list_releases",
@@ -96,6 +98,7 @@ class Sandbox:
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
         self._seed = seed
         self._clients: dict[str, str] = {self.token: "write", self.readonly_token: "read"}  # token -> holder
+        self._views: dict[str, ReadView] = {}  # holder -> its own read view (else the store's lag)
         self.host, self.port, self.uploads_port = host, port, uploads_port
         self.ghes_uploads = ghes_uploads
         self._faults: dict[str, list[Fault]] = {}
@@ -241,7 +244,29 @@ class Sandbox:
             return fh.read()
 
     def set_lag(self, seconds: float) -> None:
+        """Every read, by every holder without a view of its own, as of `seconds` ago."""
         self.store.lag = seconds
+
+    def set_read_view(self, holder: str, view: ReadView | None) -> None:
+        """Serve `holder`'s reads through its own `view` (sandbox/views.py), or the shared lag again (None).
+
+        Runs that each hold a token then see different pictures, as runs on GitHub do: with
+        `views.Scattered`, any version written within the window, per read and per release.
+        """
+        with self.store.lock:
+            if view is None:
+                self._views.pop(holder, None)
+            else:
+                self._views[holder] = view
+            self.store.view_lag = max((v.lag for v in self._views.values()), default=0.0)
+
+    def serve_read(self, holder: str | None, rids: Iterable[int] | None, render: Render) -> Reply:
+        """A read, answered through the holder's own view if it has one (else the shared lag)."""
+        with self.store.lock:
+            return render(self._views.get(holder or ""))
+
+    def request_id(self) -> str:
+        return uuid.uuid4().hex[:20].upper()
 
     def issue_token(self, holder: str) -> str:
         """Another write token, as each workflow job gets its own GITHUB_TOKEN; the log names
@@ -376,13 +401,7 @@ class Sandbox:
                 timer.start()
 
     def _flip(self, repo: str, rid: int) -> None:
-        store = self.store
-        with store.lock:
-            r = store.repos.get(repo.lower())
-            rel = r.releases.get(rid) if r else None
-            if r is None or rel is None or rel["draft"] or rel["immutable"]:
-                return
-            store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()), rid)
+        self.store.draft_again(repo, rid)
 
     # ---- log and rate limits --------------------------------------------------------------
     def record(
