@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from release_action import __version__
 from release_action.asset_files import LocalFile, collect, describe_size
@@ -23,6 +24,9 @@ from release_action.publish_assets import AssetRun, plan_assets
 from release_action.report import Outcome, Requests, closing_line, outputs_of, summary_of
 from release_action.runner_io import Cancelled, Runner, cancellable
 from release_action.transport import Transport
+
+if TYPE_CHECKING:
+    import requests
 
 
 def desired_state(inputs: Inputs) -> Desired:
@@ -52,10 +56,21 @@ def collect_files(inputs: Inputs, runner: Runner) -> list[LocalFile]:
     return files
 
 
-def converge(inputs: Inputs, runner: Runner, files: list[LocalFile]) -> tuple[Outcome, Requests]:
-    """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run."""
-    deadline = Deadline(inputs.timeout_seconds)
-    transport = Transport(inputs.api_url, inputs.token, deadline, log=runner.echo)
+def converge(
+    inputs: Inputs,
+    runner: Runner,
+    files: list[LocalFile],
+    *,
+    budget: Callable[[float], Deadline] = Deadline,
+    session: requests.Session | None = None,
+) -> tuple[Outcome, Requests]:
+    """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run.
+
+    `budget` makes the run's Deadline from `timeout_seconds` and `session` carries its HTTP:
+    a simulation passes its own (release_bench/inprocess.py), the action never does.
+    """
+    deadline = budget(inputs.timeout_seconds)
+    transport = Transport(inputs.api_url, inputs.token, deadline, session=session, log=runner.echo)
     github = GitHub(transport, inputs.repository, log=runner.echo)
     engine = Engine(github, deadline=deadline, log=runner.echo)
     desired = desired_state(inputs)

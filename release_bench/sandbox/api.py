@@ -262,10 +262,17 @@ class Api:
     def _route(self, out: Handled, req: Request, params: dict[str, str], query: dict[str, list[str]]) -> Reply | None:
         assert out.route is not None
         fn = getattr(self, "r_" + out.route)
+
+        def render(read: ReadView | None) -> Reply:
+            try:
+                return fn(req, params, query, read)
+            except ApiError as err:
+                return err.status, err.body, {}
+
+        if req.method == "GET" and out.route not in STREAMED:
+            rids = [int(params["rid"])] if "rid" in params else None
+            return self.sb.serve_read(self.sb.holder(req.token), rids, render)
         try:
-            if req.method == "GET" and out.route not in STREAMED:
-                rids = [int(params["rid"])] if "rid" in params else None
-                return self.sb.serve_read(self.sb.holder(req.token), rids, lambda read: fn(req, params, query, read))
             return fn(req, params, query, out)
         except ApiError as err:
             return err.status, err.body, {}

@@ -59,12 +59,93 @@ class Fault:
     answer: Hostile | None = None  # kind "answer": what is sent instead of GitHub's answer
 
 
+class Faults:
+    """Scripted faults per route (each for its next `times` requests), and random ones at a seeded rate."""
+
+    def __init__(self, lock: threading.RLock, rate: float = 0.0, seed: int | None = None) -> None:
+        self.lock = lock
+        self.queues: dict[str, list[Fault]] = {}
+        self.set_rate(rate, seed)
+
+    def add(self, route: str, fault: Fault) -> None:
+        """Script `fault` for `route`; ValueError for a route, kind or answer that makes no sense."""
+        if route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
+        if fault.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {fault.kind!r}; expected one of {KINDS}")
+        if (fault.kind == "answer") != (fault.answer is not None):
+            raise ValueError("the fault kind 'answer', and only it, takes an `answer`")
+        with self.lock:
+            self.queues.setdefault(route, []).append(fault)
+
+    def set_rate(self, rate: float, seed: int | None = None) -> None:
+        with self.lock:
+            self.rate = rate
+            self.rng = random.Random(seed)
+
+    def take(self, route: str, write: bool) -> Fault | None:
+        if route not in ROUTES:
+            return None
+        with self.lock:
+            queue = self.queues.get(route)
+            if queue:
+                fault = queue[0]
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+                return fault
+            if self.rate > 0 and self.rng.random() < self.rate:
+                kinds = ["502_after_commit", "reset_after_commit", "500"]
+                if write:
+                    kinds.append("secondary_limit")
+                return Fault(self.rng.choice(kinds))
+        return None
+
+
 @dataclass
 class Drafter:
     repo: str
     tag: str
     flips: int
     delay: float
+
+
+def seed_release(
+    store: Store,
+    repo: str,
+    tag: str,
+    *,
+    draft: bool = False,
+    prerelease: bool = False,
+    name: str | None = None,
+    body: str | None = "",
+    target_commitish: str = "main",
+    assets: Iterable[tuple[Any, ...]] = (),
+    make_latest: str = "true",
+) -> dict[str, Any]:
+    """A release as an earlier day's work left it (back-dated, unlogged); assets: (name, bytes[, "starter"])."""
+    with store.lock:
+        fields = {
+            "tag_name": tag,
+            "draft": draft,
+            "prerelease": prerelease,
+            "name": name,
+            "body": body,
+            "make_latest": make_latest,
+            "target_commitish": target_commitish
+            if target_commitish in store.repo(repo).branches or SHA_RE.match(target_commitish)
+            else store.repo(repo).default_branch,
+        }
+        rel = store.create_release(repo, fields, seeded=True)
+        for item in assets:
+            aname, data = item[0], bytes(item[1])
+            state = item[2] if len(item) > 2 else "uploaded"
+            asset = store.start_upload(repo, rel["id"], aname, None, "application/octet-stream", seeded=True)
+            with open(asset["path"], "wb") as fh:
+                fh.write(data)
+            if state != "starter":
+                store.finish_upload(repo, asset["id"], len(data), hashlib.sha256(data).hexdigest(), seeded=True)
+        return store.repo(repo).releases[rel["id"]]
 
 
 class Sandbox:
@@ -101,10 +182,7 @@ class Sandbox:
         self._views: dict[str, ReadView] = {}  # holder -> its own read view (else the store's lag)
         self.host, self.port, self.uploads_port = host, port, uploads_port
         self.ghes_uploads = ghes_uploads
-        self._faults: dict[str, list[Fault]] = {}
-        self._fault_rate = 0.0
-        self._fault_rng = self.store.rng
-        self.set_fault_rate(fault_rate, seed)
+        self.faults = Faults(self.store.lock, fault_rate, seed)
         self._log: list[dict[str, Any]] = []
         self._rate_state: dict[str, list[float]] = {}
         self._drafters: list[Drafter] = []
@@ -201,30 +279,19 @@ class Sandbox:
         assets: Iterable[tuple[Any, ...]] = (),
         make_latest: str = "true",
     ) -> dict[str, Any]:
-        store = self.store
-        with store.lock:
-            fields = {
-                "tag_name": tag,
-                "draft": draft,
-                "prerelease": prerelease,
-                "name": name,
-                "body": body,
-                "make_latest": make_latest,
-                "target_commitish": target_commitish
-                if target_commitish in store.repo(repo).branches or SHA_RE.match(target_commitish)
-                else store.repo(repo).default_branch,
-            }
-            rel = store.create_release(repo, fields, seeded=True)
-            for item in assets:
-                aname, data = item[0], bytes(item[1])
-                state = item[2] if len(item) > 2 else "uploaded"
-                asset = store.start_upload(repo, rel["id"], aname, None, "application/octet-stream", seeded=True)
-                with open(asset["path"], "wb") as fh:
-                    fh.write(data)
-                if state != "starter":
-                    store.finish_upload(repo, asset["id"], len(data), hashlib.sha256(data).hexdigest(), seeded=True)
-            full = store.repo(repo).full_name
-            return self._render(full, store.repo(repo).releases[rel["id"]])
+        rel = seed_release(
+            self.store,
+            repo,
+            tag,
+            draft=draft,
+            prerelease=prerelease,
+            name=name,
+            body=body,
+            target_commitish=target_commitish,
+            assets=assets,
+            make_latest=make_latest,
+        )
+        return self._render(self.store.repo(repo).full_name, rel)
 
     def _render(self, full: str, rel: dict[str, Any]) -> dict[str, Any]:
         if self._api_url is None:  # not started yet: render with placeholder hosts
@@ -346,39 +413,13 @@ class Sandbox:
         answer: Hostile | None = None,
     ) -> None:
         """Script `kind` for the next `times` requests to `route`; kind "answer" sends `answer`."""
-        if route not in ROUTES:
-            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
-        if kind not in KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
-        if (kind == "answer") != (answer is not None):
-            raise ValueError("the fault kind 'answer', and only it, takes an `answer`")
-        with self.store.lock:
-            self._faults.setdefault(route, []).append(
-                Fault(kind, times, retry_after, reset_in, stall, message=message, answer=answer)
-            )
+        self.faults.add(route, Fault(kind, times, retry_after, reset_in, stall, message=message, answer=answer))
 
     def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
-        with self.store.lock:
-            self._fault_rate = rate
-            self._fault_rng = random.Random(seed)
+        self.faults.set_rate(rate, seed)
 
     def take_fault(self, route: str, write: bool) -> Fault | None:
-        if route not in ROUTES:
-            return None
-        with self.store.lock:
-            queue = self._faults.get(route)
-            if queue:
-                fault = queue[0]
-                fault.times -= 1
-                if fault.times <= 0:
-                    queue.pop(0)
-                return fault
-            if self._fault_rate > 0 and self._fault_rng.random() < self._fault_rate:
-                kinds = ["502_after_commit", "reset_after_commit", "500"]
-                if write:
-                    kinds.append("secondary_limit")
-                return Fault(self._fault_rng.choice(kinds))
-        return None
+        return self.faults.take(route, write)
 
     # ---- drafter --------------------------------------------------------------------------
     def start_drafter(self, repo: str, tag: str, *, flips: int = 1, delay: float = 0.05) -> None:

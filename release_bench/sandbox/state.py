@@ -145,6 +145,7 @@ class Store:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        tmpdir: str | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock  # for lag and tag validity
@@ -158,7 +159,8 @@ class Store:
         self._next_release = 100000
         self._next_asset = 500000
         self._next_repo = 7000
-        self.tmpdir = tempfile.mkdtemp(prefix="gh-sandbox-")
+        self.keep_tmpdir = tmpdir is not None  # given: the caller's to remove
+        self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="gh-sandbox-")  # where asset bytes are kept
         self.on_publish: Callable[[str, Record], None] | None = None
 
     # ---- plumbing -------------------------------------------------------------------------
@@ -166,7 +168,8 @@ class Store:
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
 
     def close(self) -> None:
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        if not self.keep_tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def repo(self, full_name: str) -> Repo:
         repo = self.repos.get(full_name.lower())
