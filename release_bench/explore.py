@@ -3,46 +3,55 @@
 A configuration (`CONFIGS`) is a handful of runs of the real action on one tag, in process
 (inprocess.py: main's wiring, the Engine, the asset sync and the draft-until-assets loop
 against the simulator's `Api` and `Store`, on a discrete-event clock). Three kinds of choice
-are left open, and the explorer enumerates them all, depth first, re-running each schedule
-from the start (the runs are real code, with no state to snapshot):
+are left open, and the explorer enumerates them, depth first, re-running each schedule from
+the start (the runs are real code, with no state to snapshot):
 
 - **who goes next**, at every API request (and in the middle of an upload, while the asset
-  is a `starter`): any run that is ready at this instant, or the drafter's flip once it is due;
+  is a `starter`): any run ready at this instant, or the drafter's flip once it is due;
 - **what a read sees**: for each release, the version current `lag` seconds ago or any
-  written since, chosen per read and per run (only choices that change the answer count);
+  written since, chosen per read and per run (choices that give the same answer are one);
 - **whether a write's answer is lost** after the write committed (a 502 after the commit).
 
-**The bound.** A preemption bound, as in CHESS (Musuvathi and Qadeer, "Iterative context
-bounding", PLDI 2007): a schedule may switch away from a run that could go on at most
-`preemptions` times; switching when the run sleeps or ends is free, so every order in which
-runs take turns between their sleeps is explored at any bound. Beside it, at most `stale`
-reads per schedule see anything but the fresh state, and at most `lost` answers are lost.
-Within those bounds the search is exhaustive: every schedule is run to its end or to a state
-already explored with as much budget left.
+**The bound: preemptions, not partial orders.** As in CHESS (Musuvathi and Qadeer, "Iterative
+context bounding for systematic testing of multithreaded programs", PLDI 2007), a schedule
+may switch away from a run that could go on at most `preemptions` times; switching when a
+run sleeps or ends is free, so every order in which runs take turns between their waits is
+explored at any bound. Beside it, at most `stale` reads per schedule see anything but the
+fresh state, and at most `lost` answers are lost. Within those bounds the search is
+exhaustive. Two reductions keep it small, both exact: a run that wakes runs on to its next
+request before anyone is chosen (what it computes meanwhile touches nothing shared), and a
+schedule stops at a state already explored with at least as much budget left (state caching:
+steps of two runs that commute, two reads above all, reach one state, which is most of what
+partial-order reduction would save).
 
 **Why that is sound for these invariants.** A violation found is real: it comes with a trace
-that replays it deterministically (`--replay`), through the real action code. Pruning loses
-nothing within the bound: a state is identified by the store's state and lag window, each
-run's digest (every request it sent, every answer and clock reading it got: a run's future
-is a deterministic function of them, its backoff jitter included), the pending events, the
-clock, who ran last, and what the invariants still remember (who uploaded each asset, a
-write whose answer was lost); two schedules that reach the same state with the same budget
-left have the same futures, and the invariants are checked on each write as it happens and
-on the final state. What the bound leaves out are schedules that need more preemptions,
-stale reads or lost answers than it allows: the bugs of the kind this explorer is for need
-one or two (CHESS found every bug of its study within two; the seeded bugs of
-tests/test_explore.py need at most one of each), and `--bound`/`--stale`/`--lost` go deeper
-on demand. Time is not a choice: a run wakes exactly when its wait ends, and requests take
-no time, so the orders explored are those of runs that are ready at the same instant. The
-simulator's rules (sandbox/RULES.md) are assumed, GitHub's one-published-release lock above
-all, and the lag stays below the settle window (2 s), as docs/design.md assumes.
+that replays it deterministically (`--replay`) through the real action code. The cache loses
+nothing within the bounds: a state is identified by the store (every version a read may still
+see), each run's digest (every request it sent, every answer and clock reading it got: its
+future is a deterministic function of them, its seeded backoff jitter included), what it is
+about to do, the clock, the pending events, who ran last, and all the invariants remember
+(who uploaded each asset, a write whose answer was lost); the write invariants are checked as
+each write happens and end the schedule, the others on the final state, so two schedules
+that reach one state with as much budget left have the same futures and the same verdicts
+(tests/test_explore.py checks that the cache loses no outcome). What the bounds leave out are
+schedules that need more preemptions, stale reads or lost answers: CHESS's observation is
+that most concurrency bugs need very few, the seeded bugs of tests/test_explore.py need at
+most one, and `--depth`, `--bound`, `--stale` and `--lost` go deeper on demand. Time is not a
+choice: requests take no time and a run wakes exactly when its wait ends, so the orders
+explored are those of runs ready at the same instant. The simulator's rules (sandbox/RULES.md)
+are assumed, GitHub's one-published-release lock above all; so is the drafter striking within
+the settle window less the lag, as docs/design.md says (the drafter's configuration keeps its
+lag, 1 s, below the 2 s settle; two configurations take reads lagging 3 s, within the 30 s the
+design assumes elsewhere).
 
-**The invariants**, after each schedule: exactly one published release for the tag (or
-the asked draft, when every run asked for one) and no draft left that a run made; every run
-exited 0 and read back, in a read, the release as it asked; every run's outputs name the
-surviving release. On each write: this action never turned a published release into a draft
-(the drafter may), no run deleted a release or an asset holding another run's uploads, and no
-run repeated a write whose answer it lost before reading again.
+**The invariants.** On each write: this action never turned a published release into a draft
+(the drafter may); no run deleted a release or an asset holding another run's uploads; no run
+repeated a write whose answer it lost without reading first. After each schedule: exactly one
+published release for the tag (or one draft, when every run asked for one), and no draft left
+that a run made; when the tag had only drafts before, the oldest of them survives (README,
+Guarantees); every run exited 0 and ended on the release as one of its own reads showed it,
+as it asked (a field another writer kept changing excepted, as the run warned); every run's
+outputs name the surviving release.
 """
 
 from __future__ import annotations
@@ -279,10 +288,11 @@ def final_violations(config: Config, sim: Simulation, before: Mapping[int, Any])
     if leftovers:
         found.append(Violation("leftover drafts", f"drafts the runs made are left behind: {leftovers}"))
     drafts = [rid for rid, rel in before.items() if rel["tag_name"] == TAG and rel["draft"]]
-    if survivor is not None and drafts and not any(not rel["draft"] for rel in before.values()):
-        oldest = min(rid for rid in drafts if rid in ours) if any(rid in ours for rid in drafts) else None
-        if oldest is not None and survivor["id"] != oldest:
-            found.append(Violation("oldest draft", f"release {survivor['id']} survives; the oldest draft was {oldest}"))
+    nothing_published = all(rel["draft"] for rel in before.values() if rel["tag_name"] == TAG)
+    if survivor is not None and drafts and nothing_published and survivor["id"] != min(drafts):
+        found.append(
+            Violation("oldest draft", f"release {survivor['id']} survives, not the oldest draft {min(drafts)}")
+        )
     for prepared in sim.prepared:
         found += _run_violations(prepared, sim, survivor)
     return found
@@ -307,7 +317,7 @@ def _run_violations(prepared: Prepared, sim: Simulation, survivor: Mapping[str, 
     if survivor is not None and result.outputs.get("id") != str(survivor["id"]):
         found.append(
             Violation(
-                "outputs", f"{holder}'s outputs name release {result.outputs.get('id')}; {survivor['id']} survives"
+                "outputs", f"{holder}'s outputs name release {result.outputs.get('id')}, but {survivor['id']} survives"
             )
         )
     return found
@@ -681,10 +691,14 @@ def main(argv: list[str] | None = None) -> int:
                 report = explorer.explore(bounds, seconds=args.seconds)
                 print(report.line(), flush=True)
                 if report.violation is not None:
-                    failed = True
+                    known = report.violation.violations[0].kind == config.known
+                    failed = failed or not known
                     shrunk = explorer.shrink(report.violation)
                     print(describe(config, explorer.run(shrunk.choices, None, keep=True)))
-                    print(f"replay: python -m release_bench explore --replay {config.slug}:{shrunk.trace}\n")
+                    print(f"replay: python -m release_bench explore --replay {config.slug}:{shrunk.trace}")
+                    if known:
+                        print("(known in today's action: tests/test_explore.py keeps it as an expected failure)")
+                    print()
                     break
     print(f"total {time.perf_counter() - start:.1f} s")
     return 1 if failed else 0

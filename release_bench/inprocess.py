@@ -259,7 +259,9 @@ class World:
         self._rate: dict[str, int] = {}
         self._request_ids = itertools.count(1)
         self.drafters: list[list[Any]] = []  # [repo, tag, flips left, delay]
+        self.commits: list[tuple[str, int, Record | None, Record | None]] = []  # (who, id, old, new)
         self.store.on_publish = self._on_publish
+        self.store.on_commit = self._on_commit
         for name in repos:
             self.store.add_repo(name)
 
@@ -353,6 +355,23 @@ class World:
         """A racing workflow that drafts the tag's release `delay` seconds after each publish (RULES.md)."""
         self.drafters.append([repo.lower(), tag, flips, delay])
 
+    def _on_commit(self, repo: str, rid: int, old: Record | None, new: Record | None) -> None:
+        """Each write to a release, by whoever has the turn (the run, or the drafter)."""
+        running = self.sim.running
+        self.commits.append((running.name if running else "", rid, old, new))
+
+    def changes(self, start: int, who: str) -> tuple[dict[int, Record], dict[int, Record]]:
+        """The releases `who` changed since commit `start`: as they were before, and after (absent: none)."""
+        before: dict[int, Record] = {}
+        after: dict[int, Record | None] = {}
+        for writer, rid, old, new in self.commits[start:]:
+            if writer != who:
+                continue
+            if rid not in after and old is not None:
+                before[rid] = old
+            after[rid] = new
+        return before, {rid: rel for rid, rel in after.items() if rel is not None}
+
     def _on_publish(self, repo: str, rel: Record) -> None:
         for drafter in self.drafters:
             name, tag, flips, delay = drafter
@@ -361,21 +380,14 @@ class World:
                 self.sim.schedule(delay, "drafter", lambda r=repo, i=rel["id"]: self._flip(r, i))
 
     def _flip(self, repo: str, rid: int) -> None:
-        before = self.snapshot(repo)
+        start = len(self.commits)
         flipped = self.store.draft_again(repo, rid)
+        before, after = self.changes(start, "drafter")
+        note = "drafts it again" if flipped else "nothing to draft"
         path = f"/repos/{repo}/releases/{rid}"
+        status = 200 if flipped else None
         self.exchange(
-            Exchange(
-                self.sim.now,
-                "drafter",
-                "PATCH",
-                path,
-                "update_release",
-                200 if flipped else None,
-                note="drafts it again" if flipped else "nothing to draft",
-                before=before,
-                after=self.snapshot(repo),
-            )
+            Exchange(self.sim.now, "drafter", "PATCH", path, "update_release", status, False, note, None, before, after)
         )
 
     def snapshot(self, repo: str = REPO) -> dict[int, Record]:
@@ -484,7 +496,7 @@ class FakeSession(requests.Session):
         req = Request(method, path, request.headers, stream)
         actor.pending = f"{method} {path}"
         world.hold(req.token)  # the scheduling point: others may go first
-        before = world.snapshot() if method in WRITES else None
+        start = len(world.commits)
         sim.notes = []
         handled = world.apis[kind].handle(req)
         route = handled.route
@@ -507,23 +519,14 @@ class FakeSession(requests.Session):
             status = handled.reply[0]
             data, headers = world.apis[kind].json_answer(*handled.reply)
         reply_body = handled.reply[1] if handled.reply is not None and status is not None else None
+        before, after = world.changes(start, actor.name) if method in WRITES else (None, None)
         entry = Exchange(
-            sim.now,
-            actor.name,
-            method,
-            path,
-            route,
-            status,
-            lost,
-            "; ".join(sim.notes),
-            reply_body,
-            before,
-            world.snapshot() if before is not None else None,
+            sim.now, actor.name, method, path, route, status, lost, "; ".join(sim.notes), reply_body, before, after
         )
         if method == "GET" and status == 200 and reply_body is not None:
             world.seen.setdefault(actor.name, []).extend(_releases_in(reply_body))
-        if before is not None and entry.after is not None:
-            _attribute_uploads(world, actor.name, before, entry.after)
+        if before is not None and after is not None:
+            _attribute_uploads(world, actor.name, before, after)
         world.exchange(entry)
         actor.saw(method, path, status, data, sim.now)
         if status is None:
@@ -616,7 +619,8 @@ class Simulation:
         self.t = 0.0  # seconds since the start: wake times are compared with this, exactly
         self.world = World(self, seed, lag)
         self.actors: list[Actor] = []
-        self.current: Actor | None = None
+        self.current: Actor | None = None  # who took the last turn (choosing another preempts it)
+        self.running: Actor | None = None  # who has the turn now (its writes are its own)
         self.notes: list[str] = []
         self.finished = _taken(threading.Lock())  # released when the last turn has been taken
         self.back = _taken(threading.Lock())  # released by each run stopped after the end
@@ -682,6 +686,7 @@ class Simulation:
             nxt = self._next()
         except BaseException as exc:  # a bug in a policy or a watcher: end here, report it from run()
             self.error, nxt = exc, None
+        self.running = nxt
         if nxt is actor and actor is not None:
             actor.state = RUNNING
             return True
@@ -723,7 +728,9 @@ class Simulation:
                 return chosen
             chosen.state = DONE
             assert chosen.event is not None
+            self.running = chosen
             chosen.event()
+            self.running = None
         return None
 
     # ---- the runs' threads ------------------------------------------------------------------

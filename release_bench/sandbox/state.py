@@ -162,6 +162,7 @@ class Store:
         self.keep_tmpdir = tmpdir is not None  # given: the caller's to remove
         self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="gh-sandbox-")  # where asset bytes are kept
         self.on_publish: Callable[[str, Record], None] | None = None
+        self.on_commit: Callable[[str, int, Record | None, Record | None], None] | None = None  # (repo, id, old, new)
 
     # ---- plumbing -------------------------------------------------------------------------
     def hex(self, n: int) -> str:
@@ -178,6 +179,8 @@ class Store:
         return repo
 
     def _commit(self, repo: Repo, rel: Record | None, rid: int, seeded: bool = False) -> None:
+        if self.on_commit is not None and not seeded:
+            self.on_commit(repo.full_name, rid, repo.releases.get(rid), rel)
         if rel is None:
             repo.releases.pop(rid, None)
         else:
