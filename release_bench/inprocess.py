@@ -85,9 +85,9 @@ def token_of(holder: str) -> str:
 class Policy:
     """Who goes next, which view a read sees, whether a write's answer is lost.
 
-    This base answers like the end-to-end suite's start line: every ready run takes a turn in
-    order (a run that was preempted goes last), reads use each run's fixed view (the store's
-    lag unless the world gives the run its own), no answer is lost.
+    This base answers like the end-to-end suite's start line: the ready runs take turns, one
+    request each, in the order of the runs; reads use each run's fixed view (the store's lag,
+    unless the world gives the run a view of its own); no answer is lost.
     """
 
     explores_views = False
@@ -143,6 +143,7 @@ class Actor:
     go: threading.Lock = field(default_factory=lambda: _taken(threading.Lock()), repr=False)
     digest: bytes = b""  # a hash of everything the run has seen (requests, answers, times)
     pending: str = ""  # what it will do when it goes next ("GET /releases/tags/v1")
+    notes: list[str] = field(default_factory=list)  # about the request being answered, for the transcript
     result: RunResult | None = None
 
     @property
@@ -223,7 +224,9 @@ class Exchange:
     lost: bool = False  # the write committed, its answer was lost on the way
     note: str = ""  # the view it was served, a fault
     body: Any = None  # the answer's JSON, as sent
-    before: Mapping[int, Record] | None = None  # writes: the repository's releases before and after
+    # A write: the releases it changed, as they were before (one it made: absent) and after
+    # (one it deleted: absent); the commits of whoever else had a turn meanwhile are not in them.
+    before: Mapping[int, Record] | None = None
     after: Mapping[int, Record] | None = None
 
     @property
@@ -459,9 +462,10 @@ def _label(window: Window, pick: Mapping[int, Record | None]) -> str:
         if rel is versions[-1] or rel == versions[-1]:
             continue
         if rel is None:
-            stale.append(f"{rid} not there yet" if versions[0] is None else f"{rid} still there")
+            stale.append(f"{rid} not there yet")
         else:
-            stale.append(f"{rid} as version {versions.index(rel) + 1} of {len(versions)}")
+            gone = " (deleted since)" if versions[-1] is None else ""
+            stale.append(f"{rid} as version {versions.index(rel) + 1} of {len(versions)}{gone}")
     return "stale: " + ", ".join(stale) if stale else "fresh"
 
 
@@ -497,16 +501,19 @@ class FakeSession(requests.Session):
         actor.pending = f"{method} {path}"
         world.hold(req.token)  # the scheduling point: others may go first
         start = len(world.commits)
-        sim.notes = []
+        actor.notes = []
         handled = world.apis[kind].handle(req)
         route = handled.route
         lost = False
         if method in WRITES and handled.reply is not None and handled.reply[0] < 300:
             lost = sim.policy.lose_answer(actor, method, route)
+        read_timeout = (kwargs.get("timeout") or (None, None))[1]
+        timed_out = bool(handled.stall) and read_timeout is not None and handled.stall > read_timeout
         status: int | None = None
         data, headers = b"", {}
         if handled.reset or lost:
-            sim.notes.append("the connection dropped after the commit" if handled.reset else "answer lost")
+            actor.notes.append("the connection dropped" if handled.reset else "answer lost")
+            lost = method in WRITES
         elif handled.stream is not None:
             fh, _asset = handled.stream
             with fh:
@@ -520,9 +527,11 @@ class FakeSession(requests.Session):
             data, headers = world.apis[kind].json_answer(*handled.reply)
         reply_body = handled.reply[1] if handled.reply is not None and status is not None else None
         before, after = world.changes(start, actor.name) if method in WRITES else (None, None)
-        entry = Exchange(
-            sim.now, actor.name, method, path, route, status, lost, "; ".join(sim.notes), reply_body, before, after
-        )
+        if timed_out:
+            actor.notes.append(f"stalled {handled.stall:g} s, past the read timeout")
+            lost = method in WRITES
+        note = "; ".join(actor.notes)
+        entry = Exchange(sim.now, actor.name, method, path, route, status, lost, note, reply_body, before, after)
         if method == "GET" and status == 200 and reply_body is not None:
             world.seen.setdefault(actor.name, []).extend(_releases_in(reply_body))
         if before is not None and after is not None:
@@ -531,11 +540,10 @@ class FakeSession(requests.Session):
         actor.saw(method, path, status, data, sim.now)
         if status is None:
             raise requests.ConnectionError(f"{method} {url}: connection reset (simulated)")
+        if timed_out:
+            sim.sleep(actor, read_timeout)
+            raise requests.ReadTimeout(f"{method} {url}: read timed out (simulated)")
         if handled.stall:
-            read_timeout = (kwargs.get("timeout") or (None, None))[1]
-            if read_timeout is not None and handled.stall > read_timeout:
-                sim.sleep(actor, read_timeout)
-                raise requests.ReadTimeout(f"{method} {url}: read timed out (simulated)")
             sim.sleep(actor, handled.stall)
         response = requests.Response()
         response.status_code = status
@@ -621,7 +629,6 @@ class Simulation:
         self.actors: list[Actor] = []
         self.current: Actor | None = None  # who took the last turn (choosing another preempts it)
         self.running: Actor | None = None  # who has the turn now (its writes are its own)
-        self.notes: list[str] = []
         self.finished = _taken(threading.Lock())  # released when the last turn has been taken
         self.back = _taken(threading.Lock())  # released by each run stopped after the end
         self.error: BaseException | None = None
@@ -660,7 +667,9 @@ class Simulation:
         actor.saw("woke", self.now)
 
     def note(self, text: str) -> None:
-        self.notes.append(text)
+        """A word for the transcript about the request being answered (the view it was served)."""
+        if self.running is not None:
+            self.running.notes.append(text)
 
     def schedule(self, delay: float, name: str, event: Callable[[], None]) -> None:
         """A timed event (the drafter's flip): an actor of its own, ready `delay` seconds from now."""
