@@ -221,7 +221,7 @@ class Exchange:
     path: str
     route: str | None
     status: int | None  # None: no answer (the connection was dropped)
-    lost: bool = False  # the write committed, its answer was lost on the way
+    lost: bool = False  # a write whose outcome the client cannot know: no answer, or a 5xx
     note: str = ""  # the view it was served, a fault
     body: Any = None  # the answer's JSON, as sent
     # A write: the releases it changed, as they were before (one it made: absent) and after
@@ -236,7 +236,7 @@ class Exchange:
     def describe(self) -> str:
         answer = "no answer" if self.status is None else str(self.status)
         if self.lost:
-            answer += " (committed; the answer was lost)"
+            answer += " (its outcome unknown to the run)"
         note = f" [{self.note}]" if self.note else ""
         return f"t={self.t:6.2f} {self.holder:<8} {self.method:<6} {self.path} → {answer}{note}"
 
@@ -530,6 +530,8 @@ class FakeSession(requests.Session):
         if timed_out:
             actor.notes.append(f"stalled {handled.stall:g} s, past the read timeout")
             lost = method in WRITES
+        if status is not None and status >= 500 and method in WRITES:
+            lost = True  # a write answered 5xx may have happened: the client cannot know
         note = "; ".join(actor.notes)
         entry = Exchange(sim.now, actor.name, method, path, route, status, lost, note, reply_body, before, after)
         if method == "GET" and status == 200 and reply_body is not None:

@@ -11,12 +11,14 @@ docstring names the e2e test it mirrors.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import pytest
+import requests
 
 from release_bench.harness import REPO, TAG
-from release_bench.inprocess import InTurn, RunSpec, Simulation, simulate
+from release_bench.inprocess import READY, UPLOADS_URL, Actor, FakeSession, InTurn, RunSpec, Simulation, simulate
 from release_bench.race import evidence
 from release_bench.sandbox.views import Lagged
 
@@ -363,3 +365,62 @@ def test_runs_in_turn_never_interleave_within_an_instant():
 
     at_zero = [e.holder for e in sim.world.log if e.t == 0]
     assert at_zero == sorted(at_zero), at_zero
+
+
+def test_the_fake_session_answers_as_the_http_server_does(sb):
+    """In process and over HTTP, one request sequence gets the same statuses, JSON and headers."""
+    sim = Simulation([], InTurn(), seed=7)
+    client = Actor("client", 0, READY)
+    sim.actors.append(client)
+    sim.point = lambda actor: None  # one client, no scheduling
+    token = sim.world.issue("client")
+    fake = FakeSession(sim, client)
+    http = requests.Session()
+    http_token = sb.issue_token("client")
+
+    def exchange(session, base: str, uploads: str, auth: str) -> list:
+        session.headers["Authorization"] = f"Bearer {auth}"
+        r = f"{base}/repos/{REPO}/releases"
+        answers = [
+            session.post(r, json={"tag_name": "v1", "body": "one"}),
+            session.post(r, json={"tag_name": "v1"}),  # 422 already_exists
+            session.post(r, json={"tag_name": "v2", "draft": True}),
+            session.get(r, params={"per_page": 1}),  # a Link header
+            session.get(f"{r}/tags/v1"),
+            session.get(f"{r}/tags/v2"),  # drafts are invisible here: 404
+            session.patch(f"{r}/100002", json={"tag_name": "v2", "draft": False, "body": "two"}),
+            session.post(f"{uploads}/repos/{REPO}/releases/100002/assets", params={"name": "a b.txt"}, data=b"abc"),
+            session.post(f"{uploads}/repos/{REPO}/releases/100002/assets", params={"name": "a b.txt"}, data=b"abc"),
+            session.get(f"{r}/100002/assets"),
+            session.delete(f"{r}/100001"),
+            session.delete(f"{r}/100001"),
+        ]
+        out = []
+        for answer in answers:
+            text = answer.text.replace(base, "API").replace(uploads, "UPLOADS")
+            body = json.loads(text) if text else None
+            out.append((answer.status_code, _timeless(body), _link(answer.headers.get("Link"), base)))
+            assert answer.headers["Date"].endswith(" GMT")
+            assert answer.status_code == 204 or answer.headers["Content-Type"] == "application/json; charset=utf-8"
+            assert answer.headers["x-ratelimit-resource"] == "core"
+        return out
+
+    with fake, http:
+        in_process = exchange(fake, sim.world.api_url, UPLOADS_URL, token)
+        over_http = exchange(http, sb.api_url, sb.uploads_url, http_token)
+
+    assert in_process == over_http
+    assert [status for status, _, _ in over_http] == [201, 422, 201, 200, 200, 404, 200, 201, 422, 200, 204, 404]
+
+
+def _timeless(body):
+    """The answer without its clock readings and request ids (the two sides' clocks differ)."""
+    if isinstance(body, list):
+        return [_timeless(item) for item in body]
+    if isinstance(body, dict):
+        return {k: _timeless(v) for k, v in body.items() if not k.endswith("_at") and k != "request_id"}
+    return body
+
+
+def _link(value: str | None, base: str) -> str | None:
+    return None if value is None else value.replace(base, "API")
