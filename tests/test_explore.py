@@ -19,6 +19,7 @@ from release_action.decide import Observed, Release
 from release_action.github import GitHub
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
 from release_bench import explore
+from release_bench.__main__ import cli
 from release_bench.explore import CONFIGS, Bounds, Explorer, replay
 
 # -- the seeded bugs ------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def test_a_schedule_replays_exactly():
 
 
 def test_the_command_lists_explores_and_replays(capsys: pytest.CaptureFixture[str]):
-    assert explore.main(["--list"]) == 0
+    assert cli(["explore", "--list"]) == 0  # python -m release_bench explore --list
     assert "2-runs-and-a-drafter" in capsys.readouterr().out
 
     start = time.perf_counter()

@@ -405,9 +405,12 @@ def test_the_fake_session_answers_as_the_http_server_does(sb):
             assert answer.headers["x-ratelimit-resource"] == "core"
         return out
 
-    with fake, http:
-        in_process = exchange(fake, sim.world.api_url, UPLOADS_URL, token)
-        over_http = exchange(http, sb.api_url, sb.uploads_url, http_token)
+    try:
+        with fake, http:
+            in_process = exchange(fake, sim.world.api_url, UPLOADS_URL, token)
+            over_http = exchange(http, sb.api_url, sb.uploads_url, http_token)
+    finally:
+        sim.close()
 
     assert in_process == over_http
     assert [status for status, _, _ in over_http] == [201, 422, 201, 200, 200, 404, 200, 201, 422, 200, 204, 404]
