@@ -4,7 +4,15 @@
 # No `USER` and no `WORKDIR` on purpose: the runner mounts the workspace at
 # /github/workspace, passes `--workdir /github/workspace` itself and expects the
 # container to run as root (GitHub's "Dockerfile support for GitHub Actions").
-FROM python:3.13-slim
+#
+# The base, pinned by digest (a manifest list: linux/amd64 and linux/arm64), so that every build
+# starts from the same bytes however often the tag is rebuilt. Dependabot's docker updates move the
+# digest (.github/dependabot.yml); they read `FROM` lines only, never an ARG's default
+# (dependabot-core#2057), so the reference is written here and only here. GitHub's runner
+# (`image: Dockerfile`), release.yml and act build exactly this. An offline Docker engine that holds
+# only a local `python:3.13-slim` builds this file with this one line naming that stand-in instead:
+# release_bench/base_image.py does so for the tests and benchmarks, and says so.
+FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b
 
 LABEL org.opencontainers.image.title="safe-release-action" \
       org.opencontainers.image.description="Create or update the GitHub release for a tag, so that racing workflows converge on one release." \

@@ -1,9 +1,11 @@
-"""The local files to attach: found by the `files` globs, checked, named and hashed.
+"""The local files to attach: found by the `files` globs, checked, named, labelled and hashed.
 
-`collect` runs before any write: it expands the globs, keeps only regular files inside the
-allowed roots (local_files), checks GitHub's limits, hashes every file (streamed sha256,
-constant memory) and refuses names that would collide once GitHub renames them. `FileBody`
-opens the file that was hashed for its upload.
+`collect` runs before any write: it reads each `files` line as a glob and an optional label
+(`PATH#LABEL`, `split_label`), expands the globs, keeps only regular files inside the allowed
+roots (local_files), checks GitHub's limits, hashes every file (streamed sha256, constant
+memory) and refuses names that would collide once GitHub renames them. The files come out in
+the order the lines list them (each line's matches sorted by path), which is the order they
+are uploaded in. `FileBody` opens the file that was hashed for its upload.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import hashlib
 import mimetypes
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from release_action import local_files, platforms
-from release_action.inputs import InputError
+from release_action.wording import InputError, counted
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 
@@ -41,6 +44,17 @@ ENCODING_TYPES = {
     "br": "application/x-brotli",
 }
 _MIME = mimetypes.MimeTypes()  # the built-in table only: the same answer on every runner
+
+# A label is "an alternate short description of the asset. Used in place of the filename"
+# (GitHub's REST docs, "Update a release asset"); they document no limit. The action refuses
+# longer ones itself, before the first request: a label is a name to show, not a notes field.
+MAX_LABEL = 255
+# Characters a label must not hold, by Unicode category: control characters (Cc: a line break,
+# a tab, ESC), format characters (Cf: the invisible ones and those that reverse the direction
+# of text, which can make a label read as another file's name), surrogates (Cs: bytes of an
+# environment variable that are not UTF-8), private-use and unassigned code points (Co, Cn),
+# and the line and paragraph separators (Zl, Zp).
+LABEL_REFUSED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 def github_asset_name(name: str) -> str:
@@ -88,10 +102,54 @@ class LocalFile:
     sha256: str  # hex
     content_type: str
     identity: local_files.Identity | None = None  # (device, inode) when hashed: the upload opens the same file
+    label: str | None = None  # the label asked for ("" none); None: whatever label the asset has is kept
 
     @property
     def digest(self) -> str:
         return f"sha256:{self.sha256}"
+
+
+@dataclass(frozen=True)
+class MadeFile(LocalFile):
+    """An asset the action makes itself (the checksums file): its bytes, held in memory, are uploaded."""
+
+    data: bytes = field(default=b"", repr=False)
+
+
+def split_label(line: str) -> tuple[str, str | None]:
+    """A `files` line as (glob, label): `dist/app.zip#Linux build` → ("dist/app.zip", "Linux build").
+
+    The label starts after the first `#` that is not inside a glob bracket expression, so a `#`
+    that belongs to a file name is written `[#]` (`dist/[#]1.zip` matches `dist/#1.zip`); the
+    label may hold further `#`. Blanks around either part are dropped. No `#`: label None (the
+    asset's label is left as it is); a `#` with nothing after it: label "" (the asset has none).
+    (The reader has already dropped comment lines, those starting with `#`.)
+    """
+    i = 0
+    while i < len(line):
+        if line[i] == "[":  # fnmatch's bracket expression: `]` first (after `!`) is a member
+            end = i + 1 + (line[i + 1 : i + 2] == "!")
+            end = line.find("]", end + (line[end : end + 1] == "]"))
+            if end != -1:
+                i = end + 1
+                continue
+        elif line[i] == "#":
+            return line[:i].strip(), line[i + 1 :].strip()
+        i += 1
+    return line.strip(), None
+
+
+def label_problem(label: str) -> str | None:
+    """Why GitHub should not be given `label` to show in place of a file name, or None."""
+    if len(label) > MAX_LABEL:
+        return f"it is {len(label)} characters long; a label is a short description, at most {MAX_LABEL}"
+    for position, char in enumerate(label, 1):
+        if unicodedata.category(char) in LABEL_REFUSED:
+            return (
+                f"its character {position} is U+{ord(char):04X}, a control, invisible or line-breaking "
+                "character; write the label as plain text"
+            )
+    return None
 
 
 def collect(
@@ -102,7 +160,11 @@ def collect(
     warn: Callable[[str], None] = print,
     roots: Sequence[Path] | None = None,
 ) -> list[LocalFile]:
-    """The files the globs name, hashed, with their asset names; sorted by path.
+    """The files the `files` lines name, hashed, with their asset names and labels, in upload order.
+
+    Each line is a glob with an optional `#LABEL` (`split_label`). The order is the lines'
+    order, each line's matches sorted by path; a file two lines match comes where the first
+    puts it, and takes the label a line gives it (two different labels are an error).
 
     Every match must lead (symlinks followed) inside `roots` (default: `working_directory`;
     the action passes the workspace and RUNNER_TEMP) and be a regular file, or the whole run
@@ -117,9 +179,13 @@ def collect(
     """
     root = Path(working_directory)
     allowed = tuple(Path(os.path.realpath(r)) for r in (roots if roots is not None else (root,)))
-    found: dict[Path, Path] = {}  # resolved → as matched
+    found: dict[Path, Path] = {}  # resolved → as matched, in upload order
+    labels: dict[Path, tuple[str, str]] = {}  # resolved → (its label, the line that gave it)
     seen: dict[local_files.Identity, Path] = {}  # (device, inode) → the first resolved spelling
-    for pattern in patterns:
+    for line in patterns:
+        pattern, label = split_label(line)
+        if label is not None and (problem := label_problem(label)):
+            raise InputError(f"Input `files`: the label of {line!r} is refused: {problem}.")
         matched = 0
         if problem := platforms.pattern_problem(platforms.normalise_pattern(pattern)):
             raise InputError(f"Input `files`: the pattern {pattern!r} is refused: {problem}.")
@@ -136,6 +202,11 @@ def collect(
             matched += 1
             same = seen.setdefault(local_files.identity_of(real.stat()), real)  # App.zip = app.zip on macOS
             found.setdefault(same, root / hit)
+            if label is not None and labels.setdefault(same, (label, line))[0] != label:
+                raise InputError(
+                    f"Input `files`: {hit!r} is matched by {labels[same][1]!r} and by {line!r}, which give it two "
+                    "different labels. Give the file one label, on one line."
+                )
         if not matched:
             message = f"Input `files`: the pattern {pattern!r} matches no file under {root}."
             if fail_on_unmatched:
@@ -151,8 +222,8 @@ def collect(
             "assets per release. Bundle files into archives, or narrow the patterns."
         )
 
-    by_name: dict[str, tuple[Path, Path]] = {}  # asset name → (resolved, as matched)
-    for real, path in sorted(found.items(), key=lambda item: item[1]):
+    by_name: dict[str, tuple[Path, Path]] = {}  # asset name → (resolved, as matched), in upload order
+    for real, path in found.items():
         name = github_asset_name(path.name)
         if name in by_name:
             raise InputError(
@@ -169,6 +240,7 @@ def collect(
             "takes for one asset name (it ignores case). Rename one of them, or narrow the patterns."
         )
 
+    label_of = {name: labels[real][0] if real in labels else None for name, (real, _path) in by_name.items()}
     checked = []  # every file's type and size, before the first byte is hashed
     for name, (real, path) in by_name.items():
         try:
@@ -190,8 +262,8 @@ def collect(
                 digest = sha256_of_stream(stream)
         except local_files.Refused as exc:
             raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}.") from None
-        files.append(LocalFile(real, name, info.st_size, digest, content_type(path.name), identity))
-    return sorted(files, key=lambda f: str(f.path))
+        files.append(LocalFile(real, name, info.st_size, digest, content_type(path.name), identity, label_of[name]))
+    return files
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -248,6 +320,6 @@ def describe_size(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB"):
         if value < 1024:
-            return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+            return counted(size, "byte") if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"

@@ -17,13 +17,18 @@ from typing import TypeVar
 
 import backoff
 
+from release_action.errors import TITLE_PREFIX, ActionError
+from release_action.wording import words
+
 SETTLE_SECONDS = 2.0  # after a create or publish, let a racing drafter's write land before verifying
 
 T = TypeVar("T")
 
 
-class BudgetExhausted(Exception):
+class BudgetExhausted(ActionError):
     """timeout_seconds is spent; the message says on what."""
+
+    title = f"{TITLE_PREFIX}: out of time"
 
 
 @dataclass
@@ -50,7 +55,12 @@ class Deadline:
         """Sleep `seconds`, or raise BudgetExhausted if that would overrun the budget."""
         if seconds > self.remaining():
             raise BudgetExhausted(
-                f"timeout_seconds ({self.seconds:g}) would run out while waiting {seconds:.1f}s for {why}"
+                words(
+                    "`timeout_seconds` ({budget}) would run out while waiting {wait}s for {why}",
+                    budget=f"{self.seconds:g}",
+                    wait=f"{seconds:.1f}",
+                    why=why,
+                )
             )
         if seconds > 0:
             self.sleep(seconds)
@@ -69,7 +79,9 @@ class Deadline:
         """
         left = self.remaining()
         if left <= 0:
-            raise BudgetExhausted(f"timeout_seconds ({self.seconds:g}) ran out before {what}")
+            raise BudgetExhausted(
+                words("`timeout_seconds` ({budget}) ran out before {what}", budget=f"{self.seconds:g}", what=what)
+            )
         outcome: list[tuple[bool, object]] = []
 
         def run() -> None:
@@ -83,8 +95,13 @@ class Deadline:
         worker.join(left)
         if not outcome:
             raise BudgetExhausted(
-                f"timeout_seconds ({self.seconds:g}) ran out after {left:.1f}s waiting for {what}: "
-                "the server, or a proxy in front of it, answered too slowly"
+                words(
+                    "`timeout_seconds` ({budget}) ran out after {left}s waiting for {what}: "
+                    "the server, or a proxy in front of it, answered too slowly",
+                    budget=f"{self.seconds:g}",
+                    left=f"{left:.1f}",
+                    what=what,
+                )
             )
         done, value = outcome[0]
         if done:

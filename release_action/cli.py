@@ -3,10 +3,16 @@
 One engine, two ways in. Started the way a runner starts an action (no arguments, and
 GITHUB_ACTIONS=true or INPUT_* variables set), it is the container's entrypoint: `main(env)`
 unchanged, same outputs, exit codes and log. Started with flags, it turns them into the
-INPUT_* variables a runner would set (the flags are made from INPUTS, so they cannot drift
-from action.yml), adds what a terminal lacks (the token from GH_TOKEN or GITHUB_TOKEN, the
-repository and its API from the git remote), calls the same `main(env)`, and prints the
-outputs: one `name  value` line each, or with --json one JSON object.
+INPUT_* variables a runner would set (the flags are made from contract.INPUTS, as action.yml
+is, so they cannot drift), adds what a terminal lacks (the repository from the git remote, and
+for GitHub's own hosts its API; the token for that API from the environment, chosen by its host
+as `gh` chooses: see remote.py), calls the same `main(env)` with FLAGS_VARIABLE set, so that
+every error names flags and variables (wording.py), and prints the outputs: one `name  value`
+line each, or with --json one JSON object, server text shown as data (display.py). Every bad
+input is reported in the one run, each on stderr; an unknown flag, with the flag it may have
+meant. Paths are read from the current directory, and may lead anywhere in the workspace: the
+checkout's top level when run inside one (`workspace_of`), as the action's workspace is the
+checkout.
 
 The engine is imported only when a run starts, so `--help` never pays for `requests`.
 """
@@ -15,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import io
-import json
 import os
 import re
 import subprocess
@@ -26,52 +32,40 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from release_action import __version__
-from release_action.inputs import INPUTS
-from release_action.remote import Remote, parse_remote
+from release_action import __version__, platforms
+from release_action.contract import INPUTS, Kind
+from release_action.display import for_terminal, json_line
+from release_action.local_files import BASE_VARIABLE
+from release_action.remote import GITHUB_API, REMOTE_HOST_VARIABLE, Remote, parse_remote, token_variables
+from release_action.runner_io import neutralise
+from release_action.wording import FLAGS_VARIABLE, Mode, words
 
 PROG = "safe-release"
-TOKEN_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")  # gh's order: GH_TOKEN wins when both are set
-# An input is a boolean when its default is one; a test holds this against read_inputs.
-BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.default in ("true", "false"))
-# Inputs without a flag, and why.
-NOT_FLAGS = {"token": "read from GH_TOKEN or GITHUB_TOKEN: a flag would show in process lists and shell history"}
-# What the command does where the runner would have filled in an expression default.
-COMMAND_DEFAULTS = {
-    "tag": "Required outside Actions.",
-    "target_commitish": "Default: GITHUB_SHA when set, else GitHub's default branch.",
-    "repository": "Default: the `origin` remote of the current directory's git checkout, else GITHUB_REPOSITORY.",
-    "api_url": (
-        "Default: when the repository comes from the remote, its host's API (api.github.com for "
-        "github.com, api.NAME.ghe.com for NAME.ghe.com, https://HOST/api/v3 for any other host); "
-        "else GITHUB_API_URL, else https://api.github.com."
-    ),
-}
-EXIT_INPUT = 2  # as main(): bad input, nothing written
+BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN)
+# Inputs the command reads from environment variables, never from a flag (the token).
+FROM_ENV = {name: spec.env for name, spec in INPUTS.items() if spec.env}
 EXIT_INTERRUPTED = 130
 
 
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
 def describe(name: str) -> str:
-    """The input's description from INPUTS, with input names written as this command's flags."""
+    """The input's `--help`: its description, inputs named as flags, and its default for the command."""
     spec = INPUTS[name]
-    text = re.sub(
-        r"`([a-z_]+)`", lambda m: flag(m[1]) if m[1] in INPUTS and m[1] not in NOT_FLAGS else m[0], spec.description
-    )
-    if name in COMMAND_DEFAULTS:
-        text += " " + re.sub(r"`([a-z_]+)`", lambda m: flag(m[1]) if m[1] in INPUTS else m[0], COMMAND_DEFAULTS[name])
-    elif name in BOOLEANS:
+    text = words(spec.description).render(Mode.COMMAND)
+    if spec.command_default:
+        text += " " + words(spec.command_default).render(Mode.COMMAND)
+    elif spec.default_text:
+        text += f" Default: {spec.default_text}."
+    elif spec.kind is Kind.BOOLEAN:
         text += f" Default: {'on' if spec.default == 'true' else 'off'}."
     elif spec.default:
         text += f" Default: {spec.default}."
+    if spec.command_help:
+        text += " " + spec.command_help
     return text.replace("%", "%%")  # argparse formats help with %
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command's flags: one per input of INPUTS (but the token), then the command's own."""
+    """The command's flags: one per input of INPUTS (but those read from the environment), then its own."""
     p = argparse.ArgumentParser(
         prog=PROG,
         allow_abbrev=False,  # a flag is its whole name: a later flag cannot change what a prefix meant
@@ -80,32 +74,31 @@ def parser() -> argparse.ArgumentParser:
             "runs race on it: the engine of safe-release-action, as a command."
         ),
         epilog=(
-            "The token comes from GH_TOKEN or GITHUB_TOKEN (in that order), never from a flag: flags show in "
-            "process lists and shell history. Paths are relative to the current directory (GITHUB_WORKSPACE "
-            "under Actions); errors name inputs as action.yml does (`notes_file` is --notes-file). "
+            "The token comes from the environment, never from a flag (flags show in process lists and shell "
+            "history): from GH_TOKEN or GITHUB_TOKEN (in that order) for github.com and NAME.ghe.com, from "
+            "GH_ENTERPRISE_TOKEN or GITHUB_ENTERPRISE_TOKEN for any other host, as gh reads them. "
+            "Paths are relative to the current directory and must lie inside the workspace: the top level of "
+            "the git checkout the command runs in (git rev-parse --show-toplevel), else the current directory "
+            "(under Actions, GITHUB_WORKSPACE when it holds the current directory). Every bad flag is reported, "
+            "on stderr, before anything is sent; an unknown one with the flag it may have meant. "
             "Started with no flags where a runner starts actions (GITHUB_ACTIONS=true or INPUT_* variables "
             "set), it runs as the action: inputs from INPUT_*, outputs to GITHUB_OUTPUT. "
             "Exit status: 0 the release was read back as asked, 1 it failed, 2 bad input (nothing was written)."
         ),
     )
-    for name in INPUTS:
-        if name in NOT_FLAGS:
+    for name, spec in INPUTS.items():
+        if spec.env:
             continue
-        if name in BOOLEANS:
+        if spec.kind is Kind.BOOLEAN:
             p.add_argument(
-                flag(name), dest=name, action=argparse.BooleanOptionalAction, default=None, help=describe(name)
+                spec.flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=describe(name)
             )
-        elif name == "files":
+        elif spec.kind is Kind.LINES:
             p.add_argument(
-                flag(name),
-                dest=name,
-                metavar="PATTERN",
-                nargs="+",
-                action="extend",
-                help=describe(name) + " Repeat the flag or give several patterns; quote globs.",
+                spec.flag, dest=name, metavar=spec.placeholder, nargs="+", action="extend", help=describe(name)
             )
         else:
-            p.add_argument(flag(name), dest=name, metavar=name.upper(), help=describe(name))
+            p.add_argument(spec.flag, dest=name, metavar=spec.placeholder, help=describe(name))
     p.add_argument(
         "--json", action="store_true", help="Print the outputs as one JSON object on stdout, the log on stderr."
     )
@@ -113,32 +106,113 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse_flags(argv: Sequence[str], errors: TextIO | None = None) -> argparse.Namespace:
+    """The flags given, or exit 2 after one error on stderr per unknown flag, each with the flag it may have meant."""
+    p = parser()
+    args, unknown = p.parse_known_args(argv)
+    if not unknown:
+        return args
+    errors = errors or sys.stderr
+    p.print_usage(errors)
+    for problem in unknown_problems(unknown, [flag for action in p._actions for flag in action.option_strings]):
+        print(f"{PROG}: error: {problem}", file=errors)
+    raise SystemExit(2)
+
+
+def unknown_problems(unknown: Sequence[str], flags: Sequence[str]) -> list[str]:
+    """What is wrong with each argument argparse did not know: an unknown flag (and what it may have meant), or a word.
+
+    A word right after an unknown flag is taken to be that flag's value, not reported again.
+    """
+    problems: list[str] = []
+    after_flag = False
+    for argument in unknown:
+        if argument.startswith("-") and argument != "-":
+            flag = argument.split("=", 1)[0]
+            longer = [f for f in flags if f.startswith(flag) and len(flag) > 3]  # a flag cut short: --notes-f
+            close = longer or difflib.get_close_matches(flag, flags, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else f" (see {PROG} --help)"
+            problems.append(f"unknown flag {flag!r}{hint}")
+            after_flag = "=" not in argument
+        elif after_flag:
+            after_flag = False
+        else:
+            problems.append(f"unexpected argument {argument!r}: the command takes flags only (see {PROG} --help)")
+    return problems
+
+
 # -- from flags to the environment a runner would give the action ------------------------------
 
 
-class CommandError(Exception):
-    """The command cannot start a run; the message says what to do."""
+def find_program(name: str, path: str | None = None) -> str | None:
+    """`name`'s executable from the absolute entries of PATH, in order, or None; never the current directory.
+
+    Windows (CreateProcess, and shutil.which there) looks in the current directory before PATH,
+    and an empty or relative PATH entry means the current directory everywhere: a checkout can
+    carry a `git` of its own. On Windows only `NAME.exe` is taken (a .cmd or .bat runs through cmd).
+    """
+    path = os.environ.get("PATH", os.defpath) if path is None else path
+    program = f"{name}.exe" if platforms.HOST is platforms.PureWindowsPath else name
+    for entry in path.split(os.pathsep):
+        entry = entry.strip('"')  # Windows PATH entries may be quoted
+        if not platforms.HOST(entry).is_absolute():
+            continue
+        candidate = os.path.join(entry, program)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def origin_remote(cwd: Path) -> Remote | None:
-    """The repository of `git remote get-url origin` in `cwd`, or None (no git, no checkout, no origin)."""
+    """The repository `origin`'s URL names, as configured in `cwd`, or None (no git, no checkout, no origin).
+
+    As configured: `git remote get-url` applies `url.<base>.insteadOf` rewrites, which the
+    checkout's own .git/config may set to turn github.com into another host. The first URL,
+    as `git remote get-url` shows it.
+    """
+    git = find_program("git")
+    if git is None:
+        return None
     try:
         proc = subprocess.run(
-            ["git", "remote", "get-url", "origin"], cwd=cwd, capture_output=True, text=True, timeout=15, check=False
+            [git, "config", "--null", "--get-all", "remote.origin.url"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
         return None
-    return parse_remote(proc.stdout) if proc.returncode == 0 else None
+    return parse_remote(proc.stdout.split("\0", 1)[0]) if proc.returncode == 0 else None
 
 
-def token_from(env: Mapping[str, str]) -> str:
-    for variable in TOKEN_VARIABLES:
-        if env.get(variable, "").strip():
-            return env[variable].strip()
-    raise CommandError(
-        "No token: export GH_TOKEN (for example `export GH_TOKEN=$(gh auth token)`) or GITHUB_TOKEN, "
-        "holding a token with `contents: write` on the repository."
-    )
+def checkout_top(cwd: Path) -> Path | None:
+    """The top level of the checkout `cwd` is in (`git rev-parse --show-toplevel`), or None (no git, no checkout)."""
+    git = find_program("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [git, "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=15, check=False
+        )
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+        return None
+    top = proc.stdout.rstrip("\r\n")
+    return Path(top) if proc.returncode == 0 and top else None
+
+
+def workspace_of(cwd: Path, env: Mapping[str, str], top_of: Callable[[Path], Path | None] = checkout_top) -> Path:
+    """Where the command's paths may lead: as the action's workspace, the checkout.
+
+    Under Actions, GITHUB_WORKSPACE when it holds `cwd` (the runner's workspace, as the action
+    has it); else the top level of the git checkout `cwd` is in; else `cwd` itself.
+    """
+    given = env.get("GITHUB_WORKSPACE", "") if env.get("GITHUB_ACTIONS") == "true" else ""
+    if given and cwd.resolve().is_relative_to(Path(given).resolve()):
+        return Path(given)
+    top = top_of(cwd)
+    return top if top is not None and cwd.resolve().is_relative_to(top.resolve()) else cwd
 
 
 def action_env(
@@ -147,38 +221,47 @@ def action_env(
     cwd: Path,
     log: TextIO,
     remote_of: Callable[[Path], Remote | None] = origin_remote,
+    top_of: Callable[[Path], Path | None] = checkout_top,
 ) -> dict[str, str]:
     """The environment to run main() with: `env` without its INPUT_*, plus one INPUT_* per flag given.
 
-    Inputs not given stay unset, so main() applies the action's own defaults.
+    Inputs not given stay unset, so main() applies the action's own defaults and, where one is
+    missing (no tag, no token, no repository), reports it with every other bad input, in the
+    command's words (FLAGS_VARIABLE tells main() it was started with flags). But the API and the
+    token are always set: the token is the one for that API's host (remote.token_variables), so
+    main() must not fall back on another API, nor on GITHUB_TOKEN for a host that is not GitHub's.
+    A remote on a host that is not GitHub's, without --api-url, is handed to main() to report
+    (REMOTE_HOST_VARIABLE), with every other bad input. Paths are read from `cwd` (BASE_VARIABLE)
+    and may lead anywhere in the workspace (`workspace_of`: the checkout's top level).
     """
-    run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_")}
-    for name in INPUTS:
+    run_env = {key: value for key, value in env.items() if not key.startswith("INPUT_") and key != REMOTE_HOST_VARIABLE}
+    run_env[FLAGS_VARIABLE] = "1"
+    run_env["GITHUB_WORKSPACE"] = str(workspace_of(cwd, env, top_of))
+    run_env[BASE_VARIABLE] = str(cwd)
+    for name, spec in INPUTS.items():
         value = getattr(args, name, None)
-        if value is None:
+        if value is None or spec.env:  # the token: chosen below, for the API it goes to
             continue
-        if name in BOOLEANS:
+        if spec.kind is Kind.BOOLEAN:
             value = "true" if value else "false"
-        elif name == "files":
+        elif spec.kind is Kind.LINES:
             value = "\n".join(value)
-        run_env[f"INPUT_{name.upper()}"] = value
-    if args.tag is None and not env.get("GITHUB_REF", "").startswith("refs/tags/"):
-        raise CommandError("No tag: give --tag (the release's tag, for example --tag v1.2.3).")
-    run_env["INPUT_TOKEN"] = token_from(env)
+        run_env[spec.variable] = value
+    api_url = args.api_url
     if args.repository is None:
         remote = remote_of(cwd)
         if remote is not None:
             run_env["INPUT_REPOSITORY"] = remote.repository
-            if args.api_url is None:
-                run_env["INPUT_API_URL"] = remote.api_url
-            print(f"repository {remote.repository} at {run_env['INPUT_API_URL']} (from git remote origin)", file=log)
-        elif env.get("GITHUB_REPOSITORY"):
-            run_env["INPUT_REPOSITORY"] = env["GITHUB_REPOSITORY"]
-        else:
-            raise CommandError(
-                f"No repository: {cwd} is not a git checkout with an `origin` remote on a GitHub host. "
-                "Give --repository OWNER/NAME, or run the command inside the checkout."
-            )
+            if api_url is None and remote.api_url is None:
+                run_env[REMOTE_HOST_VARIABLE] = remote.host  # its API is the user's to say, with --api-url
+            api_url = remote.api_url if api_url is None else api_url
+            if api_url is not None:
+                print(f"repository {remote.repository} at {api_url} (from git remote origin)", file=log)
+    # As main() would default it (the input's `${{ github.api_url }}`, then api.github.com), made explicit.
+    api_url = (api_url if api_url is not None else env.get("GITHUB_API_URL", "")).strip() or GITHUB_API
+    run_env["INPUT_API_URL"] = api_url
+    tokens = () if REMOTE_HOST_VARIABLE in run_env else token_variables(api_url)
+    run_env["INPUT_TOKEN"] = next((env[v].strip() for v in tokens if env.get(v, "").strip()), "")
     return run_env
 
 
@@ -187,7 +270,6 @@ def action_env(
 COMMAND = re.compile(r"^::([a-z-]+)(?: [^:]*)?::(.*)$")
 ESCAPED = re.compile(r"%(25|0D|0A)")
 UNESCAPE = {"25": "%", "0D": "\r", "0A": "\n"}
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")  # but tab and newline: no terminal escapes from the API
 
 
 def for_person(line: str) -> str | None:
@@ -201,14 +283,16 @@ def for_person(line: str) -> str | None:
             line = f"{name}: {message}"
         else:  # endgroup, add-mask (its value is a secret), debug, ...
             return None
-    return CONTROL.sub("?", line)
+    # No terminal escape from outside text; an annotation's own line breaks stay.
+    return "\n".join(for_terminal(part, keep="\t") for part in line.split("\n"))
 
 
 class PersonLog(io.TextIOBase):
-    """A text stream that shows main()'s log lines `for_person` (outside Actions)."""
+    """A text stream that shows main()'s log lines `for_person` (outside Actions); errors go to `errors_to`."""
 
-    def __init__(self, target: TextIO) -> None:
+    def __init__(self, target: TextIO, errors_to: TextIO | None = None) -> None:
         self.target = target
+        self.errors_to = errors_to or target
         self.pending = ""
 
     def writable(self) -> bool:
@@ -220,11 +304,12 @@ class PersonLog(io.TextIOBase):
         for line in lines:
             shown = for_person(line)
             if shown is not None:
-                self.target.write(shown + "\n")
+                (self.errors_to if line.startswith("::error") else self.target).write(shown + "\n")
         return len(text)
 
     def flush(self) -> None:
         self.target.flush()
+        self.errors_to.flush()
 
 
 def read_outputs(text: str) -> dict[str, str]:
@@ -258,12 +343,9 @@ def started_by_runner(argv: Sequence[str], env: Mapping[str, str]) -> bool:
 def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) -> int:
     in_actions = env.get("GITHUB_ACTIONS") == "true"
     shown = sys.stderr if args.json else sys.stdout
-    log: TextIO = shown if in_actions else PersonLog(shown)
-    try:
-        run_env = action_env(args, env, cwd, log)
-    except CommandError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    # In a terminal every error goes to stderr; in a run step the runner reads the commands as they are.
+    log: TextIO = shown if in_actions else PersonLog(shown, errors_to=sys.stderr)
+    run_env = action_env(args, env, cwd, log)
     from release_action.main import main as run_action  # the engine: imported once a run starts
 
     with tempfile.TemporaryDirectory(prefix="safe-release-") as tmp:
@@ -279,13 +361,24 @@ def run_with_flags(args: argparse.Namespace, env: Mapping[str, str], cwd: Path) 
             stream.seek(start)
             outputs = read_outputs(stream.read().decode("utf-8"))
     if code == 0:
-        if args.json:
-            print(json.dumps(outputs, ensure_ascii=False))
-        else:
-            width = max(map(len, outputs), default=0)
-            for name, value in outputs.items():
-                print(f"{name:<{width}}  {value}")
+        print_outputs(outputs, as_json=args.json, in_actions=in_actions)
     return code
+
+
+def print_outputs(outputs: Mapping[str, str], *, as_json: bool, in_actions: bool) -> None:
+    """The outputs on stdout, their server-chosen values as data: one JSON line, or one `name  value` line each.
+
+    A value's line breaks and controls show as escapes and its terminal escape sequences are cut
+    out, so it stays on its line; under Actions, where the runner reads stdout for workflow
+    commands, no line can be one (runner_io.neutralise).
+    """
+    if as_json:
+        print(json_line(outputs))
+        return
+    width = max(map(len, outputs), default=0)
+    for name, value in outputs.items():
+        line = f"{name:<{width}}  {for_terminal(value)}"
+        print(neutralise(line) if in_actions else line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -299,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from release_action.main import main as run_action
 
             return run_action(os.environ)
-        return run_with_flags(parser().parse_args(argv), os.environ, Path.cwd())
+        return run_with_flags(parse_flags(argv), os.environ, Path.cwd())
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

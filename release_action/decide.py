@@ -8,18 +8,29 @@ seen is what was asked for. See docs/design.md for the table and why racing runs
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from release_action import notes
+from release_action.notes import PLACE_REPLACE, Placement
+
 # A release this run created but cannot see yet is taken to be hidden by read lag for this
-# long; only after it is a new create right (the release must have been deleted).
+# long; only after it is a new create right (the release must have been deleted). Another
+# run's empty draft unchanged for longer is debris of a run that is over: anyone may delete it.
 LAG_WINDOW = 30.0
+# Drafts have no lock: runs that all find nothing would each create one, and all but one
+# would then have to delete theirs. A run about to create a draft first pauses a random time
+# up to this long and looks again, so that most racing runs find the first one's draft.
+STAGGER_SECONDS = 4.0
+STAGGER = "no release yet; pausing a moment, then looking again, so that racing runs make one draft, not one each"
 
 
 @dataclass(frozen=True)
 class Desired:
     tag: str
     name: str | None = None  # None: the tag on create, whatever it is on update
-    body: str | None = None  # None: leave the body as it is
+    body: str | None = None  # this run's notes; None: leave the body as it is
+    placement: Placement = PLACE_REPLACE  # how the notes go into the body (notes.py)
     draft: bool = False
     prerelease: bool = False
     target_commitish: str | None = None
@@ -27,6 +38,19 @@ class Desired:
     discussion_category: str | None = None
     generate_notes: bool = False
     previous_tag: str | None = None  # base of generated notes (the engine asks GitHub for them)
+    # A published release of the tag that this run did not publish: `update` it, `skip` it
+    # (write nothing to it, succeed) or `fail`. Drafts of the tag are adopted in every mode.
+    if_exists: str = "update"
+    # A draft only until this run's assets are in, then published (publish_assets.AssetRun).
+    held: bool = False
+    # GitHub's generated notes, fetched by the engine before deciding where the notes are
+    # appended or kept in a section (replacing, GitHub writes them into the body on create)
+    generated_notes: str | None = None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The run's notes as the placement adds them: its notes, then generated notes."""
+        return tuple(t for t in (self.body, self.generated_notes) if t and t.strip())
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,16 @@ class Context:
     owned: frozenset[int] = frozenset()  # releases this run created
     age_of_own_create: float | None = None  # seconds since this run's last create
     conflict_seen: bool = False  # a create or publish was just refused as already_exists
+    published: frozenset[int] = frozenset()  # drafts this run published (sent `draft: false`)
+    # release id → seconds since it last changed, by GitHub's clock (its updated_at against
+    # the answer's Date); a release missing here counts as changed moments ago
+    ages: Mapping[int, float] = field(default_factory=dict)
+    create_lost: bool = False  # a create of this run's had its answer lost: it may own a draft it cannot name
+    staggered: bool = False  # this run has paused once before creating a draft
+
+    def made(self, release_id: int) -> bool:
+        """Did this run create or publish the release? Then it is no release that "already exists"."""
+        return release_id in self.owned or release_id in self.published
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -102,6 +136,7 @@ class Delete:
 @dataclass(frozen=True)
 class Wait:
     reason: str
+    spread: float = 0.0  # > 0: wait a random time up to this long (to break a tie between runs)
 
 
 @dataclass(frozen=True)
@@ -109,10 +144,37 @@ class Done:
     release_id: int
 
 
-Step = Create | Update | Delete | Wait | Done
+@dataclass(frozen=True)
+class Skip:
+    """`if_exists: skip`: the tag's release was published by someone else; write nothing to it."""
+
+    release_id: int
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """`if_exists: fail`: the tag's release was published by someone else; the run fails."""
+
+    release_id: int
+
+
+Step = Create | Update | Delete | Wait | Done | Skip | Refuse
 
 
 # -- the rules -----------------------------------------------------------------------------
+
+
+def wanted_body(desired: Desired, body: str | None) -> str | None:
+    """The body `desired` asks for, given the release's `body`; None: leave the body as it is.
+
+    Replacing, generated notes are GitHub's to write on create: an existing body is kept. Appending
+    or in a section, the body composed from the one seen (notes.compose; it raises TooLong).
+    """
+    if not desired.placement.commutes:
+        return None if desired.body is None or desired.generate_notes else desired.body
+    if not desired.texts:
+        return None
+    return notes.compose(body, desired.texts, desired.placement)
 
 
 def differences(desired: Desired, release: Release) -> dict[str, tuple[object, object]]:
@@ -120,9 +182,9 @@ def differences(desired: Desired, release: Release) -> dict[str, tuple[object, o
     changes: dict[str, tuple[object, object]] = {}
     if desired.name is not None and release.name != desired.name:
         changes["name"] = (release.name, desired.name)
-    # Generated notes are GitHub's to write on create: an existing body is kept.
-    if desired.body is not None and not desired.generate_notes and (release.body or "") != desired.body:
-        changes["body"] = (release.body, desired.body)
+    body = wanted_body(desired, release.body)
+    if body is not None and (release.body or "") != body:
+        changes["body"] = (release.body, body)
     if release.prerelease != desired.prerelease:
         changes["prerelease"] = (release.prerelease, desired.prerelease)
     if release.draft:
@@ -154,30 +216,61 @@ def create_payload(desired: Desired) -> dict:
         "prerelease": desired.prerelease,
         "make_latest": desired.make_latest,
     }
-    if desired.body is not None:
+    if desired.placement.commutes:
+        if desired.texts:  # composed from no body: the generated notes are in already
+            payload["body"] = notes.compose(None, desired.texts, desired.placement)
+    elif desired.body is not None:
         payload["body"] = desired.body
     if desired.target_commitish:
         payload["target_commitish"] = desired.target_commitish
-    if desired.generate_notes:
+    if desired.generate_notes and not desired.placement.commutes:
         payload["generate_release_notes"] = True
     if desired.discussion_category and not desired.draft:
         payload["discussion_category_name"] = desired.discussion_category
     return payload
 
 
-def debris(drafts: tuple[Release, ...], keep: int | None, owned: frozenset[int]) -> list[Release]:
-    """Drafts to delete: every other empty draft, and every other draft this run made."""
-    return [d for d in drafts if d.id != keep and (d.asset_count == 0 or d.id in owned)]
+def debris(drafts: tuple[Release, ...], keep: int | None, context: Context) -> list[Release]:
+    """Drafts to delete, besides `keep`: the ones this run made, whatever they hold, and empty
+    ones of other runs only when they are left over (unchanged for longer than LAG_WINDOW).
+
+    A young draft of another run is its owner's to delete: that run is still going and will,
+    so racing runs never delete the same draft twice. After a create whose answer was lost,
+    every young empty draft may be the one this run made: those go too.
+    """
+
+    def left_over(draft: Release) -> bool:
+        return draft.asset_count == 0 and (context.create_lost or context.ages.get(draft.id, 0.0) > LAG_WINDOW)
+
+    return [d for d in drafts if d.id != keep and (d.id in context.owned or left_over(d))]
+
+
+def publishes_once(desired: Desired) -> bool:
+    """Is this a run that publishes, under `if_exists: skip` or `fail`?
+
+    Then GitHub's one-published-release lock must decide between racing runs, and it decides
+    only between different releases: a run that made a draft of its own keeps to it (it never
+    adopts another run's draft in its place, nor deletes one), so that racing runs publish
+    different drafts and exactly one publish succeeds.
+    """
+    return desired.if_exists != "update" and (desired.held or not desired.draft)
 
 
 def decide(desired: Desired, observed: Observed, context: Context = Context()) -> Step:
     """The one next step that moves GitHub toward `desired`."""
     if observed.published is not None:
         release = observed.published
+        if desired.if_exists != "update" and not context.made(release.id):
+            # Published by someone else: nothing is written to it. Drafts this run made go first
+            # (with their assets): the run leaves nothing behind.
+            for draft in observed.drafts:
+                if draft.id in context.owned:
+                    return Delete(draft.id, f"this run's draft {draft.id} of tag {desired.tag}")
+            return Skip(release.id) if desired.if_exists == "skip" else Refuse(release.id)
         changes = differences(desired, release)
         if changes:
             return Update(release.id, update_payload(desired, release, changes), changes)
-        for draft in debris(observed.drafts, None, context.owned):
+        for draft in debris(observed.drafts, None, context):
             return Delete(draft.id, f"leftover draft {draft.id} of tag {desired.tag}")
         return Done(release.id)
 
@@ -185,16 +278,22 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
         return Wait("GitHub says the tag has a published release, but reads do not show it yet")
 
     if observed.drafts:
-        canonical = min(observed.drafts, key=lambda d: d.id)  # every run picks the same one
+        own = [d for d in observed.drafts if d.id in context.owned]
+        once = publishes_once(desired) and bool(own)
+        # Every run picks the same one, the oldest; under publishes_once, a run that made one keeps to its own.
+        canonical = min(own if once else observed.drafts, key=lambda d: d.id)
         changes = differences(desired, canonical)
         if changes:
             return Update(canonical.id, update_payload(desired, canonical, changes), changes)
-        for draft in debris(observed.drafts, canonical.id, context.owned):
+        for draft in debris(tuple(own) if once else observed.drafts, canonical.id, context):
             return Delete(draft.id, f"duplicate draft {draft.id} of tag {desired.tag}")
         return Done(canonical.id)
 
     if context.owned and (context.age_of_own_create or 0.0) < LAG_WINDOW:
         return Wait("the release this run created is not visible yet (read lag)")
+    if desired.draft and not context.staggered and not publishes_once(desired):
+        # (Under publishes_once every run publishes a draft of its own: no pause to share one.)
+        return Wait(STAGGER, spread=STAGGER_SECONDS)
     return Create(create_payload(desired))
 
 
@@ -233,12 +332,15 @@ def apply(step: Step, observed: Observed) -> Observed:
 
 
 def plan(desired: Desired, observed: Observed, context: Context = Context(), limit: int = 20) -> list[Step]:
-    """Every step a run would take from `observed`, ending with Done or Wait (a dry run's plan)."""
+    """Every step a run would take from `observed`, ending with Done, Wait, Skip or Refuse (a dry run's plan)."""
     steps: list[Step] = []
     for _ in range(limit):
         step = decide(desired, observed, context)
+        if isinstance(step, Wait) and step.spread:  # a pause to break ties with racing runs: not a step
+            context = dataclasses.replace(context, staggered=True)
+            continue
         steps.append(step)
-        if isinstance(step, Done | Wait):
+        if isinstance(step, Done | Wait | Skip | Refuse):
             break
         observed = apply(step, observed)
     return steps

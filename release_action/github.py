@@ -7,10 +7,14 @@ UnexpectedAnswer that names the URL, the status and what was expected. Lists are
 page along the Link header, within GitHub's own cap and the API's origin.
 
 `GitHub` only uses the transport's public methods, so a fake transport can stand in for HTTP.
+It records every write it sends (`writes`), field by field, for the job summary: what a run
+changed, and, when it fails, what it had written before.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ from release_action.transport import (
     PROXY_HINT,
     Answer,
     GitHubError,
+    OutcomeUnknown,
     Transport,
     UnexpectedAnswer,
     json_kind_of,
@@ -61,7 +66,7 @@ ASSET = Shape(
     "a release asset",
     "release assets",
     {"id": (int,), "name": (str,)},
-    {"state": (str,), "size": (int,), "digest": NULLABLE_TEXT, "created_at": NULLABLE_TEXT},
+    {"state": (str,), "size": (int,), "digest": NULLABLE_TEXT, "created_at": NULLABLE_TEXT, "label": NULLABLE_TEXT},
 )
 RELEASE = Shape(
     "a release",
@@ -83,6 +88,8 @@ RELEASE = Shape(
     {"assets": ASSET},
 )
 NOTES = Shape("generated release notes", "generated release notes", {}, {"name": NULLABLE_TEXT, "body": NULLABLE_TEXT})
+GIT_REF = Shape("a git reference", "git references", {"ref": (str,), "object": (dict,)})
+REPOSITORY = Shape("a repository", "repositories", {"id": (int,)}, {"full_name": (str,)})
 
 
 def shape_problem(data: Any, shape: Shape) -> str | None:
@@ -104,6 +111,43 @@ def shape_problem(data: Any, shape: Shape) -> str | None:
     return None
 
 
+# -- what the run wrote ------------------------------------------------------------------------
+
+# The fields of a release a run writes, in the order the summary shows them ("body" is the notes).
+FIELDS = ("name", "body", "draft", "prerelease", "tag_name", "target_commitish")
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write this run sent, as recorded when its answer came (or was lost).
+
+    `kind`: "create", "update" or "delete" (a release); "upload", "update asset" (its label) or
+    "delete asset". `subject`:
+    the release's tag, or the asset's name. `changes`: (field, before, after) for each field of
+    FIELDS a create set or an update changed, a before of None for a create; the notes (body)
+    as a digest (`fingerprint`), never their text. `lost`: the answer was lost, so the write may
+    or may not have happened (the run looked again; see transport.OutcomeUnknown).
+    """
+
+    kind: str
+    release_id: int | None
+    subject: str
+    changes: tuple[tuple[str, object, object], ...] = ()
+    lost: bool = False
+
+
+def fingerprint(body: object) -> str | None:
+    """The notes as compared, never shown: a digest of the text ("" for none)."""
+    if not isinstance(body, str):
+        return ""
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16] if body else ""
+
+
+def fields_of(data: Mapping[str, Any]) -> dict[str, object]:
+    """A release's FIELDS as recorded: the notes as their fingerprint."""
+    return {name: fingerprint(data.get(name)) if name == "body" else data.get(name) for name in FIELDS}
+
+
 # -- the calls ---------------------------------------------------------------------------------
 
 
@@ -116,6 +160,9 @@ class GitHub:
         self.transport = transport
         self.repository = repository
         self.log = log
+        self.writes: list[Write] = []  # every write sent, in order (see Write)
+        self.seen: dict[int, dict[str, object]] = {}  # release id → its FIELDS as last read (small: no notes)
+        self.asset_names: dict[int, str] = {}  # asset id → name, as last listed
 
     def server_now(self) -> float | None:
         """GitHub's clock, as the last answer told it (None before the first)."""
@@ -140,14 +187,70 @@ class GitHub:
         return self._pages(f"{self.repo_path}/releases?per_page={PER_PAGE}", RELEASE)
 
     def create_release(self, payload: dict) -> dict:
-        return self._release("POST", f"{self.repo_path}/releases", json=payload)
+        tag = str(payload.get("tag_name", ""))
+        sent = Write("create", None, tag, tuple((k, None, v) for k, v in fields_of(payload).items() if k in payload))
+        data = self._sent(sent, lambda: self._release("POST", f"{self.repo_path}/releases", json=payload))
+        self._record(dataclasses.replace(sent, release_id=data["id"]))
+        return data
 
     def update_release(self, release_id: int, payload: dict) -> dict:
-        return self._release("PATCH", f"{self.repo_path}/releases/{release_id}", json=payload)
+        before, after = self.seen.get(release_id, {}), fields_of(payload)
+        changes = tuple((k, before.get(k), after[k]) for k in FIELDS if k in payload and before.get(k) != after[k])
+        tag = str(payload.get("tag_name") or before.get("tag_name") or "")
+        sent = Write("update", release_id, tag, changes)
+        data = self._sent(sent, lambda: self._release("PATCH", f"{self.repo_path}/releases/{release_id}", json=payload))
+        self._record(sent)
+        return data
 
     def delete_release(self, release_id: int) -> bool:
         """Delete; False when it was already gone (someone else cleaned up first)."""
-        return self._delete(f"{self.repo_path}/releases/{release_id}")
+        sent = Write("delete", release_id, str(self.seen.get(release_id, {}).get("tag_name") or ""))
+        deleted = self._sent(sent, lambda: self._delete(f"{self.repo_path}/releases/{release_id}"))
+        if deleted:
+            self._record(sent)
+        return deleted
+
+    def tag_exists(self, tag: str) -> bool:
+        """Is `tag` in the repository? One read of the ref `refs/tags/TAG` (GitHub: "Get a reference").
+
+        It answers the ref with exactly that name, or 404; an empty repository (no refs at all)
+        answers 409. A list is how the older `git/refs/…` form answers a name that is only a
+        prefix of refs: not this tag either.
+        """
+        url = self._api(f"{self.repo_path}/git/ref/tags/{quote(tag, safe='/')}")
+        try:
+            answer = self.transport.request("GET", url)
+        except GitHubError as exc:
+            if exc.status in (404, 409) and not isinstance(exc, UnexpectedAnswer):
+                return False
+            raise
+        data = self._json(answer, "GET", url, GIT_REF.name)
+        if isinstance(data, list):
+            for item in data:
+                self._check_shape(item, GIT_REF, answer.status, "GET", url)
+            return False
+        self._check_shape(data, GIT_REF, answer.status, "GET", url)
+        if data["ref"] != f"refs/tags/{tag}":
+            raise UnexpectedAnswer(
+                answer.status,
+                f"GitHub, or a proxy in front of it, answered with the git reference {data['ref']!r}; expected "
+                f"refs/tags/{tag}",
+                method="GET",
+                url=url,
+                hint=PROXY_HINT,
+            )
+        return True
+
+    def repository_visible(self) -> bool:
+        """Can the token see the repository? (GitHub answers 404 for one it may not see.)"""
+        url = self._api(self.repo_path)
+        try:
+            self._shaped(self.transport.request("GET", url), REPOSITORY, "GET", url)
+        except GitHubError as exc:
+            if exc.status == 404 and not isinstance(exc, UnexpectedAnswer):
+                return False
+            raise
+        return True
 
     def generate_notes(self, tag: str, target: str | None, previous_tag: str | None) -> dict:
         payload = {"tag_name": tag}
@@ -159,23 +262,58 @@ class GitHub:
         return self._shaped(self.transport.request("POST", url, json=payload), NOTES, "POST", url)
 
     def list_assets(self, release_id: int) -> list[dict]:
-        return list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page={PER_PAGE}", ASSET))
+        assets = list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page={PER_PAGE}", ASSET))
+        self.asset_names.update((a["id"], a["name"]) for a in assets)
+        return assets
 
     def delete_asset(self, asset_id: int) -> bool:
-        return self._delete(f"{self.repo_path}/releases/assets/{asset_id}")
+        sent = Write("delete asset", None, self.asset_names.get(asset_id, f"id {asset_id}"))
+        deleted = self._sent(sent, lambda: self._delete(f"{self.repo_path}/releases/assets/{asset_id}"))
+        if deleted:
+            self._record(sent)
+        return deleted
 
-    def upload_asset(self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str) -> dict:
-        """Stream `size` bytes to the release's upload URL (another origin on github.com)."""
+    def update_asset(self, asset_id: int, payload: dict) -> dict:
+        """Change an asset's name or label (`PATCH /releases/assets/{id}`): no upload."""
+        url = self._api(f"{self.repo_path}/releases/assets/{asset_id}")
+        sent = Write("update asset", None, self.asset_names.get(asset_id, f"id {asset_id}"))
+        answer = self._sent(sent, lambda: self.transport.request("PATCH", url, json=payload))
+        self._record(sent)
+        return self._shaped(answer, ASSET, "PATCH", url)
+
+    def upload_asset(
+        self, upload_url: str, name: str, stream: IO[bytes], size: int, content_type: str, label: str | None = None
+    ) -> dict:
+        """Stream `size` bytes to the release's upload URL (another origin on github.com), with `label` if any."""
         base = upload_url.split("{", 1)[0]
-        answer = self.transport.request(
-            "POST",
-            base,
-            origin=self.transport.upload_origin_of(base),
-            params={"name": name},
-            data=stream,
-            headers={"Content-Type": content_type, "Content-Length": str(size)},
+        origin = self.transport.upload_origin_of(base)
+        sent = Write("upload", None, name)
+        answer = self._sent(
+            sent,
+            lambda: self.transport.request(
+                "POST",
+                base,
+                origin=origin,
+                params={"name": name, "label": label} if label else {"name": name},
+                data=stream,
+                headers={"Content-Type": content_type, "Content-Length": str(size)},
+            ),
         )
+        self._record(sent)
         return self._shaped(answer, ASSET, "POST", base)
+
+    # -- recording writes ------------------------------------------------------------------
+
+    def _sent(self, write: Write, send: Callable[[], Any]) -> Any:
+        """`send()`; a write whose answer was lost is recorded as such before OutcomeUnknown goes on."""
+        try:
+            return send()
+        except OutcomeUnknown:
+            self._record(dataclasses.replace(write, lost=True))
+            raise
+
+    def _record(self, write: Write) -> None:
+        self.writes.append(write)
 
     # -- reading answers ---------------------------------------------------------------------
 
@@ -207,8 +345,10 @@ class GitHub:
                 url=url,
                 hint=PROXY_HINT,
             )
-        if shape is RELEASE and isinstance(data.get("upload_url"), str):
-            self.transport.note_upload_url(data["upload_url"])
+        if shape is RELEASE:
+            self.seen[data["id"]] = fields_of(data)
+            if isinstance(data.get("upload_url"), str):
+                self.transport.note_upload_url(data["upload_url"])
 
     def _release(self, method: str, path: str, **kwargs: Any) -> dict:
         url = self._api(path)

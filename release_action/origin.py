@@ -110,3 +110,19 @@ def upload_origin_problem(api: Origin, upload: Origin) -> str | None:
     if upload.port != api.port:
         return f"its port {upload.port} is not the API's port {api.port}"
     return None
+
+
+def web_origin_of(api_url: str) -> Origin | None:
+    """Where GitHub serves the web pages (html_url, browser_download_url) of the API at `api_url`, or None.
+
+    GitHub's rule, as for uploads: api.<domain> at the root (api.github.com, api.NAME.ghe.com)
+    serves <domain>; an API under a path (GitHub Enterprise Server's https://HOST/api/v3) and a
+    loopback API (the simulator) serve pages on their own origin.
+    """
+    try:
+        api = origin_of(api_url)
+    except UnsafeUrl:
+        return None
+    if urlsplit(api_url).path.strip("/") == "" and api.host.startswith("api.") and not api.loopback:
+        return Origin(api.scheme, api.host.removeprefix("api."), api.port)
+    return api

@@ -1,18 +1,27 @@
-"""A release with assets: held as a draft until every asset is in and verified, then published."""
+"""A release with assets: held as a draft until every asset is in and verified, then published.
+
+With `checksums`, "every asset" includes the checksums asset: it is written after the files
+(and the deletions of `remove_other_assets`) and verified to list every other asset of the
+release before a held release is published, so readers never see it disagree with the assets.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
-from release_action.asset_decide import identical
-from release_action.asset_files import LocalFile, describe_size
-from release_action.asset_sync import ReleaseGone, Syncer
+from release_action import platforms
+from release_action.asset_decide import Step, label_of, plan_file
+from release_action.asset_files import LocalFile
+from release_action.asset_sync import ChecksumsSync, ReleaseGone, Syncer
 from release_action.budget import Deadline
+from release_action.checksums import unlisted
 from release_action.decide import Desired
-from release_action.engine import ConvergeError, Engine
+from release_action.engine import ConvergeError, Engine, Result
 from release_action.github import GitHub
 from release_action.report import Outcome
 from release_action.runner_io import Runner
+from release_action.wording import counted, words
 
 MAX_SYNC_ROUNDS = 5  # a release we filled lost to another (or vanished): fill the winner, so often
 
@@ -26,23 +35,40 @@ class AssetRun:
     """Converge with the release held as a draft, fill it, verify, then converge to the goal.
 
     Readers never see a half-filled release: an unpublished release stays a draft until
-    every asset is uploaded and verified, and only then is it published (which also works
-    where releases are immutable once published). A release that is already published stays
-    published (the engine never drafts it again), so its assets are synced in place.
+    every asset is uploaded and verified (and, with `remove_other_assets`, until the assets no
+    file produced are deleted), and only then is it published (which also works where releases
+    are immutable once published). A release that is already published stays published (the
+    engine never drafts it again), so its assets are synced in place.
     """
 
-    def __init__(self, runner: Runner, github: GitHub, engine: Engine, *, overwrite: bool) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        github: GitHub,
+        engine: Engine,
+        *,
+        overwrite: bool,
+        remove_others: bool = False,
+        checksums: str = "",
+    ) -> None:
         self.runner, self.github, self.engine, self.overwrite = runner, github, engine, overwrite
+        self.remove_others = remove_others
+        self.checksums = checksums  # the checksums asset's name; "" none
         self.changes = 0
         self.done: dict[str, str] = {}
+        self.removed: list[str] = []
+        self.warnings: list[str] = []
 
     def converge(self, desired: Desired, files: list[LocalFile], repository: str) -> Outcome:
-        held = dataclasses.replace(desired, draft=True)
+        held = dataclasses.replace(desired, draft=True, held=not desired.draft)
         tag = desired.tag
         for _ in range(MAX_SYNC_ROUNDS):
-            with self.runner.group(f"Converge the release of {repository} tag {tag} (a draft until its assets are in)"):
+            with self.runner.group(f"Converge the release of {repository} tag {tag}"):
                 result = self.engine.converge(held)
+            if result.status == "skipped":  # if_exists: skip, and someone else published it: not a byte more
+                return self.skipped(result.release, result.warnings, files)
             release = result.release
+            self.runner.echo(held_back(release, len(files)))
             try:
                 assets = self.sync(release, files)
             except ReleaseGone as exc:
@@ -50,59 +76,158 @@ class AssetRun:
                 continue
             if not release.get("draft"):
                 # published already: `held` was the goal (draft is never undone)
-                return self.outcome(result.release, result.status, result.warnings, assets)
+                return self.outcome(result, result.release, assets)
             with self.runner.group(f"Check that release {release['id']} is still the one, then finish it"):
                 again = self.engine.converge(held)
+                if again.status == "skipped":
+                    return self.skipped(again.release, again.warnings, files)
                 if again.release.get("id") != release["id"]:
                     self.runner.echo(f"release {again.release.get('id')} is now the tag's release; filling it")
                     continue
                 final = self.engine.converge(desired)
+            if final.status == "skipped":  # another run published first
+                return self.skipped(final.release, final.warnings, files)
             if final.release.get("id") != release["id"]:
                 self.runner.echo(f"release {final.release.get('id')} is now the tag's release; filling it")
                 continue
-            return self.outcome(final.release, final.status, final.warnings, published(final.release, assets, files))
+            return self.outcome(final, final.release, published(final.release, assets))
+        changing = (
+            "The release for {tag} kept changing under the upload ({rounds} rounds): other runs keep deleting or "
+            "replacing it. Give concurrent workflows for one tag a `concurrency` group, then "
+        )
         raise ConvergeError(
-            f"The release for {tag} kept changing under the upload ({MAX_SYNC_ROUNDS} rounds): other "
-            "runs keep deleting or replacing it. Give concurrent workflows for one tag a `concurrency` "
-            "group, then re-run this job."
+            words(
+                changing + "re-run this job.",
+                command=changing + "run the command again.",
+                tag=tag,
+                rounds=MAX_SYNC_ROUNDS,
+            )
         )
 
     def sync(self, release: dict, files: list[LocalFile]) -> list[dict]:
-        with self.runner.group(f"Assets of release {release.get('id')} ({len(files)} files)"):
-            syncer = Syncer(
-                self.github,
-                release,
-                files,
-                deadline=self.engine.deadline,
-                overwrite=self.overwrite,
-                log=self.runner.echo,
-            )
-            try:
-                assets = syncer.run()
-            finally:
-                self.changes += syncer.changes
-                self.done.update(syncer.done)
-            self.runner.echo(f"verified: {len(assets)} assets present with their sha256 digests")
+        """The files' assets, in the files' order, then the checksums asset (if any), each verified."""
+        sums = f", then {self.checksums}" if self.checksums else ""
+        with self.runner.group(f"Assets of release {release.get('id')} ({counted(len(files), 'file')}{sums})"):
+            assets: list[dict] = []
+            syncer = None
+            if files:
+                syncer = Syncer(
+                    self.github,
+                    release,
+                    files,
+                    deadline=self.engine.deadline,
+                    overwrite=self.overwrite,
+                    remove_others=self.remove_others,
+                    exempt=(self.checksums,) if self.checksums else (),
+                    vet=self.vet(files),
+                    log=self.runner.echo,
+                )
+                try:
+                    assets = syncer.run()
+                finally:
+                    self.tally(syncer)
+                self.runner.echo(f"verified: {counted(len(assets), 'asset')} present with their sha256 digests")
+                if self.remove_others:
+                    self.runner.echo(f"verified: no other assets{left_alone(syncer.warnings)}")
+            if self.checksums:
+                keeper = ChecksumsSync(
+                    self.github,
+                    release,
+                    self.checksums,
+                    deadline=self.engine.deadline,
+                    after=syncer,
+                    log=self.runner.echo,
+                )
+                try:
+                    kept = keeper.run()
+                finally:
+                    self.tally(keeper)
+                count = counted(len(keeper.sums.names) if keeper.sums else 0, "other asset")
+                what = f"lists the {count} with their sha256 digests" if kept else "is not needed: no other asset"
+                self.runner.echo(f"verified: {self.checksums} {what}")
+                assets += kept
         return assets
 
-    def outcome(self, release: dict, release_status: str, warnings: list[str], assets: list[dict]) -> Outcome:
-        status = status_with_assets(release_status, self.changes)
-        return Outcome(release, status, tuple(warnings), tuple(assets), dict(self.done))
+    def skipped(self, release: dict, warnings: list[str], files: list[LocalFile]) -> Outcome:
+        """`if_exists: skip`: the release as it is, with those of its assets that `files` names."""
+        listed = {a.get("name"): a for a in release.get("assets") or ()}
+        assets = [listed[f.name] for f in files if f.name in listed]  # in the order of `files`, as ever
+        return Outcome(release, "skipped", tuple(warnings), tuple(assets))  # nothing of it is this run's doing
+
+    def vet(self, files: list[LocalFile]) -> Callable[[list[dict]], list[str]] | None:
+        """Before the files' sync writes: an asset the checksums could never list refuses the run (one
+        this run replaces, or deletes with `remove_other_assets`, does not count)."""
+        if not self.checksums or self.remove_others:
+            return None
+        name, skip = self.checksums, {platforms.asset_key(f.name) for f in files}
+        return lambda listed: unlisted(listed, name, {}, skip=skip)
+
+    def tally(self, syncer: Syncer) -> None:
+        self.changes += syncer.changes
+        self.done.update(syncer.done)
+        self.removed += [name for name in syncer.removed if name not in self.removed]
+        self.warnings += [w for w in syncer.warnings if w not in self.warnings]
+
+    def outcome(self, result: Result, release: dict, assets: list[dict]) -> Outcome:
+        status = status_with_assets(result.status, self.changes)
+        warned = tuple(result.warnings) + tuple(w for w in self.warnings if w not in result.warnings)
+        done, removed, history = dict(self.done), tuple(self.removed), tuple(result.history)
+        return Outcome(release, status, warned, tuple(assets), done, removed, history)
 
 
-def published(release: dict, assets: list[dict], files: list[LocalFile]) -> list[dict]:
-    """The assets as the final release shows them (publishing changes their download URLs)."""
+def held_back(release: dict, files: int) -> str:
+    """What happens to the release while its assets go in: held as a draft, or synced in place."""
+    if release.get("draft"):
+        return f"release {release.get('id')} stays a draft until its {counted(files, 'asset')} are in and verified"
+    return f"release {release.get('id')} is published already: its assets are synced in place"
+
+
+def left_alone(warnings: list[str]) -> str:
+    return f", except {counted(len(warnings), 'upload')} in progress, left alone" if warnings else ""
+
+
+def published(release: dict, assets: list[dict]) -> list[dict]:
+    """The assets as the final release shows them (publishing changes their download URLs), unless
+    that read is older than what the sync verified (a lagging read: another asset, digest or label)."""
     listed = {a.get("name"): a for a in release.get("assets") or ()}
-    if all(f.name in listed and identical(listed[f.name], f) for f in files):
-        return [listed[f.name] for f in files]
+
+    def same(verified: dict) -> bool:  # as the sync verified it, with the label it saw or set
+        shown = listed.get(verified.get("name"))
+        fields = ("id", "state", "size", "digest")
+        return (
+            shown is not None
+            and all(shown.get(k) == verified.get(k) for k in fields)
+            and (label_of(shown) == label_of(verified))
+        )
+
+    if all(same(a) for a in assets):
+        return [listed[a.get("name")] for a in assets]
     return assets
 
 
 def plan_assets(
-    github: GitHub, deadline: Deadline, release: dict, files: list[LocalFile], *, overwrite: bool
-) -> list[str]:
-    """The dry run's asset lines: what would be uploaded, replaced or kept."""
+    github: GitHub,
+    deadline: Deadline,
+    release: dict,
+    files: list[LocalFile],
+    *,
+    overwrite: bool,
+    remove_others: bool = False,
+    checksums: str = "",
+) -> list[Step]:
+    """A dry run's asset steps, in order: what the sync would do to `release` ({}: one the plan would
+    create), then what would become of the checksums asset."""
+    listed: list[dict] | None = None
     if not release.get("id"):
-        return [f"upload {f.name} ({describe_size(f.size)}, {f.content_type})" for f in files]
-    syncer = Syncer(github, release, files, deadline=deadline, overwrite=overwrite)
-    return [step.reason for _file, step in syncer.plan_only()]
+        steps: list[Step] = [plan_file(f, None, overwrite=overwrite, locked=False, age=None) for f in files]
+    else:
+        exempt = (checksums,) if checksums else ()
+        syncer = Syncer(
+            github, release, files, deadline=deadline, overwrite=overwrite, remove_others=remove_others, exempt=exempt
+        )
+        steps = syncer.plan_only() if files else []
+        listed = syncer.listed if files else None
+    if checksums:
+        keeper = ChecksumsSync(github, release, checksums, deadline=deadline)
+        steps += keeper.plan_ahead(files, remove_others=remove_others, listed=listed)
+    return steps

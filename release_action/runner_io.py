@@ -30,6 +30,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TextIO
 
+from release_action.errors import TITLE_PREFIX, ActionError
+
 # Where a line may end. The runner's reader ends lines only at \r and \n; this is Python's
 # str.splitlines() set, a superset, so every line the runner can see starts after one of these.
 LINE_BREAK = re.compile(r"(\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])")
@@ -72,8 +74,10 @@ def neutralise(text: str) -> str:
     return "".join(parts)
 
 
-class RunnerFileError(Exception):
+class RunnerFileError(ActionError):
     """A file the runner gave the step (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) could not be written."""
+
+    title = f"{TITLE_PREFIX}: a runner file could not be written"
 
 
 class Cancelled(BaseException):
@@ -151,6 +155,7 @@ class Runner:
     def __init__(self, env: Mapping[str, str] | None = None, out: TextIO | None = None) -> None:
         self.env = os.environ if env is None else env
         self.out = out or sys.stdout
+        self._group: str | None = None  # the title of a group opened but not printed yet (nothing logged in it)
 
     @property
     def in_actions(self) -> bool:
@@ -162,6 +167,9 @@ class Runner:
         return self.env.get("RUNNER_DEBUG") == "1"
 
     def _write(self, line: str) -> None:
+        if self._group is not None:  # the first line inside a group: its title goes first
+            title, self._group = self._group, None
+            self.command("group", title)
         print(printable(line), file=self.out, flush=True)
 
     def echo(self, text: str = "") -> None:
@@ -189,11 +197,14 @@ class Runner:
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        self.command("group", title)
+        """Fold what is logged inside under `title`; a group in which nothing was logged is not printed."""
+        self._group = title
         try:
             yield
         finally:
-            self.command("endgroup")
+            if self._group is None:
+                self.command("endgroup")
+            self._group = None
 
     @contextmanager
     def safe_stderr(self) -> Iterator[None]:

@@ -2,9 +2,11 @@
 
 It knows what the endpoints (github.py) should not have to: how to retry (connection errors,
 5xx, 429 and secondary limits, with jittered backoff inside one time budget), how to wait out a
-primary rate limit, how to stay under the write rate limit, and when a write's outcome is
-unknown (a timeout or reset after the request was sent). Such a write is never repeated here:
-it raises OutcomeUnknown and the engine looks again before doing anything.
+primary rate limit, how to stay under the write rate limit, when to stop (a refused connection,
+a host name that does not resolve, a certificate that does not verify: a few quick tries, then
+reach.Unreachable), and when a write's outcome is unknown (a timeout or reset after the request
+was sent). Such a write is never repeated here: it raises OutcomeUnknown and the engine looks
+again before doing anything.
 
 It also keeps whatever a server sends at arm's length. The token goes only to the API's
 origin and the upload origin GitHub uses beside it (origin.py), redirects included (followed
@@ -32,9 +34,12 @@ from urllib.parse import urljoin
 
 import requests
 
-from release_action import __version__
+from release_action import __version__, reach
 from release_action.budget import Backoff, Deadline
+from release_action.errors import TITLE_PREFIX, ActionError, rendered
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
+from release_action.remote import token_variables
+from release_action.wording import Mode, Words, words
 
 USER_AGENT = f"safe-release-action/{__version__}"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
@@ -49,11 +54,21 @@ READ_CHUNK = 256 << 10
 RETRY_AFTER = re.compile(r"^\d{1,9}$")  # whole seconds, as GitHub sends it
 EPOCH_SECONDS = re.compile(r"^\d{1,11}$")  # x-ratelimit-reset: whole seconds since 1970
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,80}$")
-PROXY_HINT = "If a proxy or captive portal is in the way, check the runner's network and `api_url`"
+PROXY_HINT = words(
+    "If a proxy or captive portal is in the way, check the runner's network and `api_url`",
+    command="If a proxy or captive portal is in the way, check the network (HTTPS_PROXY) and `api_url`",
+)
+
+ONLY_TO = "The token goes only to {origin} (`api_url`) and GitHub's upload origin for it."
 
 
-class GitHubError(Exception):
-    """GitHub answered with an error. `hint` says what the user can do about it."""
+class GitHubError(ActionError):
+    """GitHub answered with an error. `hint` says what the user can do about it, in the run's words.
+
+    `message` is GitHub's (outside text, never read as a template); `hint` is ours (wording.py).
+    """
+
+    title = f"{TITLE_PREFIX}: GitHub refused a request"
 
     def __init__(
         self,
@@ -63,7 +78,7 @@ class GitHubError(Exception):
         method: str = "",
         url: str = "",
         errors: list[Any] | None = None,
-        hint: str = "",
+        hint: Words | str = "",
     ) -> None:
         self.status = status
         self.message = message
@@ -73,7 +88,14 @@ class GitHubError(Exception):
         self.hint = hint
         super().__init__(str(self))
 
+    def messages(self, mode: Mode) -> tuple[str, ...]:
+        return (self.describe(mode),)
+
     def __str__(self) -> str:
+        return self.describe(Mode.ACTION)
+
+    def describe(self, mode: Mode) -> str:
+        """The error in one message: the request, GitHub's answer, and the hint worded for `mode`."""
         where = " ".join(part for part in (self.method, self.url) if part)
         if self.status:
             text = f"{where} → {self.status} {self.message}".strip()
@@ -83,7 +105,7 @@ class GitHubError(Exception):
         if details:
             text += f" ({details})"
         if self.hint:
-            text += f". {self.hint}"
+            text += f"{'' if text.endswith('.') else '.'} {rendered(self.hint, mode)}"
         return text
 
     def has_error_code(self, code: str, field_name: str | None = None) -> bool:
@@ -97,20 +119,40 @@ class Conflict(GitHubError):
     """422 already_exists: another writer got there first; look again and converge."""
 
 
+class BadCredentials(GitHubError):
+    """401: GitHub refused the token (expired, revoked, unset, or one for another host)."""
+
+    title = f"{TITLE_PREFIX}: the token was refused"
+
+
+class NotPermitted(GitHubError):
+    """403 "Resource not accessible by integration": the token may not write releases."""
+
+    title = f"{TITLE_PREFIX}: the token may not write releases"
+
+
 class RateLimited(GitHubError):
     """The primary rate limit is spent and resets too late for the time budget."""
+
+    title = f"{TITLE_PREFIX}: the API rate limit is spent"
 
 
 class UnexpectedAnswer(GitHubError):
     """An answer GitHub would not give: the wrong shape, too big, a garbled header."""
 
+    title = f"{TITLE_PREFIX}: an answer that is not GitHub's"
+
 
 class Refused(GitHubError):
     """The token would go to an origin other than GitHub's: nothing was sent."""
 
+    title = f"{TITLE_PREFIX}: the token was kept from another origin"
 
-class OutcomeUnknown(Exception):
+
+class OutcomeUnknown(ActionError):
     """A write was sent but its answer was lost: it may or may not have happened."""
+
+    title = f"{TITLE_PREFIX}: a write's outcome is unknown"
 
 
 def _describe(error: Any) -> str:
@@ -275,6 +317,7 @@ class Transport:
         body = kwargs.get("data")
         start = body.tell() if body is not None and hasattr(body, "seek") else None
         redirects = 0
+        unreachable, first_try = 0, self.deadline.clock()
         while True:
             if start is not None:
                 body.seek(start)  # a retried upload sends the stream from its start again
@@ -289,6 +332,10 @@ class Transport:
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
                 continue
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                if reach.cause_of(exc) is not None:  # never reached the server, and waiting will not help
+                    unreachable += 1
+                    self._try_again_soon(exc, method, url, unreachable, first_try)
+                    continue
                 if is_write:
                     raise OutcomeUnknown(f"{method} {url}: {exc.__class__.__name__} after sending") from exc
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
@@ -361,11 +408,12 @@ class Transport:
     def _refused(self, method: str, url: str, what: str, why: str) -> Refused:
         return Refused(
             0,
-            f"refusing to send the token to {what}: {why}. The token goes only to {self.origin} "
-            "(`api_url`) and GitHub's upload origin for it",
+            f"refusing to send the token to {what}: {why}",
             method=method,
             url=quote_url(url),
-            hint=PROXY_HINT,
+            hint=words(
+                f"{ONLY_TO} {PROXY_HINT.template}", command=f"{ONLY_TO} {PROXY_HINT.command}", origin=self.origin
+            ),
         )
 
     # -- the machinery ---------------------------------------------------------------------
@@ -430,6 +478,14 @@ class Transport:
         self.log(f"{method} {url} moved ({answer.status}) to {target}; following")
         return target
 
+    def _try_again_soon(self, exc: BaseException, method: str, url: str, tries: int, since: float) -> None:
+        """A connection that failed for good (reach.py): a few quick tries, then reach.Unreachable."""
+        if tries >= reach.QUICK_TRIES:
+            raise reach.unreachable(exc, url, self.api_url, tries, self.deadline.clock() - since) from exc
+        problem = f"{method} {url}: {reach.cause_of(exc).value}"  # type: ignore[union-attr]
+        self.log(f"{problem}; trying again in {reach.QUICK_WAIT:.1f}s ({tries} of {reach.QUICK_TRIES} tries)")
+        self.deadline.wait(reach.QUICK_WAIT, f"a retry after {problem}")
+
     def _retry_wait(self, waits: Backoff, problem: str) -> None:
         delay = waits.next_delay()
         self.log(f"{problem}; retrying in {delay:.1f}s")
@@ -463,8 +519,13 @@ class Transport:
                     error.message,
                     method=error.method,
                     url=error.url,
-                    hint=f"The API rate limit resets at {when}; re-run the job after that, or "
-                    "raise `timeout_seconds` so the action can wait for it",
+                    hint=words(
+                        "The API rate limit resets at {when}; re-run the job after that, or raise "
+                        "`timeout_seconds` so the action can wait for it",
+                        command="The API rate limit resets at {when}; run the command again after that, or raise "
+                        "`timeout_seconds` so it can wait for it",
+                        when=when,
+                    ),
                 )
             return delay
         retry_after = headers.get("retry-after")
@@ -496,17 +557,29 @@ class Transport:
             )
         message = str(data.get("message") or answer.reason or "error")
         errors = data.get("errors") if isinstance(data.get("errors"), list) else []
-        hint = ""
+        hint: Words | str = ""
+        cls = GitHubError
         if status == 401:
-            hint = (
-                "The token was refused: check the `token` input (an expired or revoked token, "
-                "or a secret that is not set)"
+            cls, hint = (
+                BadCredentials,
+                words(
+                    "The token was refused: check the `token` input (an expired or revoked token, "
+                    "or a secret that is not set)",
+                    command="The token was refused: check {variables} (an expired or revoked token, or one "
+                    "for another host)",
+                    variables=" or ".join(token_variables(self.api_url)),
+                ),
             )
         elif status == 403 and "not accessible by integration" in message.lower():
-            hint = "The token may not write releases: give the job `permissions: contents: write`"
-        cls = (
-            Conflict
-            if status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors)
-            else GitHubError
-        )
+            cls, hint = (
+                NotPermitted,
+                words(
+                    "The token may not write releases: give the job `permissions: contents: write`",
+                    command="The token may not write releases: use a token with `contents: write` on the repository "
+                    "(a fine-grained token's Contents permission set to read and write, or a classic token's "
+                    "`repo` scope)",
+                ),
+            )
+        elif status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors):
+            cls = Conflict
         return cls(status, message, method=method, url=url, errors=errors, hint=hint)

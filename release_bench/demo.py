@@ -21,9 +21,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from release_action.wording import counted
 from release_bench.harness import REPO, ROOT, TAG, WRITES, StepFiles, parse_outputs, runner_env
 from release_bench.race import evidence, line_up
 from release_bench.sandbox import Sandbox
+from release_bench.timeline import timeline
 
 NOTES = "## What's changed\n\n* The release survives a race."
 
@@ -42,7 +44,14 @@ class RunResult:
         if "requests" not in self.outputs:
             return "?"
         spent = json.loads(self.outputs["requests"])
-        return f"{spent['total']} API requests, {spent['writes']} writes"
+        return f"{counted(spent['total'], 'API request')}, {counted(spent['writes'], 'write')}"
+
+    @property
+    def also(self) -> str:
+        """What the run says it did besides its status (its closing line's "this run also …")."""
+        lines = self.stdout.strip().splitlines()
+        _, _, also = (lines[-1] if lines else "").partition("; this run also ")
+        return also
 
     @property
     def error(self) -> str:
@@ -124,13 +133,19 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.monotonic() - started
         raced = evidence(sb.log, holders)
 
-        print("What each run did:")
+        print("What happened (the simulator's record of every write, and the drafter's flips):")
+        for line in timeline(sb.log, sb.drafter_log, holders):
+            print(f"  {line}")
+        print()
+        print("What each run reported (its status, the release it ended on):")
         for run in results:
             if run.code == 0:
                 print(
                     f"  run {run.number}: {run.outputs.get('status', '?'):9} release "
                     f"{run.outputs.get('id', '?')} (draft: {run.outputs.get('draft', '?')}; {run.requests})"
                 )
+                if run.also:
+                    print(f"         and it {run.also}")
             else:
                 print(f"  run {run.number}: FAILED with exit code {run.code}: {run.error}")
             if args.verbose:

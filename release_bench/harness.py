@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from release_action.inputs import INPUTS
+from release_action.contract import INPUTS
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = "octo/demo"

@@ -4,7 +4,9 @@ Each run holds its own token (`Sandbox.issue_token`, as each workflow job has it
 GITHUB_TOKEN), and the log names the holder of every request. Two signs, both required:
 at least half of the runs sent a create (they all saw no release yet, so they overlapped
 before the first create landed), and some run's requests had another run's request between
-them (the simulator served them interleaved, not one run after the other).
+them (the simulator served them interleaved, not one run after the other). Runs on a release
+that exists already race on another write (`write`: an update of its body, say) instead of
+the create.
 """
 
 from __future__ import annotations
@@ -45,25 +47,27 @@ def line_up(sb: Sandbox, runs: int) -> tuple[list[str], list[str]]:
 @dataclass(frozen=True)
 class Race:
     runs: tuple[str, ...]  # the token holders of the runs
-    creators: tuple[str, ...]  # runs that sent a create
+    creators: tuple[str, ...]  # runs that sent a create (or the `write` evidence was asked for)
     interleaved: tuple[str, ...]  # runs with another run's request between two of their own
+    write: str = "create_release"  # the route of the write that shows the runs overlapped
 
     @property
     def raced(self) -> bool:
         return 2 * len(self.creators) >= len(self.runs) and bool(self.interleaved)
 
     def __str__(self) -> str:
+        what = "a create" if self.write == "create_release" else self.write
         return (
-            f"{len(self.creators)} of {len(self.runs)} runs sent a create; "
+            f"{len(self.creators)} of {len(self.runs)} runs sent {what}; "
             f"{len(self.interleaved)} had another run's requests between their own"
         )
 
 
-def evidence(log: Iterable[Mapping[str, Any]], runs: Sequence[str]) -> Race:
+def evidence(log: Iterable[Mapping[str, Any]], runs: Sequence[str], write: str = "create_release") -> Race:
     """Read the race out of `log` (the sandbox's, in the order it answered)."""
     mine = set(runs)
     order = [(e["client"], e["route"]) for e in log if e.get("client") in mine]
-    creators = {client for client, route in order if route == "create_release"}
+    creators = {client for client, route in order if route == write}
     interleaved: set[str] = set()
     last_seen: dict[str, int] = {}
     for i, (client, _) in enumerate(order):
@@ -74,4 +78,5 @@ def evidence(log: Iterable[Mapping[str, Any]], runs: Sequence[str]) -> Race:
         tuple(runs),
         tuple(r for r in runs if r in creators),
         tuple(r for r in runs if r in interleaved),
+        write,
     )

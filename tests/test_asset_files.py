@@ -15,14 +15,18 @@ from release_action.asset_files import (
     CHUNK,
     MAX_ASSET_SIZE,
     MAX_ASSETS,
+    MAX_LABEL,
     FileBody,
     collect,
     content_type,
+    describe_size,
     github_asset_name,
+    label_problem,
     sha256_of,
+    split_label,
 )
 from release_action.asset_sync import AssetError, upload
-from release_action.inputs import InputError
+from release_action.wording import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
 from release_bench.sandbox.state import REPORTED_ASSET_NAMES
 from tests.fs_helpers import no_hang, unprivileged
@@ -92,6 +96,107 @@ def test_collect_expands_recursive_globs_to_files_only_sorted_and_deduplicated(t
     a = files[0]
     assert (a.name, a.size, a.content_type) == ("a.txt", 1, "text/plain")
     assert a.digest == "sha256:" + hashlib.sha256(b"a").hexdigest()
+
+
+# -- `PATH#LABEL` lines ---------------------------------------------------------------------------
+
+SPLITS = [
+    # (a `files` line, its glob, its label: None asks for none, "" for no label)
+    ("dist/app.zip", "dist/app.zip", None),
+    ("dist/app.zip#Linux build", "dist/app.zip", "Linux build"),
+    ("dist/app.zip # Linux build ", "dist/app.zip", "Linux build"),  # blanks around either part dropped
+    ("dist/*.whl#Wheel", "dist/*.whl", "Wheel"),  # a glob's matches all take the label
+    ("dist/app.zip#", "dist/app.zip", ""),  # `PATH#`: no label
+    ("dist/app.zip#C# build #2", "dist/app.zip", "C# build #2"),  # the first `#` splits; the label keeps the rest
+    ("dist/[#]1.zip", "dist/[#]1.zip", None),  # `[#]`: a `#` of the file name
+    ("dist/[#]1.zip#First", "dist/[#]1.zip", "First"),
+    ("dist/v[0-9]#[#]2.zip#x", "dist/v[0-9]", "[#]2.zip#x"),  # only a bracket expression shields a `#`
+    ("dist/a[!#]b#L", "dist/a[!#]b", "L"),  # a negated set
+    ("dist/a[]#]b#L", "dist/a[]#]b", "L"),  # `]` first in a set is a member, so the set holds `#`
+    ("dist/a[#b#L", "dist/a[", "b#L"),  # an unclosed `[` is a plain character
+    ("C:/dist/app.exe#Windows", "C:/dist/app.exe", "Windows"),
+]
+
+
+@pytest.mark.parametrize(("line", "pattern", "label"), SPLITS, ids=[row[0] for row in SPLITS])
+def test_a_files_line_is_a_glob_and_an_optional_label(line, pattern, label):
+    assert split_label(line) == (pattern, label)
+
+
+@pytest.mark.parametrize(
+    ("label", "says"),
+    [
+        ("x" * (MAX_LABEL + 1), f"{MAX_LABEL + 1} characters long"),
+        ("a\tb", "character 2 is U+0009"),
+        ("a\x1b[31mred", "character 2 is U+001B"),  # a terminal escape
+        ("a\x85b", "U+0085"),  # NEL, a C1 control
+        ("setup\u202eexe.txt", "character 6 is U+202E"),  # right-to-left override: reads as another name
+        ("a\u200bb", "U+200B"),  # zero-width space: invisible
+        ("a\u2028b", "U+2028"),  # line separator
+        ("a\udcffb", "U+DCFF"),  # a byte of the environment that is not UTF-8
+        ("a\ue000b", "U+E000"),  # private use
+    ],
+)
+def test_a_label_github_would_show_wrongly_is_refused(label, says):
+    problem = label_problem(label)
+    assert problem is not None and says in problem
+
+
+@pytest.mark.parametrize("label", ["Linux build", "x" * MAX_LABEL, "Überblick (x86-64) ✓", "::warning::x", "##[error]"])
+def test_plain_text_is_a_label_workflow_command_markers_too(label):
+    """The log defuses `::` and `##[` where a label is printed (runner_io.neutralise): not refused here."""
+    assert label_problem(label) is None
+
+
+def test_collect_gives_each_file_the_label_of_its_line(tmp_path):
+    make(tmp_path, {"dist/a.zip": b"a", "dist/b.zip": b"b", "dist/notes.txt": b"n", "dist/#1.zip": b"h"})
+    files = collect(["dist/[ab].zip#Archive", "dist/notes.txt", "dist/[#]1.zip#Hash"], tmp_path, True)
+    assert [(f.name, f.label) for f in files] == [
+        ("a.zip", "Archive"),
+        ("b.zip", "Archive"),
+        ("notes.txt", None),
+        ("default.1.zip", "Hash"),  # GitHub renames `#1.zip`
+    ]
+
+
+def test_a_file_name_with_a_hash_is_matched_by_writing_it_in_brackets(tmp_path):
+    make(tmp_path, {"dist/#1.zip": b"h", "dist/x1.zip": b"x"})
+    (file,) = collect(["dist/[#]1.zip#First"], tmp_path, True)
+    assert (file.path.name, file.label) == ("#1.zip", "First")
+
+
+def test_a_label_given_by_a_later_line_applies_where_the_first_line_put_the_file(tmp_path):
+    make(tmp_path, {"dist/a.zip": b"a", "dist/b.zip": b"b"})
+    files = collect(["dist/*.zip", "dist/b.zip#The b"], tmp_path, True)
+    assert [(f.name, f.label) for f in files] == [("a.zip", None), ("b.zip", "The b")]
+
+
+def test_two_different_labels_for_one_file_are_an_input_error_naming_both_lines(tmp_path):
+    make(tmp_path, {"dist/a.zip": b"a"})
+    with pytest.raises(InputError, match=r"'dist/\*#One' and by 'dist/a\.zip#Two'.*two different labels"):
+        collect(["dist/*#One", "dist/a.zip#Two"], tmp_path, True)
+
+
+def test_a_refused_label_is_an_input_error_before_any_file_is_hashed(tmp_path, monkeypatch):
+    make(tmp_path, {"dist/a.zip": b"a"})
+    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    with pytest.raises(InputError, match=r"Input `files`: the label of 'dist/a\.zip#a\\x1bb' is refused"):
+        collect(["dist/a.zip#a\x1bb"], tmp_path, True)
+
+
+# -- the order: the lines' order, each line's matches sorted by path ---------------------------------
+
+
+def test_files_come_in_the_order_of_the_lines_each_lines_matches_sorted(tmp_path):
+    make(tmp_path, {"dist/z.txt": b"z", "dist/b.zip": b"b", "dist/a.zip": b"a", "dist/sub/c.zip": b"c", "m.md": b"m"})
+    files = collect(["dist/z.txt", "m.md", "dist/**/*.zip"], tmp_path, True)
+    assert [f.name for f in files] == ["z.txt", "m.md", "a.zip", "b.zip", "c.zip"]
+
+
+def test_a_file_two_lines_match_comes_where_the_first_line_puts_it(tmp_path):
+    make(tmp_path, {"dist/a.zip": b"a", "dist/b.zip": b"b", "README.md": b"r"})
+    files = collect(["dist/b.zip", "README.md", "dist/*.zip"], tmp_path, True)
+    assert [f.name for f in files] == ["b.zip", "README.md", "a.zip"]
 
 
 def test_collect_gives_renamed_asset_names(tmp_path):
@@ -371,3 +476,11 @@ def test_the_file_that_was_hashed_is_the_one_uploaded(tmp_path):
         assert b"".join(body) == b"app"
     finally:
         body.close()
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(0, "0 bytes"), (1, "1 byte"), (1023, "1023 bytes"), (2048, "2.0 KiB"), (3 * 1024**2, "3.0 MiB")],
+)
+def test_a_size_reads_in_words_with_the_right_plural(size, said):
+    assert describe_size(size) == said

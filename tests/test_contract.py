@@ -1,10 +1,12 @@
 """Specification of the public contract: action.yml and the code agree on inputs and outputs, and
 the three ways to run the action (action.yml, portable/action.yml, the `safe-release` command)
-offer the same inputs and outputs."""
+offer the same inputs and outputs, all made from one declaration (release_action/contract.py)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import io
 import json
 import os
 import re
@@ -17,8 +19,9 @@ import pytest
 import yaml
 
 from release_action import cli
-from release_action.inputs import INPUTS
+from release_action.contract import INPUTS, OUTPUTS, Kind
 from release_action.report import Outcome, Requests, outputs_of
+from release_bench import action_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION_YML = ROOT / "action.yml"
@@ -51,9 +54,9 @@ def action() -> dict:
     return yaml.safe_load(ACTION_YML.read_text(encoding="utf-8"))
 
 
-def code_outputs() -> set[str]:
+def code_outputs() -> list[str]:
     release = {"id": 1, "html_url": "h", "upload_url": "u", "draft": False, "prerelease": False}
-    return set(outputs_of(Outcome(release, "created"), "v1", Requests(4, 1)))
+    return list(outputs_of(Outcome(release, "created"), "v1", Requests(4, 1)))
 
 
 def test_action_yml_declares_exactly_the_inputs_the_code_reads(action):
@@ -63,6 +66,29 @@ def test_action_yml_declares_exactly_the_inputs_the_code_reads(action):
 def test_action_yml_defaults_are_the_codes_defaults(action):
     declared = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     assert declared == {name: spec.default for name, spec in INPUTS.items()}
+
+
+def test_action_yml_says_what_the_declaration_says_in_its_order(action):
+    assert [(name, spec["description"]) for name, spec in action["inputs"].items()] == [
+        (name, spec.action_description) for name, spec in INPUTS.items()
+    ]
+    assert [(name, spec["description"]) for name, spec in action["outputs"].items()] == [
+        (name, output.description) for name, output in OUTPUTS.items()
+    ]
+
+
+def test_each_input_is_declared_as_its_kind_needs():
+    for name, spec in INPUTS.items():
+        assert name == spec.name and re.fullmatch(r"[a-z][a-z0-9_]*", name), name
+        assert spec.description.endswith(".") and "\n" not in spec.description, name
+        if spec.kind is Kind.BOOLEAN:
+            assert spec.default in ("true", "false"), name
+        if spec.kind is Kind.CHOICE:
+            assert len(spec.choices) >= 2 and spec.default in spec.choices, name
+        if spec.kind is Kind.NUMBER:
+            assert spec.unit and spec.low <= float(spec.default) <= spec.high, name
+        if spec.default.startswith("${{"):  # what the command does instead must be said, or be the variable
+            assert spec.command_default or spec.env, name
 
 
 def test_the_contracts_inputs_and_outputs_are_all_there(action):
@@ -80,8 +106,8 @@ def test_every_input_is_optional_and_described(action):
         assert str(spec.get("description", "")).strip(), name
 
 
-def test_the_outputs_the_code_writes_are_exactly_action_ymls_outputs(action):
-    assert code_outputs() == set(action["outputs"])
+def test_the_outputs_the_code_writes_are_exactly_the_declared_outputs_in_order(action):
+    assert code_outputs() == list(OUTPUTS) == list(action["outputs"])
 
 
 def test_every_output_is_described(action):
@@ -187,16 +213,16 @@ def command_flags() -> dict[str, argparse.Action]:
 
 def test_the_command_has_a_flag_for_every_input_but_the_token_and_no_other_but_its_own():
     flags = command_flags()
-    assert set(flags) == (set(INPUTS) - set(cli.NOT_FLAGS)) | {"help", "json", "version"}
-    assert set(cli.NOT_FLAGS) == {"token"}  # from the environment: flags show in process lists
-    for name in INPUTS.keys() - cli.NOT_FLAGS.keys():
+    assert set(flags) == (set(INPUTS) - set(cli.FROM_ENV)) | {"help", "json", "version"}
+    assert cli.FROM_ENV == {"token": ("GH_TOKEN", "GITHUB_TOKEN")}  # flags show in process lists
+    for name in INPUTS.keys() - cli.FROM_ENV.keys():
         assert flags[name].option_strings[0] == "--" + name.replace("_", "-"), name
 
 
 def test_the_commands_help_is_the_inputs_descriptions_in_flag_words(action):
     flags = command_flags()
     for name, spec in action["inputs"].items():
-        if name in cli.NOT_FLAGS:
+        if name in cli.FROM_ENV:
             continue
         first_sentence = spec["description"].split(". ")[0]
         for input_name in re.findall(r"`([a-z_]+)`", first_sentence):
@@ -205,12 +231,94 @@ def test_the_commands_help_is_the_inputs_descriptions_in_flag_words(action):
         assert flags[name].help.startswith(first_sentence), (name, flags[name].help)
 
 
-def test_boolean_inputs_are_on_off_flags_and_the_others_take_a_value():
+def test_checksums_reaches_the_action_the_portable_action_and_the_command_alike(action, portable, tmp_path):
+    """Issue 18's input, from its one declaration: `checksums` in both action files (default empty: off),
+    passed by the portable action as INPUT_CHECKSUMS, and `--checksums NAME` at a terminal."""
+    assert (
+        action["inputs"]["checksums"]["default"] == ""
+        and portable["inputs"]["checksums"] == action["inputs"]["checksums"]
+    )
+    assert portable_steps(portable)["release"]["env"]["INPUT_CHECKSUMS"] == "${{ inputs.checksums }}"
+    assert command_flags()["checksums"].metavar == "NAME"
+    args = cli.parser().parse_args(["--checksums", "SHA256SUMS"])
+    env = cli.action_env(args, {}, tmp_path, io.StringIO(), remote_of=lambda _cwd: None)
+    assert env["INPUT_CHECKSUMS"] == "SHA256SUMS"
+    assert "then the `checksums` asset" in action["outputs"]["assets"]["description"]
+
+
+def test_each_inputs_kind_makes_its_flag():
     for name, flag_action in command_flags().items():
-        if name in cli.BOOLEANS:
+        if name not in INPUTS:
+            continue
+        kind = INPUTS[name].kind
+        if kind is Kind.BOOLEAN:
             assert flag_action.option_strings == [f"--{name.replace('_', '-')}", f"--no-{name.replace('_', '-')}"]
-        elif name in INPUTS:
-            assert flag_action.nargs in (None, "+"), name
+        elif kind is Kind.LINES:
+            assert (flag_action.nargs, flag_action.metavar) == ("+", INPUTS[name].placeholder), name
+        else:
+            assert (flag_action.nargs, flag_action.metavar) == (None, INPUTS[name].placeholder), name
+    assert {name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN} == cli.BOOLEANS
+
+
+# -- the generated parts: written from the declaration, never by hand -------------------------------
+
+
+def test_the_generated_parts_of_the_action_files_and_the_readme_are_the_declarations():
+    stale = [str(path.relative_to(ROOT)) for path in action_files.stale(ROOT)]
+    verb = "differs" if len(stale) == 1 else "differ"
+    assert not stale, (
+        f"{' and '.join(stale)} {verb} from release_action/contract.py: run python -m release_bench.action_files"
+    )
+
+
+def test_a_changed_declaration_changes_every_generated_file():
+    changed = dict(INPUTS)
+    changed["draft"] = dataclasses.replace(INPUTS["draft"], description="Something else entirely.")
+    renamed = {name if name != "tag" else "tag_name": spec for name, spec in changed.items()}
+    for path, text in action_files.expected(ROOT, inputs=renamed).items():
+        assert text != action_files.read(path), path
+    assert "Something else entirely." in action_files.expected(ROOT, inputs=changed)[ROOT / "README.md"]
+
+
+SAMPLE = """\
+# hand-written, kept
+name: x
+# BEGIN generated interface: anything
+inputs: {}
+stale: true
+# END generated interface
+runs:   # kept too, spacing and all
+  using: docker\r
+"""
+
+
+def test_the_generator_rewrites_only_between_its_markers():
+    text = action_files.regenerate(SAMPLE, ("interface",))
+    before, _, rest = text.partition("# BEGIN generated interface: anything\n")
+    generated, _, after = rest.partition("# END generated interface\n")
+    assert before == "# hand-written, kept\nname: x\n"
+    assert after == "runs:   # kept too, spacing and all\n  using: docker\r\n"
+    parsed = yaml.safe_load(generated)
+    assert list(parsed["inputs"]) == list(INPUTS) and list(parsed["outputs"]) == list(OUTPUTS)
+    assert action_files.regenerate(text, ("interface",)) == text  # a second run changes nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("name: x\n", "no generated block interface"),
+        ("# BEGIN generated interface\ninputs: {}\n", "never closed"),
+        ("# BEGIN generated input-env\n# END generated input-env\n", "unexpected generated block 'input-env'"),
+    ],
+)
+def test_the_generator_refuses_a_file_whose_markers_are_missing_or_wrong(text, says):
+    with pytest.raises(ValueError, match=says):
+        action_files.regenerate(text, ("interface",))
+
+
+@pytest.mark.parametrize("text", ["true", "False", "300", "'quoted'", "a: b", "a #b", "`code`", "-x", "", "x:"])
+def test_a_generated_yaml_value_reads_back_as_the_same_string(text):
+    assert yaml.safe_load(f"key: {action_files.scalar(text)}") == {"key": text}
 
 
 def test_the_pinned_build_backend_is_one_pyproject_accepts():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import socket
 import threading
 import time
@@ -22,7 +23,7 @@ import requests_mock
 
 from release_action import __version__, transport
 from release_action.budget import Backoff, BudgetExhausted, Deadline
-from release_action.github import ASSET, MAX_PAGES, RELEASE, GitHub, github_time, shape_problem
+from release_action.github import ASSET, MAX_PAGES, RELEASE, GitHub, Write, fingerprint, github_time, shape_problem
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
 from release_action.transport import (
     MAX_REDIRECTS,
@@ -121,6 +122,64 @@ def test_a_tag_is_looked_up_with_its_slashes_escaped(m, make):
 def test_a_404_read_means_no_such_release(m, make, call):
     m.get(requests_mock.ANY, status_code=404, json={"message": "Not Found"})
     assert getattr(make(), call)(1 if call == "get_release" else "v1") is None
+
+
+# -- does the tag exist? (verify_tag) --------------------------------------------------------------
+
+GIT_REF = f"{API}/repos/{REPO}/git/ref/tags"
+
+
+def ref(name: str) -> dict:
+    sha = "aa218f56b14c9653891f9e74264a383fa43fefbd"
+    return {"ref": name, "node_id": "REF_x", "url": f"{API}/repos/{REPO}/git/{name}", "object": {"type": "commit",
+            "sha": sha, "url": f"{API}/repos/{REPO}/git/commits/{sha}"}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tag", "path"),
+    [("v1.2.3", "v1.2.3"), ("release/2024.5", "release/2024.5"), ("a#b+c@d", "a%23b%2Bc%40d"), ("é", "%C3%A9")],
+)
+def test_a_tag_exists_when_github_answers_its_exact_ref_read_with_its_slashes_kept(m, make, tag, path):
+    m.get(f"{GIT_REF}/{path}", json=ref(f"refs/tags/{tag}"))
+    assert make().tag_exists(tag) is True
+    assert m.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/git/refs#get-a-reference"}),
+        (409, {"message": "Git Repository is empty.", "documentation_url": "https://docs.github.com/rest"}),
+        (200, [ref("refs/tags/v1.0"), ref("refs/tags/v1.1")]),  # the older git/refs form's prefix matches
+    ],
+    ids=["404 no such ref", "409 empty repository", "a list of longer names"],
+)
+def test_a_tag_does_not_exist_when_github_answers_404_409_or_only_longer_names(m, make, status, body):
+    m.get(f"{GIT_REF}/v1", status_code=status, json=body)
+    assert make().tag_exists("v1") is False
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (ref("refs/tags/v10"), "the git reference 'refs/tags/v10'; expected refs/tags/v1"),
+        ({"message": "hi"}, "an object without `ref`"),
+        ("<html>", "expected a git reference"),
+    ],
+)
+def test_an_answer_that_is_no_ref_of_the_tag_is_an_unexpected_answer_not_a_no(m, make, body, says):
+    if isinstance(body, str):
+        m.get(f"{GIT_REF}/v1", text=body)
+    else:
+        m.get(f"{GIT_REF}/v1", json=body)
+    with pytest.raises(UnexpectedAnswer, match=re.escape(says)):
+        make().tag_exists("v1")
+
+
+@pytest.mark.parametrize(("status", "visible"), [(200, True), (404, False)])
+def test_whether_the_repository_is_visible_is_one_read_of_it(m, make, status, visible):
+    m.get(f"{API}/repos/{REPO}", status_code=status, json={"id": 1, "full_name": REPO} if visible else {})
+    assert make().repository_visible() is visible
 
 
 # -- pagination --------------------------------------------------------------------------------
@@ -464,6 +523,28 @@ def test_an_upload_goes_to_the_release_upload_host_of_the_same_site(m, make, api
     assert m.last_request.headers["Authorization"] == f"Bearer {TOKEN}"
 
 
+def test_an_upload_with_a_label_sends_it_in_the_query_and_none_sends_no_label(m, make):
+    base = "https://uploads.github.com/repos/octo/repo/releases/1/assets"
+    labelled = m.post(
+        f"{base}?name=app.tar.gz&label=Linux+%28x86-64%29+%23+%26+%3F",
+        complete_qs=True,
+        status_code=201,
+        json={"id": 9, "name": "app.tar.gz", "label": "Linux (x86-64) # & ?"},
+    )
+    gh = make()
+    gh.upload_asset(base + "{?name,label}", "app.tar.gz", io.BytesIO(b"data"), 4, "x/y", "Linux (x86-64) # & ?")
+    assert labelled.call_count == 1
+    m.post(f"{base}?name=b.zip", complete_qs=True, status_code=201, json={"id": 10, "name": "b.zip", "label": ""})
+    for label in (None, ""):
+        assert gh.upload_asset(base, "b.zip", io.BytesIO(b"b"), 1, "x/y", label)["label"] == ""
+
+
+def test_a_label_is_changed_with_one_patch_of_the_asset(m, make):
+    m.patch(f"{RELEASES}/assets/9", json={"id": 9, "name": "app.tar.gz", "label": "Linux"})
+    assert make().update_asset(9, {"label": "Linux"}) == {"id": 9, "name": "app.tar.gz", "label": "Linux"}
+    assert m.last_request.method == "PATCH" and m.last_request.json() == {"label": "Linux"}
+
+
 @pytest.mark.parametrize(
     ("api_url", "upload_url"),
     [
@@ -549,6 +630,64 @@ def test_requests_and_writes_are_counted(m, make):
     assert (gh.transport.requests_made, gh.transport.writes_made) == (2, 1)
 
 
+# -- what the run wrote ----------------------------------------------------------------------------
+
+UPLOADS = "https://uploads.github.com/repos/octo/repo/releases/7/assets"
+
+
+def test_every_write_is_recorded_with_the_fields_it_changed_from_what_was_last_read(m, make):
+    old = {"id": 7, "tag_name": "v1", "name": "Beta", "body": "Old notes.", "draft": True, "prerelease": False}
+    m.get(f"{RELEASES}/tags/v1", status_code=404, json={"message": "Not Found"})
+    m.get(f"{RELEASES}?per_page=100", json=[old])
+    m.patch(f"{RELEASES}/7", json={**old, "name": "v1", "body": "New notes.", "draft": False})
+    m.get(f"{RELEASES}/7/assets?per_page=100", json=[{"id": 70, "name": "old.zip"}])
+    m.delete(f"{RELEASES}/assets/70", status_code=204)
+    m.post(f"{UPLOADS}?name=app.zip", status_code=201, json={"id": 71, "name": "app.zip"})
+    m.delete(f"{RELEASES}/8", status_code=404, json={"message": "Not Found"})  # gone already: not a write made
+    gh = make()
+    assert gh.get_release_by_tag("v1") is None
+    list(gh.iter_releases())
+    gh.update_release(7, {"tag_name": "v1", "name": "v1", "body": "New notes.", "draft": False, "make_latest": "true"})
+    gh.list_assets(7)
+    gh.delete_asset(70)
+    gh.upload_asset(UPLOADS + "{?name,label}", "app.zip", io.BytesIO(b"x"), 1, "application/zip")
+    gh.delete_release(8)
+    digest = {"Old notes.": fingerprint("Old notes."), "New notes.": fingerprint("New notes.")}
+    assert gh.writes == [
+        Write("update", 7, "v1", (("name", "Beta", "v1"), ("body", digest["Old notes."], digest["New notes."]),
+                                  ("draft", True, False))),
+        Write("delete asset", None, "old.zip"),
+        Write("upload", None, "app.zip"),
+    ]  # fmt: skip
+    assert "Old notes." not in repr(gh.writes) and "Old notes." not in repr(gh.seen)  # notes as a digest only
+
+
+def test_a_create_is_recorded_with_its_id_and_the_fields_it_set(m, make):
+    m.post(RELEASES, status_code=201, json={"id": 9, "tag_name": "v2", "draft": True})
+    gh = make()
+    gh.create_release({"tag_name": "v2", "name": "v2", "draft": True, "prerelease": False, "make_latest": "legacy"})
+    assert gh.writes == [
+        Write("create", 9, "v2", (("name", None, "v2"), ("draft", None, True), ("prerelease", None, False),
+                                  ("tag_name", None, "v2")))
+    ]  # fmt: skip
+
+
+def test_a_write_whose_answer_is_lost_is_recorded_as_lost(m, make):
+    m.post(RELEASES, status_code=502)
+    gh = make()
+    with pytest.raises(OutcomeUnknown):
+        gh.create_release({"tag_name": "v3", "draft": False})
+    assert gh.writes == [Write("create", None, "v3", (("draft", None, False), ("tag_name", None, "v3")), lost=True)]
+
+
+def test_a_write_github_refused_is_not_recorded(m, make):
+    m.post(RELEASES, status_code=403, json={"message": "Resource not accessible by integration"})
+    gh = make()
+    with pytest.raises(GitHubError):
+        gh.create_release({"tag_name": "v4"})
+    assert gh.writes == []
+
+
 # -- the deadline --------------------------------------------------------------------------------
 
 
@@ -617,7 +756,7 @@ def test_a_call_slower_than_what_is_left_of_the_budget_is_abandoned_when_the_bud
     release = threading.Event()
     deadline = Deadline(0.3)
     start = time.monotonic()
-    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(0.3\) ran out .* waiting for the slow thing"):
+    with pytest.raises(BudgetExhausted, match=r"`timeout_seconds` \(0.3\) ran out .* waiting for the slow thing"):
         deadline.call(lambda: release.wait(10), "the slow thing")
     assert time.monotonic() - start < 1.0
     release.set()
@@ -827,6 +966,10 @@ SHAPES = [
     ({"id": 1, "assets": ["a.bin"]}, RELEASE, "an object whose `assets` holds a JSON string"),
     ({"id": 1, "assets": [{"id": 2}]}, RELEASE, "an object whose `assets` holds an object without `name`"),
     ({"id": 2, "name": "a.bin", "size": "4"}, ASSET, "an object whose `size` is a string"),
+    ({"id": 2, "name": "a.bin", "label": "Linux build"}, ASSET, None),
+    ({"id": 2, "name": "a.bin", "label": ""}, ASSET, None),  # GitHub's "no label"
+    ({"id": 2, "name": "a.bin", "label": None}, ASSET, None),  # nullable in the OpenAPI description
+    ({"id": 2, "name": "a.bin", "label": 7}, ASSET, "an object whose `label` is a number"),
 ]
 
 
@@ -968,7 +1111,7 @@ def test_a_request_is_bounded_as_a_whole_not_per_read_so_a_trickle_cannot_outlas
     server = slow(OK_HEAD, size=1000, rate=20, head_at_once=head_at_once)
     client = GitHub(Transport(server.url, TOKEN, Deadline(1.0)), REPO)  # reads every 50 ms: no read timeout fires
     start = time.monotonic()
-    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(1\) ran out .* the answer to GET http://127"):
+    with pytest.raises(BudgetExhausted, match=r"`timeout_seconds` \(1\) ran out .* the answer to GET http://127"):
         client.get_release(1)
     assert time.monotonic() - start < 1.8
 

@@ -51,7 +51,7 @@ def direct(file: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("file", ["runtime.txt", "test.txt"])
+@pytest.mark.parametrize("file", ["runtime.txt", "build.txt", "test.txt", "release.txt"])
 def test_every_package_in_a_lock_is_pinned_and_hashed(file):
     pins = lock(file)
 
@@ -71,7 +71,10 @@ def test_the_test_lock_holds_the_runtime_at_exactly_the_runtime_locks_pins():
     assert other_files == [], f"same versions, different files (hashes) for {other_files}; {FIX}"
 
 
-@pytest.mark.parametrize(("source", "compiled"), [("runtime.in", "runtime.txt"), ("test.in", "test.txt")])
+@pytest.mark.parametrize(
+    ("source", "compiled"),
+    [("runtime.in", "runtime.txt"), ("build.in", "build.txt"), ("test.in", "test.txt"), ("release.in", "release.txt")],
+)
 def test_every_direct_requirement_is_in_its_lock(source, compiled):
     missing = sorted(direct(source) - set(lock(compiled)))
 

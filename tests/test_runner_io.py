@@ -205,6 +205,34 @@ def test_a_group_wraps_its_lines_and_closes_even_on_error():
     assert out.getvalue().splitlines() == ["::group::Phase%0A1", "inside", "::endgroup::"]
 
 
+def test_a_group_in_which_nothing_was_logged_is_not_printed():
+    out = io.StringIO()
+    runner = Runner({}, out=out)
+    with runner.group("Converge"):
+        pass
+    runner.echo("after")
+    assert out.getvalue().splitlines() == ["after"]
+
+
+def test_a_group_is_printed_before_its_first_line_or_command_and_closed_after():
+    out = io.StringIO()
+    runner = Runner({}, out=out)
+    with runner.group("Assets"):
+        runner.warning("slow")
+        runner.echo("upload a.zip")
+    with runner.group("Check"):
+        runner.echo("publish")
+    assert out.getvalue().splitlines() == [
+        "::group::Assets",
+        "::warning::slow",
+        "upload a.zip",
+        "::endgroup::",
+        "::group::Check",
+        "publish",
+        "::endgroup::",
+    ]
+
+
 def test_without_github_output_outputs_are_printed_for_a_local_run():
     out = io.StringIO()
     Runner({}, out=out).set_outputs({"id": "1", "status": "created"})

@@ -20,7 +20,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import shapes
-from .state import ApiError, ReadView, Record, Store, not_found, validation
+from .state import DOC_LIST, DOC_LIST_ASSETS, ApiError, ReadView, Record, Store, not_found, validation
 
 CHUNK = 1 << 20
 _ZERO = bytes(CHUNK)
@@ -42,6 +42,7 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("PATCH", REPO + r"/releases/(?P<rid>\d+)", "update_release"),
         ("DELETE", REPO + r"/releases/(?P<rid>\d+)", "delete_release"),
         ("GET", REPO + r"/releases/(?P<rid>\d+)/assets", "list_assets"),
+        ("GET", REPO + r"/git/ref/(?P<ref>.+)", "get_ref"),
         ("POST", "/api/uploads" + REPO + r"/releases/(?P<rid>\d+)/assets", "upload_asset"),
         ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)", "browser_download"),
     ]
@@ -120,6 +121,7 @@ class Handled:
 
     route: str | None = None
     fault: str | None = None
+    release: int | None = None  # the release the request was about (its path), for the log
     reply: Reply | None = None  # the JSON answer
     stall: float = 0.0  # wait this long before sending `reply` (a stall after a commit)
     reset: bool = False  # drop the connection without an answer
@@ -184,6 +186,8 @@ class Api:
             return out
         assert match is not None
         params = {k: unquote(v) for k, v in match.groupdict().items()}
+        if params.get("rid"):
+            out.release = int(params["rid"])
         if out.route == "get_asset" and "application/octet-stream" in (req.headers.get("Accept") or ""):
             out.route = "download_asset"
         rl: dict[str, str] = {}
@@ -355,16 +359,17 @@ class Api:
             raise ApiError(400, "Problems parsing JSON", "https://docs.github.com/rest")
         return data
 
-    def _paginate(self, req: Request, items: list[Any], query: dict[str, list[str]]) -> Reply:
+    def _paginate(self, req: Request, items: list[Any], query: dict[str, list[str]], doc: str) -> Reply:
         def num(key: str, default: int) -> int:
             raw = query.get(key, [""])[0]
             return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
         per_page = min(num("per_page", 30), 100)
         page = num("page", 1)
-        if page * per_page > 1000:
-            raise ApiError(422, "Only the first 1000 results are available.", "https://docs.github.com/v3/#pagination")
-        last = min(max(1, math.ceil(len(items) / per_page)), 1000 // per_page)
+        cap = self.sb.store.list_cap  # RULES.md, "A list stops at its cap"
+        if page * per_page > cap:
+            raise ApiError(422, f"Only the first {cap} results are available.", doc)
+        last = min(max(1, math.ceil(len(items) / per_page)), cap // per_page)
         base = f"{self.sb.api_url}{urlsplit(req.path).path}"
         links = []
         if page < last:
@@ -403,7 +408,7 @@ class Api:
     def r_list_releases(self, req: Request, p: dict[str, str], q: dict[str, list[str]], read: ReadView | None) -> Reply:
         repo = self._repo(p)
         rels = self.sb.store.listing(repo, read)
-        status, page, headers = self._paginate(req, rels, q)
+        status, page, headers = self._paginate(req, rels, q, DOC_LIST)
         return status, [shapes.release_json(self.urls, repo, r) for r in page], headers
 
     def r_get_release(self, req: Request, p: dict[str, str], q: dict[str, list[str]], read: ReadView | None) -> Reply:
@@ -423,8 +428,14 @@ class Api:
     def r_list_assets(self, req: Request, p: dict[str, str], q: dict[str, list[str]], read: ReadView | None) -> Reply:
         repo = self._repo(p)
         rel = self.sb.store.get_release(repo, int(p["rid"]), read=read)
-        status, page, headers = self._paginate(req, list(rel["assets"]), q)
+        status, page, headers = self._paginate(req, list(rel["assets"]), q, DOC_LIST_ASSETS)
         return status, [shapes.asset_json(self.urls, repo, rel, a) for a in page], headers
+
+    def r_get_ref(self, req: Request, p: dict[str, str], q: dict[str, list[str]], read: ReadView | None) -> Reply:
+        """Get a reference: the ref named exactly `heads/NAME` or `tags/NAME`, else 404 (never a prefix match)."""
+        repo = self._repo(p)
+        sha = self.sb.store.ref(repo, p["ref"])
+        return 200, shapes.git_ref_json(self.urls, repo, p["ref"], sha), {}
 
     def r_get_asset(self, req: Request, p: dict[str, str], q: dict[str, list[str]], read: ReadView | None) -> Reply:
         repo = self._repo(p)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import threading
+
+from release_action.remote import token_variables
 
 from .core import Sandbox
 
@@ -32,6 +35,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="a draft PATCHed without tag_name that stays a draft loses its tag (see sandbox/RULES.md)",
     )
     return parser
+
+
+def ready_lines(api_url: str, token: str, repository: str) -> list[str]:
+    """Lines to paste: for the `safe-release` command, for a workflow run by act, and as INPUT_* variables.
+
+    The command reads the token from the variable `gh` would for the API's host (remote.py): for
+    the simulator, not github.com, GH_ENTERPRISE_TOKEN.
+    """
+    variable = token_variables(api_url)[0]
+    command = ["safe-release", "--api-url", api_url, "--repository", repository, "--tag", "v0.1.0"]
+    return [
+        "",
+        "# the safe-release command: paste into your shell",
+        f"export {variable}={shlex.quote(token)}",
+        f"{shlex.join(command)} --notes 'Made by the command.'",
+        "",
+        "# a workflow step run by act (uses: ./ or ./portable): its inputs",
+        "        with:",
+        f"          api_url: {api_url}",
+        f"          token: {token}",
+        f"          repository: {repository}",
+        "          tag: v0.1.0",
+        "",
+        "# the image run by hand (docker run --env-file) or python -m release_action: INPUT_* variables",
+        f"INPUT_API_URL={api_url}",
+        f"INPUT_TOKEN={token}",
+        f"INPUT_REPOSITORY={repository}",
+        "INPUT_TAG=v0.1.0",
+    ]
 
 
 def latency(text: str) -> tuple[float, float]:
@@ -67,10 +99,7 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     print(f"Uploads:  {sb.uploads_url}")
     print(f"Token:    {sb.token}")
     print(f"Readonly: {sb.readonly_token}")
-    print("# paste into your shell / .env:")
-    print(f"INPUT_API_URL={sb.api_url}")
-    print(f"INPUT_TOKEN={sb.token}")
-    print(f"INPUT_REPOSITORY={repos[0]}", flush=True)
+    print("\n".join(ready_lines(sb.api_url, sb.token, repos[0])), flush=True)
     try:
         (stop or threading.Event()).wait()
     except KeyboardInterrupt:

@@ -15,7 +15,7 @@ from typing import Any
 from . import shapes
 from .api import Hostile, Render, Reply
 from .server import Server
-from .state import SHA_RE, ReadView, Store
+from .state import LIST_CAP, SHA_RE, ReadView, Store
 
 ROUTES = (
     "list_releases",
@@ -32,6 +32,7 @@ ROUTES = (
     "delete_asset",
     "upload_asset",
     "download_asset",
+    "get_ref",
 )
 KINDS = (
     "502_after_commit",
@@ -123,7 +124,11 @@ def seed_release(
     assets: Iterable[tuple[Any, ...]] = (),
     make_latest: str = "true",
 ) -> dict[str, Any]:
-    """A release as an earlier day's work left it (back-dated, unlogged); assets: (name, bytes[, "starter"])."""
+    """A release as an earlier day's work left it (back-dated, unlogged).
+
+    `assets`: (name, data[, state[, label]]); state "uploaded" (the default), "starter" (an
+    unfinished upload) or "old" (uploaded before June 2025: GitHub reports no digest for it).
+    """
     with store.lock:
         fields = {
             "tag_name": tag,
@@ -140,11 +145,13 @@ def seed_release(
         for item in assets:
             aname, data = item[0], bytes(item[1])
             state = item[2] if len(item) > 2 else "uploaded"
-            asset = store.start_upload(repo, rel["id"], aname, None, "application/octet-stream", seeded=True)
+            label = item[3] if len(item) > 3 else None
+            asset = store.start_upload(repo, rel["id"], aname, label, "application/octet-stream", seeded=True)
             with open(asset["path"], "wb") as fh:
                 fh.write(data)
             if state != "starter":
-                store.finish_upload(repo, asset["id"], len(data), hashlib.sha256(data).hexdigest(), seeded=True)
+                digest = None if state == "old" else hashlib.sha256(data).hexdigest()
+                store.finish_upload(repo, asset["id"], len(data), digest, seeded=True)
         return store.repo(repo).releases[rel["id"]]
 
 
@@ -168,13 +175,14 @@ class Sandbox:
         ghes_uploads: bool = False,
         latency: tuple[float, float] = (0.0, 0.0),
         untag_edited_drafts: bool = True,
+        list_cap: int = LIST_CAP,
     ) -> None:
         self._latency_lock = threading.Lock()
         self.set_latency(*latency, seed=seed)
         self._line_cond = threading.Condition()
         self._line: dict[str, int] = {}  # start line: holder -> requests it has sent so far
         self._line_steps, self._line_timeout = 0, 0.0
-        self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts)
+        self.store = Store(seed=seed, lag=lag, untag_edited_drafts=untag_edited_drafts, list_cap=list_cap)
         self.token = token or "ghs_" + self._secret(seed, "write")
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
         self._seed = seed
@@ -184,6 +192,7 @@ class Sandbox:
         self.ghes_uploads = ghes_uploads
         self.faults = Faults(self.store.lock, fault_rate, seed)
         self._log: list[dict[str, Any]] = []
+        self._drafted: list[dict[str, Any]] = []  # the drafter's flips: {"t", "release"}
         self._rate_state: dict[str, list[float]] = {}
         self._drafters: list[Drafter] = []
         self._timers: list[threading.Timer] = []
@@ -276,6 +285,8 @@ class Sandbox:
         name: str | None = None,
         body: str | None = "",
         target_commitish: str = "main",
+        # (name, data[, state[, label]]); state "uploaded" (the default), "starter" (an unfinished
+        # upload) or "old" (uploaded before June 2025: GitHub reports no digest for it)
         assets: Iterable[tuple[Any, ...]] = (),
         make_latest: str = "true",
     ) -> dict[str, Any]:
@@ -427,7 +438,7 @@ class Sandbox:
 
         Chosen behaviour: the flip keeps tag_name and sets draft=true, published_at=null
         (the release URL becomes untagged-<hex> again). It is a state write, not an HTTP
-        request, so it is not in the log.
+        request, so it is not in the request log: `drafter_log` lists the flips.
         """
         with self.store.lock:
             self._drafters.append(Drafter(self.store.repo(repo).full_name.lower(), tag, flips, delay))
@@ -442,7 +453,15 @@ class Sandbox:
                 timer.start()
 
     def _flip(self, repo: str, rid: int) -> None:
-        self.store.draft_again(repo, rid)
+        if self.store.draft_again(repo, rid) is not None:
+            with self.store.lock:
+                self._drafted.append({"t": time.time(), "release": rid})
+
+    @property
+    def drafter_log(self) -> list[dict[str, Any]]:
+        """Each flip the drafter made: when (`t`, as in the request log) and which `release`."""
+        with self.store.lock:
+            return list(self._drafted)
 
     # ---- log and rate limits --------------------------------------------------------------
     def record(
@@ -454,6 +473,9 @@ class Sandbox:
         user_agent: str,
         fault: str | None,
         token: str | None = None,
+        *,
+        release: int | None = None,
+        draft: bool | None = None,
     ) -> None:
         with self.store.lock:
             self._log.append(
@@ -466,6 +488,8 @@ class Sandbox:
                     "user_agent": user_agent,
                     "fault": fault,
                     "client": self.holder(token),  # who held the token ("write", "read" or issued)
+                    "release": release,  # the release the request was about (its path, or the answer's)
+                    "draft": draft,  # whether the answer showed that release a draft (None: no release in it)
                 }
             )
 

@@ -76,6 +76,7 @@ class Handler(BaseHTTPRequestHandler):
         self.status: int | None = None
         self.method = method
         self.recorded = False
+        self.release_draft: bool | None = None  # whether the answer showed the release a draft, for the log
         self.req = Request(method, self.path, self.headers, self.rfile)
         try:
             self.sb.hold(self.req.token)  # start line and latency knobs; holds no lock
@@ -117,9 +118,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.headers.get("User-Agent", ""),
                 self.handled.fault,
                 self.req.token,
+                release=self.handled.release,
+                draft=self.release_draft,
             )
 
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        if isinstance(body, dict) and "tag_name" in body and isinstance(body.get("id"), int):  # a release
+            self.handled.release, self.release_draft = body["id"], body.get("draft")
         data, hdrs = self.server.api.json_answer(status, body, headers or {})
         self.send_response(status)
         for k, v in hdrs.items():

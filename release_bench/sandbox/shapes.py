@@ -113,6 +113,16 @@ def release_json(urls: Urls, repo: str, rel: Record) -> dict[str, Any]:
     return out
 
 
+def git_ref_json(urls: Urls, repo: str, ref: str, sha: str) -> dict[str, Any]:
+    """A git reference (`ref` as `tags/NAME` or `heads/NAME`) pointing at a commit."""
+    return {
+        "ref": f"refs/{ref}",
+        "node_id": node_id("REF_", sum(map(ord, ref))),
+        "url": f"{urls.api}/repos/{repo}/git/refs/{ref}",
+        "object": {"type": "commit", "sha": sha, "url": f"{urls.api}/repos/{repo}/git/commits/{sha}"},
+    }
+
+
 def repo_json(urls: Urls, repo: Repo) -> dict[str, Any]:
     owner, name = repo.full_name.split("/")
     u = f"{urls.api}/repos/{repo.full_name}"

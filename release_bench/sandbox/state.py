@@ -27,7 +27,21 @@ DOC_CREATE = "https://docs.github.com/rest/releases/releases#create-a-release"
 DOC_UPDATE = "https://docs.github.com/rest/releases/releases#update-a-release"
 DOC_UPLOAD = "https://docs.github.com/rest/releases/assets#upload-a-release-asset"
 DOC_ASSET = "https://docs.github.com/rest/releases/assets#update-a-release-asset"
+DOC_LIST = "https://docs.github.com/rest/releases/releases#list-releases"
+DOC_LIST_ASSETS = "https://docs.github.com/rest/releases/assets#list-release-assets"
+# A list answers 422 past this many results (RULES.md: 1000 reported, 10000 for some repositories).
+LIST_CAP = 1000
 MAKE_LATEST = ("true", "false", "legacy")
+# The error GitHub adds when publishing would create a tag its rules forbid, as reported
+# verbatim in github-community-projects/ospo-reusable-workflows#83.
+PRE_RECEIVE = {
+    "resource": "Release",
+    "code": "custom",
+    "field": "pre_receive",
+    "message": "pre_receive Repository rule violations found\n\n"
+    "Cannot create ref due to creations being restricted.\n\n",
+}
+USED_BY_IMMUTABLE = "tag_name was used by an immutable release"
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
@@ -132,6 +146,7 @@ class Repo:
         self.tags: dict[str, tuple[str, float]] = {}  # name -> (sha, valid from; monotonic)
         self.releases: dict[int, Record] = {}
         self.history: dict[int, list[tuple[float, Record | None]]] = {}
+        self.burned: set[str] = set()  # tags of deleted immutable releases: never published again
 
 
 class Store:
@@ -142,6 +157,7 @@ class Store:
         seed: int | None = None,
         lag: float = 0.0,
         untag_edited_drafts: bool = True,
+        list_cap: int = LIST_CAP,
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -153,6 +169,7 @@ class Store:
         self.lag = lag  # the default view: every read as of `lag` seconds ago
         self.view_lag = 0.0  # the longest lag of a reader's own view (core.Sandbox.set_read_view)
         self.untag_edited_drafts = untag_edited_drafts  # RULES.md: "a draft edited without tag_name"
+        self.list_cap = list_cap  # RULES.md: "a list stops at its cap"
         self.rng = random.Random(seed)
         self.repos: dict[str, Repo] = {}
         self.asset_index: dict[int, tuple[str, int]] = {}
@@ -237,8 +254,29 @@ class Store:
             repo.tags[tag] = (sha, self.clock() + valid_after)
             return sha
 
+    def ref(self, full_name: str, ref: str) -> str:
+        """The commit `ref` (`tags/NAME` or `heads/NAME`) points at; 404 unless a ref has exactly that name.
+
+        Tags are those `push_tag` recorded and those publishing created; they have no read lag here.
+        """
+        with self.lock:
+            repo = self.repo(full_name)
+            kind, _, name = ref.partition("/")
+            if kind == "tags" and name in repo.tags:
+                return repo.tags[name][0]
+            if kind == "heads" and name in repo.branches:
+                return repo.branches[name]
+            raise ApiError(404, "Not Found", "https://docs.github.com/rest/git/refs#get-a-reference")
+
     def _ensure_tag(self, repo: Repo, tag: str, commitish: str) -> None:
         """Publishing needs a usable tag: create it at target_commitish, or wait for a new one."""
+        if tag in repo.burned:  # RULES.md, "a tag of a deleted immutable release is never published again"
+            errors = [] if tag in repo.tags else [PRE_RECEIVE]
+            errors += [
+                {"resource": "Release", "code": "custom", "field": "tag_name", "message": USED_BY_IMMUTABLE},
+                {"resource": "Release", "code": "custom", "message": "Published releases must have a valid tag"},
+            ]
+            raise ApiError(422, "Validation Failed", DOC_CREATE, errors)
         if tag in repo.tags:
             if repo.tags[tag][1] > self.clock():
                 raise validation("Release", "custom", message="Published releases must have a valid tag")
@@ -433,6 +471,8 @@ class Store:
                 raise not_found()
             for asset in rel["assets"]:
                 self._drop_asset_file(asset)
+            if rel["immutable"] and not rel["draft"]:
+                repo.burned.add(rel["tag_name"])
             self._commit(repo, None, rid)
 
     def latest(self, full_name: str, read: ReadView | None = None) -> Record:
@@ -529,11 +569,13 @@ class Store:
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 
-    def finish_upload(self, full_name: str, aid: int, size: int, digest: str, seeded: bool = False) -> Record:
+    def finish_upload(self, full_name: str, aid: int, size: int, digest: str | None, seeded: bool = False) -> Record:
+        """The upload is complete; `digest` is its hex sha256 (None: an asset from before GitHub reported digests)."""
         with self.lock:
             repo, _, asset = self._find_asset(full_name, aid, lagged=False)
             rel = repo.releases[self.asset_index[aid][1]]
-            asset = dict(asset, state="uploaded", size=size, digest=f"sha256:{digest}", updated_at=self.wall())
+            reported = f"sha256:{digest}" if digest is not None else None
+            asset = dict(asset, state="uploaded", size=size, digest=reported, updated_at=self.wall())
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 

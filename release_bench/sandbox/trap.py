@@ -3,20 +3,24 @@
 Point a redirect, a pagination link or an upload_url at `trap.url`, run the action, and
 assert `trap.connections == 0`. Whatever does arrive is recorded (the request heads), so a
 failing test shows what leaked; every request is answered 404 and the connection closed.
+Given an SSL context (a certificate the client under test is told to trust), it is an https
+origin, so a client that would send the token to https://HOST shows it doing so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 
 HEAD_LIMIT = 64 << 10
 
 
 class Trap:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self._sock = socket.create_server((host, 0))
+        self._tls = tls
         self._sock.settimeout(0.05)
         self.host = host
         self.port = self._sock.getsockname()[1]
@@ -27,7 +31,7 @@ class Trap:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def connections(self) -> int:
@@ -62,6 +66,15 @@ class Trap:
                 continue
             except OSError:
                 return
+            if self._tls is not None:
+                conn.settimeout(1.0)
+                try:
+                    conn = self._tls.wrap_socket(conn, server_side=True)
+                except (OSError, ssl.SSLError):  # not TLS, or a client that refused the certificate
+                    with self._lock:
+                        self.heads.append(b"")  # a connection all the same
+                    conn.close()
+                    continue
             with conn:
                 self._answer(conn)
 

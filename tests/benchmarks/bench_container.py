@@ -39,20 +39,27 @@ import time
 import uuid
 from pathlib import Path
 
+from release_bench import base_image
 from release_bench.harness import IN_CONTAINER, REPO, ROOT, WRITES, runner_env
 from release_bench.registry import Registry
 from release_bench.sandbox import Sandbox
 
-BASE = "python:3.13-slim"
 MB = 1_000_000
 LAYER_GOAL_MB = 25
 FIRST_REQUEST_GOAL_S = 0.5
 
 
 def sh(
-    cmd: list[str], *, env: dict[str, str] | None = None, check: bool = True, timeout: float = 900
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    timeout: float = 900,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False)
+    proc = subprocess.run(
+        cmd, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False
+    )
     if check and proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
@@ -194,7 +201,7 @@ def bare_python(image: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def push(image: str, registry, name: str) -> tuple[str, dict[str, int]]:
+def push(image: str, base_image_ref: str, registry, name: str) -> tuple[str, dict[str, int]]:
     """Push to the loopback registry: the digest reference, and the compressed sizes in bytes
     (`total`: config and layers; `ours`: the layers over the base)."""
     tagged = f"{registry.address}/{name}:bench"
@@ -206,7 +213,8 @@ def push(image: str, registry, name: str) -> tuple[str, dict[str, int]]:
         sys.exit(f"docker push reported no digest:\n{out[-2000:]}")
     manifest = registry.manifest(name, m.group(1))
     sizes = [layer["size"] for layer in manifest["layers"]]
-    base = len(json.loads(sh(["docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", BASE]).stdout))
+    inspect = ["docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", base_image_ref]
+    base = len(json.loads(sh(inspect).stdout))
     return f"{registry.address}/{name}@{m.group(1)}", {
         "total": manifest["config"]["size"] + sum(sizes),
         "ours": sum(sizes[base:]),
@@ -219,13 +227,14 @@ def job_steps(built_tag: str, ref: str, sb, release: str, work: Path, runs: int)
     `image: Dockerfile`: build with an empty cache, then run. Prebuilt: pull by digest (the base
     layers present, ours not), then run. Each image is removed after its run."""
     times: dict[str, dict[str, list[float]]] = {k: {"prepare": [], "run": []} for k in ("built", "prebuilt")}
+    build, dockerfile, _ = base_image.build_command(built_tag, "--no-cache", "-q")
     for i in range(runs):
-        for way, prepare, image in (
-            ("built", ["docker", "build", "--no-cache", "-q", "-t", built_tag, "-f", "./Dockerfile", "."], built_tag),
-            ("prebuilt", ["docker", "pull", "-q", ref], ref),
+        for way, prepare, stdin, image in (
+            ("built", build, dockerfile, built_tag),
+            ("prebuilt", ["docker", "pull", "-q", ref], None, ref),
         ):
             t0 = time.time()
-            sh(prepare)
+            sh(prepare, stdin=stdin)
             times[way]["prepare"].append(time.time() - t0)
             times[way]["run"].append(one_run(image, sb, release, work / f"{way}{i}")["wall"])
             sh(["docker", "image", "rm", image])
@@ -249,20 +258,22 @@ def main() -> int:
     if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode != 0:
         print("no Docker engine answers (`docker info` failed)", file=sys.stderr)
         return 2
-    if sh(["docker", "image", "inspect", BASE], check=False).returncode != 0:
-        print(
-            f"base image {BASE} is not present; pull it first (the benchmark never pulls)",
-            file=sys.stderr,
-        )
+    # The Dockerfile's pinned base, or, only where the engine does not hold it, the local stand-in
+    # under the tag alone (release_bench.base_image); never pulled.
+    base = base_image.for_this_engine()
+    if not base_image.present(base):
+        print(f"base image {base} is not present; pull it first (the benchmark never pulls)", file=sys.stderr)
         return 2
+    print(base_image.note(base), file=sys.stderr)
 
     rows: list[tuple[str, str, str]] = []
     load_before = os.getloadavg()[0]
     if not args.skip_build:
-        sh(["docker", "build", "--no-cache", "-t", args.image, "-f", "./Dockerfile", "."])
+        build, dockerfile, _ = base_image.build_command(args.image, "--no-cache")
+        sh(build, stdin=dockerfile)
 
     size = image_size(args.image)
-    ours, ours_total = layers(args.image, BASE)
+    ours, ours_total = layers(args.image, base)
     rows.append(("image size", f"{size / MB:.1f} MB", ""))
     rows.append(
         (
@@ -319,7 +330,7 @@ def main() -> int:
     registry = Registry(work / "registry").start()
     sb = Sandbox(repos=(REPO,)).start()
     try:
-        ref, packed = push(args.image, registry, "octo/safe-release-action")
+        ref, packed = push(args.image, base, registry, "octo/safe-release-action")
         one_run(args.image, sb, tag, work / "step-create")  # the release exists: every step below is unchanged
         sh(["docker", "image", "rm", "-f", image_id])  # so that each pull downloads our layers
         steps = job_steps(f"{args.image}-step", ref, sb, tag, work, args.runs)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from release_bench import base_image
 from release_bench.harness import IN_CONTAINER, REPO, ROOT, WRITES, parse_outputs, runner_env
 
 pytestmark = pytest.mark.container  # tests/conftest.py keeps them on one xdist worker
@@ -41,8 +42,11 @@ def _sh(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     check: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd, check=False)
+    proc = subprocess.run(
+        cmd, input=stdin, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd, check=False
+    )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
@@ -164,16 +168,15 @@ def docker_engine() -> None:
 
 @pytest.fixture(scope="module")
 def image(docker_engine) -> dict:
-    """Build exactly as the runner does for `runs: using: docker, image: Dockerfile`."""
+    """Build exactly as the runner does for `runs: using: docker, image: Dockerfile`: from the
+    Dockerfile's pinned base, or, only where the engine does not hold it (an offline engine), from
+    the local stand-in under the tag alone (release_bench.base_image)."""
     started = time.monotonic()
-    proc = _sh(
-        ["docker", "build", "-t", IMAGE, "-f", "./Dockerfile", "."],
-        cwd=ROOT,
-        timeout=900,
-        check=False,
-    )
+    argv, dockerfile, base = base_image.build_command(IMAGE)
+    print(base_image.note(base))
+    proc = _sh(argv, cwd=ROOT, timeout=900, check=False, stdin=dockerfile)
     assert proc.returncode == 0, f"docker build failed: {describe(proc)}"
-    info = {"build_seconds": time.monotonic() - started}
+    info = {"build_seconds": time.monotonic() - started, "base": base}
     yield info
     if "SAFE_RELEASE_TEST_IMAGE" not in os.environ:
         subprocess.run(["docker", "image", "rm", "-f", IMAGE], capture_output=True, check=False)
@@ -331,7 +334,7 @@ jobs:
     steps:
       # act skips actions/checkout of the repository itself and copies the working
       # directory into the job container instead, so this needs no network.
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
           persist-credentials: false
       - id: rel
@@ -367,6 +370,10 @@ COPY_IGNORE = shutil.ignore_patterns(
 
 def _act_repo(dest: Path, api_url: str) -> Path:
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
+    # act builds `uses: ./` from the copy's Dockerfile and takes no build options: where the engine
+    # does not hold the pinned base (offline), the copy's FROM names the local stand-in instead.
+    base = base_image.for_this_engine()
+    (dest / "Dockerfile").write_text(base_image.dockerfile(base), encoding="utf-8")
     wf_dir = dest / ".github" / "workflows"
     if wf_dir.exists():
         shutil.rmtree(wf_dir)  # only the test workflow: act runs every workflow it finds

@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from test_container import COPY_IGNORE, REQUIRE, _sh, describe, docker_engine, unmasked  # noqa: F401
 
+from release_bench import base_image
 from release_bench.registry import Registry
 
 pytestmark = pytest.mark.container
@@ -57,14 +58,18 @@ def pinned(docker_engine, tmp_path_factory) -> Pinned:  # noqa: F811 (the fixtur
     """Built as release.yml builds it, pushed, its digest recorded; the registry then stopped."""
     tag = f"test-h-image-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     ghcr = f"ghcr.io/{NAME}:{tag}"
-    build = ["docker", "build", "-t", ghcr, "-f", "./Dockerfile", "."]
-    for arg, value in (("SOURCE", SOURCE), ("REVISION", REVISION), ("VERSION", VERSION)):
-        build += ["--build-arg", f"{arg}={value}"]
+    labels = [
+        f"--build-arg={arg}={value}"
+        for arg, value in (("SOURCE", SOURCE), ("REVISION", REVISION), ("VERSION", VERSION))
+    ]
+    # The Dockerfile's pinned base, or, only where the engine does not hold it, the local stand-in.
+    build, dockerfile, base = base_image.build_command(ghcr, *labels)
+    print(base_image.note(base))
     registry = Registry(tmp_path_factory.mktemp("registry")).start()
     image = f"{registry.address}/{NAME}"
     names = [ghcr, f"{image}:{tag}"]
     try:
-        proc = _sh(build, cwd=ROOT, timeout=900, check=False)
+        proc = _sh(build, cwd=ROOT, timeout=900, check=False, stdin=dockerfile)
         assert proc.returncode == 0, f"docker build failed: {describe(proc)}"
         _sh(["docker", "tag", ghcr, names[1]])
         pushed = _sh(["docker", "push", names[1]], timeout=600)
@@ -110,7 +115,7 @@ jobs:
   release:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
           persist-credentials: false
       # No token, no repository: action.yml's defaults (github.token, github.repository,

@@ -27,7 +27,7 @@ from release_bench.sandbox import Sandbox
 ENTRYPOINT = ROOT / "entrypoint.py"
 # The budget each run gets: small, so a hang fails the test in a minute, not five.
 TIMEOUT_SECONDS = 60
-# A guard far above that budget: the action must end by itself well before this.
+# A guard far above that budget (or a run's own `timeout_seconds`): the action must end by itself well before.
 PROCESS_TIMEOUT = TIMEOUT_SECONDS + 60
 # A run held at the start gate: it imports the action, says it is ready, waits for a byte on
 # stdin, then runs the entrypoint as `python entrypoint.py` would.
@@ -77,9 +77,14 @@ class Action:
         self._count = 0
 
     def env(
-        self, inputs: Mapping[str, str] | None = None, *, token: str | None = None, repository: str = REPO
+        self,
+        inputs: Mapping[str, str] | None = None,
+        *,
+        token: str | None = None,
+        repository: str = REPO,
+        runner: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The environment the runner would give the container step, plus `inputs`."""
+        """The environment the runner would give the container step, plus `inputs` (and `runner`'s variables)."""
         self._count += 1
         files = StepFiles.on_host(self.workdir, self._count)
         env = runner_env(
@@ -91,7 +96,7 @@ class Action:
             host_env=os.environ,
         )
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        return env
+        return env | dict(runner or {})
 
     def _start(self, env: dict[str, str], ready: Path | None = None) -> subprocess.Popen[str]:
         gated = ready is not None
@@ -107,17 +112,18 @@ class Action:
 
     @staticmethod
     def _finish(proc: subprocess.Popen[str], env: Mapping[str, str]) -> Run:
+        guard = float(env.get("INPUT_TIMEOUT_SECONDS") or TIMEOUT_SECONDS) + PROCESS_TIMEOUT - TIMEOUT_SECONDS
         try:
-            stdout, stderr = proc.communicate(timeout=PROCESS_TIMEOUT)
+            stdout, stderr = proc.communicate(timeout=guard)
         except subprocess.TimeoutExpired:
             proc.kill()
             stdout, stderr = proc.communicate()
-            pytest.fail(f"the action did not end within {PROCESS_TIMEOUT}s:\n{stdout}\n{stderr}")
+            pytest.fail(f"the action did not end within {guard:g}s:\n{stdout}\n{stderr}")
         outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
         summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
         return Run(proc.returncode, stdout, stderr, outputs, summary)
 
-    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str) -> Run:
+    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str | Mapping[str, str]) -> Run:
         """Run the entrypoint once and wait for it."""
         env = self.env(inputs, **env_options)
         return self._finish(self._start(env), env)

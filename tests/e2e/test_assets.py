@@ -72,6 +72,7 @@ def test_three_files_are_uploaded_and_the_assets_output_lists_them(sb, action, d
         asset = held[item["name"]]
         assert item == {
             "name": asset["name"],
+            "label": "",
             "id": asset["id"],
             "size": asset["size"],
             "digest": asset["digest"],
@@ -202,9 +203,9 @@ def test_a_dry_run_lists_the_planned_uploads_and_replacements_without_writing(sb
 
     assert run.code == 0, run
     assert writes(sb) == []
-    assert "upload app.windows.zip" in run.stdout
-    assert "replace checksums.txt" in run.stdout
-    assert "app-linux.tar.gz is already uploaded" in run.stdout
+    assert "would upload app.windows.zip" in run.stdout
+    assert "would replace checksums.txt" in run.stdout
+    assert "1 asset is already uploaded with the same digest: app-linux.tar.gz" in run.stdout
 
 
 def test_an_upload_whose_answer_is_lost_is_not_uploaded_twice(sb, action, dist):

@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import venv
 import zipfile
 from dataclasses import dataclass
@@ -68,7 +70,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     keep = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("INPUT_", "GITHUB_", "RUNNER_")) and key not in ("PYTHONPATH", "GH_TOKEN", "CI")
+        if not key.startswith(("INPUT_", "GITHUB_", "RUNNER_"))
+        and key not in ("PYTHONPATH", "CI")
+        and not key.startswith("GH_")
     }
     return {**keep, **extra}
 
@@ -113,7 +117,7 @@ def test_the_wheel_holds_only_release_action_and_needs_only_requests_and_backoff
 
 
 def test_flags_create_then_a_rerun_writes_nothing_then_an_update(installed, sb, workdir):
-    env = clean_env(GH_TOKEN=sb.token)
+    env = clean_env(GH_ENTERPRISE_TOKEN=sb.token)  # the simulator is not github.com: gh's variable for it
     flags = ["--tag", "v1.0.0", "--repository", REPO, "--api-url", sb.api_url, "--files", "dist/*.tar.gz", "--json"]
 
     created = run(installed.command, *flags, "--notes", "First.", env=env, cwd=workdir)
@@ -144,23 +148,30 @@ def test_flags_create_then_a_rerun_writes_nothing_then_an_update(installed, sb, 
 
 def test_in_a_terminal_the_log_is_plain_text_and_the_outputs_are_printed(installed, sb, workdir):
     flags = ["--tag", "v2.0.0", "--repository", REPO, "--api-url", sb.api_url, "--draft"]
-    proc = run(installed.command, *flags, env=clean_env(GH_TOKEN=sb.token), cwd=workdir)
+    proc = run(installed.command, *flags, env=clean_env(GH_ENTERPRISE_TOKEN=sb.token), cwd=workdir)
     assert proc.returncode == 0, shown(proc)
     assert "::" not in proc.stdout, "a workflow command reached the terminal"
     assert "== Converge the release of octo/demo tag v2.0.0" in proc.stdout
     outputs = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))["outputs"]
-    printed = dict(line.split(maxsplit=1) for line in proc.stdout.splitlines()[-len(outputs) :])
+    lines = proc.stdout.splitlines()[-len(outputs) :]
+    printed = {name: value.strip() for name, _, value in (line.partition(" ") for line in lines)}
     assert list(printed) == list(outputs), "every output printed last, one a line, in action.yml's order"
     (release,) = releases_for(sb, "v2.0.0")
     assert (printed["status"], printed["id"], printed["draft"]) == ("created", str(release["id"]), "true")
 
 
-def test_the_repository_comes_from_the_git_remote_and_the_token_from_github_token(installed, sb, workdir):
+def test_the_repository_comes_from_the_git_remote_and_the_token_from_github_enterprise_token(installed, sb, workdir):
     git = ["git", "-c", "init.defaultBranch=main"]
     _run([*git, "init", "-q"], cwd=workdir)
     _run([*git, "remote", "add", "origin", f"git@github.com:{REPO}.git"], cwd=workdir)
     proc = run(
-        installed.command, "--tag", "v3.0.0", "--api-url", sb.api_url, env=clean_env(GITHUB_TOKEN=sb.token), cwd=workdir
+        installed.command,
+        "--tag",
+        "v3.0.0",
+        "--api-url",
+        sb.api_url,
+        env=clean_env(GITHUB_ENTERPRISE_TOKEN=sb.token, GITHUB_TOKEN="ghp_never_sent_to_the_simulator"),
+        cwd=workdir,
     )
     assert proc.returncode == 0, shown(proc)
     assert f"repository {REPO} at {sb.api_url} (from git remote origin)" in proc.stdout
@@ -180,13 +191,13 @@ def test_without_a_token_it_says_where_the_token_goes_and_sends_nothing(installe
         cwd=workdir,
     )
     assert proc.returncode == 2, shown(proc)
-    assert "No token: export GH_TOKEN" in proc.stderr
+    assert f"No token for {sb.api_url}" in proc.stderr and "GH_ENTERPRISE_TOKEN" in proc.stderr
     assert sb.log == []
 
 
 def test_with_json_a_failure_prints_no_object_and_a_plain_error(installed, sb, workdir):
     flags = ["--tag", "v1.0.0", "--repository", "octo/missing", "--api-url", sb.api_url, "--json"]
-    proc = run(installed.command, *flags, env=clean_env(GH_TOKEN=sb.token), cwd=workdir)
+    proc = run(installed.command, *flags, env=clean_env(GH_ENTERPRISE_TOKEN=sb.token), cwd=workdir)
     assert proc.returncode == 1, shown(proc)
     assert proc.stdout == ""
     assert "error: Repository octo/missing was not found" in proc.stderr
@@ -274,10 +285,59 @@ def normalised(sb, text: str, tag: str) -> str:
 
 
 def test_with_flags_inside_a_run_step_workflow_commands_pass_through_and_outputs_reach_the_step(installed, sb, workdir):
-    env = runner_env(sb, workdir, 1) | {"GH_TOKEN": sb.token}  # with flags, INPUT_* are not read
+    env = runner_env(sb, workdir, 1) | {"GH_ENTERPRISE_TOKEN": sb.token}  # with flags, INPUT_* are not read
     flags = ["--tag", "v5.0.0", "--repository", REPO, "--api-url", sb.api_url, "--dry-run"]
     proc = run(installed.command, *flags, env=env, cwd=workdir)
     assert proc.returncode == 0, shown(proc)
     assert "::group::Plan for octo/demo tag v5.0.0" in proc.stdout  # the runner folds it
     assert outputs_of(env)["status"] == "created"  # what would happen; the step's outputs have it
     assert writes(sb) == []
+
+
+# -- failing fast and clearly, in the command's words --------------------------------------------
+
+
+def test_an_api_url_nothing_listens_on_fails_in_seconds_naming_the_host_and_the_flag(installed, workdir):
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    start = time.monotonic()
+    proc = run(installed.command, "--tag", "v1.0.0", "--repository", REPO, "--api-url", url,
+               env=clean_env(GH_ENTERPRISE_TOKEN="t0ken"), cwd=workdir)  # fmt: skip
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1, shown(proc)
+    assert elapsed < 20, f"{elapsed:.1f}s\n{shown(proc)}"  # it was 4 min 59 s: the whole budget, retrying
+    (error,) = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert error.startswith(f"error: {url} refused the connection (3 tries in "), shown(proc)
+    assert f"Check --api-url ({url})" in error and "`api_url`" not in error and "timeout" not in error
+    assert "error:" not in proc.stdout
+
+
+def test_bad_and_unknown_flags_are_each_an_error_on_stderr_and_nothing_is_sent(installed, sb, workdir):
+    flags = ["--repository", REPO, "--api-url", sb.api_url, "--tag", "a..b", "--make-latest", "ture"]
+    env = clean_env(GH_ENTERPRISE_TOKEN=sb.token)
+    bad = run(installed.command, *flags, "--timeout-seconds", "0", env=env, cwd=workdir)
+    assert bad.returncode == 2, shown(bad)
+    errors = [line for line in bad.stderr.splitlines() if line.startswith("error: ")]
+    assert [line.split()[1] for line in errors] == ["--tag", "--make-latest", "--timeout-seconds"], shown(bad)
+    assert "(did you mean true?)" in errors[1] and "error" not in bad.stdout
+    unknown = run(installed.command, *flags, "--dry-rn", "--notes-fil", "N.md", env=env, cwd=workdir)
+    assert unknown.returncode == 2, shown(unknown)
+    assert "safe-release: error: unknown flag '--dry-rn'; did you mean --dry-run?" in unknown.stderr
+    assert "safe-release: error: unknown flag '--notes-fil'; did you mean --notes-file?" in unknown.stderr
+    assert unknown.stdout == "" and sb.log == []
+
+
+def test_from_a_subfolder_of_a_checkout_paths_may_lead_anywhere_in_the_checkout(installed, sb, workdir):
+    git = ["git", "-c", "init.defaultBranch=main"]
+    _run([*git, "init", "-q"], cwd=workdir)
+    (workdir / "NOTES.md").write_text("From the top of the checkout.\n", encoding="utf-8")
+    sub = workdir / "docs" / "site"
+    sub.mkdir(parents=True)
+    flags = ["--tag", "v6.0.0", "--repository", REPO, "--api-url", sb.api_url, "--notes-file", "../../NOTES.md",
+             "--files", "../../dist/*.tar.gz"]  # fmt: skip
+    proc = run(installed.command, *flags, env=clean_env(GH_ENTERPRISE_TOKEN=sb.token), cwd=sub)
+    assert proc.returncode == 0, shown(proc)
+    (release,) = releases_for(sb, "v6.0.0")
+    assert release["body"] == "From the top of the checkout.\n"
+    assert [a["name"] for a in release["assets"]] == ["app.tar.gz"]

@@ -168,3 +168,19 @@ def test_a_just_pushed_tag_refused_as_invalid_is_retried_until_github_knows_it(s
     assert [e["status"] for e in creates][-1] == 201
     assert 422 in [e["status"] for e in creates], "the sandbox refused the fresh tag first"
     assert creates[-1]["t"] - creates[0]["t"] >= 1.5
+
+
+def test_a_tag_of_a_deleted_immutable_release_fails_at_once_asking_for_a_new_tag(sb, action: Action):
+    """GitHub never publishes a tag of a deleted immutable release again (RULES.md): no retry helps."""
+    sb.set_immutable(REPO, True)
+    assert action.run({"tag": TAG, "notes": "notes"}).code == 0
+    sb.store.delete_release(REPO, releases_for(sb, TAG)[0]["id"])
+    sb.clear_log()
+
+    run = action.run({"tag": TAG, "notes": "notes"})
+
+    assert run.code == 1, run
+    assert len(run.errors) == 1, run
+    assert "immutable release that was deleted" in run.errors[0], run
+    assert "new tag" in run.errors[0], run
+    assert [e["status"] for e in requests_to(sb, "create_release")] == [422], "refused once, never retried"

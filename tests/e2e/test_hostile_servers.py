@@ -106,7 +106,7 @@ def test_a_server_that_sends_a_byte_a_second_cannot_keep_a_run_past_its_budget(s
 
     run, elapsed = timed(action, {"tag": TAG, "notes": "n", "timeout_seconds": "10"})
 
-    assert_one_clear_error(run, elapsed, 10, "timeout_seconds (10) ran out", "GET", "/releases/tags/v1.0.0")
+    assert_one_clear_error(run, elapsed, 10, "`timeout_seconds` (10) ran out", "GET", "/releases/tags/v1.0.0")
     assert elapsed >= 9, "ended before the budget: something else failed"
 
 
@@ -187,7 +187,7 @@ def test_html_answered_502_again_and_again_ends_within_the_budget_naming_what_fa
 
     run, elapsed = timed(action, {"tag": TAG, "notes": "n", "timeout_seconds": "5"})
 
-    assert_one_clear_error(run, elapsed, 5, "timeout_seconds (5)", "/releases/tags/v1.0.0 answered 502")
+    assert_one_clear_error(run, elapsed, 5, "`timeout_seconds` (5)", "/releases/tags/v1.0.0 answered 502")
     assert 2 <= sb.count(route="get_release_by_tag") <= 20, "retried with backoff, not in a busy loop"
 
 

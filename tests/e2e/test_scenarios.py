@@ -98,6 +98,25 @@ def test_of_several_duplicate_drafts_the_oldest_is_adopted_and_empty_others_dele
     assert sb.count("DELETE", "delete_release") == len(others)
 
 
+def test_another_runs_young_draft_is_left_to_it_and_only_a_left_over_one_deleted(sb, action: Action):
+    """A draft made moments ago belongs to a run still going, which deletes it itself; one
+    unchanged for longer than the lag window (seeded drafts are dated an hour back) is debris."""
+    oldest = sb.seed_release(REPO, TAG, draft=True)
+    left_over = sb.seed_release(REPO, TAG, draft=True)
+    young = sb.store.create_release(REPO, {"tag_name": TAG, "draft": True})  # another run's, just made
+
+    run = action.run({"tag": TAG, "notes": "final"})
+
+    assert run.code == 0, run
+    assert run.outputs["id"] == str(oldest["id"])
+    remaining = {r["id"]: r for r in sb.releases(REPO)}
+    assert set(remaining) == {oldest["id"], young["id"]}, "only the left-over draft goes"
+    assert remaining[young["id"]]["draft"] is True
+    assert [(e["path"].rsplit("/", 1)[-1], e["status"]) for e in writes(sb) if e["method"] == "DELETE"] == [
+        (str(left_over["id"]), 204)
+    ]
+
+
 def test_a_draft_holding_another_runs_assets_is_not_deleted(sb, action: Action):
     oldest = sb.seed_release(REPO, TAG, draft=True)
     with_assets = sb.seed_release(REPO, TAG, draft=True, assets=[("app.tar.gz", b"build output")])
@@ -151,9 +170,9 @@ def test_dry_run_writes_nothing_and_prints_the_plan_field_by_field(sb, action: A
     assert run.code == 0, run
     assert writes(sb) == []
     assert releases_for(sb, TAG) == []
-    assert f"create release for tag {TAG}:" in run.stdout
-    for line in ("tag_name: 'v1.0.0'", "name: 'Planned'", "draft: False", "body: 'planned notes'"):
-        assert line in run.stdout, run
+    assert f"would create a new release for tag {TAG}:" in run.stdout
+    for line in ('name: "Planned"', "draft: false", 'notes: "planned notes"'):
+        assert f"\n  {line}\n" in run.stdout, run
     assert run.outputs["status"] == "created"
 
 
@@ -165,7 +184,7 @@ def test_dry_run_of_an_update_shows_each_changed_field_old_and_new(sb, action: A
 
     assert run.code == 0, run
     assert writes(sb) == []
-    assert "body: 'old body' → 'new body'" in run.stdout, run
+    assert "would update release" in run.stdout and "\n  notes: changed\n" in run.stdout, run
     assert run.outputs["status"] == "updated"
     assert releases_for(sb, TAG)[0]["body"] == "old body"
 
@@ -189,3 +208,18 @@ def test_a_tag_that_is_never_valid_fails_after_a_few_tries_not_at_the_end_of_the
     assert run.code == 1, run
     assert len(run.errors) == 1 and "Push the tag before this step" in run.errors[0], run
     assert 2 <= sb.count("POST", "create_release") <= 6, sb.log
+
+
+def test_adopting_a_draft_under_read_lag_patches_it_once(sb, action: Action):
+    """A lagging list still shows the draft as it was before this run's PATCH: that is read lag,
+    not another writer, so the run must not PATCH the same change again (it used to, on every
+    pass, until the write throttle stopped the run)."""
+    seeded = sb.seed_release(REPO, TAG, draft=True, body="drafted notes", target_commitish="main")
+    sb.set_lag(1.0)
+
+    run = action.run({"tag": TAG, "notes": "drafted notes", "draft": "true"})
+
+    assert run.code == 0, run
+    assert run.outputs["id"] == str(seeded["id"])
+    patches = [e for e in sb.log if e["method"] == "PATCH"]
+    assert len(patches) == 1, patches

@@ -54,6 +54,8 @@ def told(pairs: list[tuple[dict, Run]]) -> str:
 def test_a_run_started_once_the_read_lag_has_passed_wins_over_the_write_before_it(sb, action: Action):
     """The bound the soak's waves keep, and the README states: after the lag, reads are current.
 
+    Start line: no (two runs one after the other: not a race).
+
     The release said "first" long ago; a run writes "second" under a 0.1 s lag, then reads lag
     1 s (another replica). A run started at once would read "first", already what it asks
     for, and write nothing; started once the write is older than the lag, it must win.
@@ -75,6 +77,12 @@ def test_a_run_started_once_the_read_lag_has_passed_wins_over_the_write_before_i
 
 @pytest.mark.soak
 def test_chaos_soak_every_wave_converges_on_one_release_per_tag(sb, action: Action):
+    """Every wave ends with one published release per tag, never replaced, holding one run's notes.
+
+    Start line: no. A wave's runs are released together at the gate (`Action.run_many`) and
+    reach the API as this machine schedules them, so how much they overlap varies from wave to
+    wave; the claim covers whatever overlap the waves had, not the lockstep case.
+    """
     rng = random.Random(SEED)
     sb.set_fault_rate(FAULT_RATE, SEED)
     release_of: dict[str, int] = {}  # tag → the release id, which must never change

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shlex
 import socket
 import threading
 import time
@@ -14,7 +16,7 @@ import pytest
 import requests
 
 from release_bench.sandbox import Sandbox, github_asset_name, valid_ref_name
-from release_bench.sandbox.cli import build_parser, main
+from release_bench.sandbox.cli import build_parser, main, ready_lines
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
@@ -236,6 +238,24 @@ def test_cli_prints_env_lines():
     assert not th.is_alive()
 
 
+def test_the_ready_lines_for_the_command_run_as_printed(tmp_path, monkeypatch, capsys):
+    from release_action import cli
+
+    with Sandbox(repos=["o/r"], token="ghs_ready") as sb:
+        lines = ready_lines(sb.api_url, sb.token, "o/r")
+        (export,) = [line for line in lines if line.startswith("export ")]
+        (command,) = [line for line in lines if line.startswith("safe-release ")]
+        name, _, value = export.removeprefix("export ").partition("=")
+        assert name == "GH_ENTERPRISE_TOKEN"  # the simulator is not github.com: gh's variable for any other host
+        for variable in [k for k in os.environ if k.startswith(("GH_", "GITHUB_", "INPUT_"))]:
+            monkeypatch.delenv(variable)
+        monkeypatch.setenv(name, shlex.split(value)[0])
+        monkeypatch.chdir(tmp_path)  # no checkout here: the flags say everything
+        assert cli.main(shlex.split(command)[1:]) == 0, capsys.readouterr()
+        (release,) = sb.releases("o/r")
+        assert (release["tag_name"], release["body"], release["draft"]) == ("v0.1.0", "Made by the command.", False)
+
+
 def test_cli_knobs_parse_and_refuse_nonsense():
     args = build_parser().parse_args(["--latency", "0.05,0.2", "--no-untag-edited-drafts"])
     assert args.latency == (0.05, 0.2) and args.untag_edited_drafts is False
@@ -245,3 +265,31 @@ def test_cli_knobs_parse_and_refuse_nonsense():
     for bad in ("0.2,0.1", "-1", "fast"):
         with pytest.raises(SystemExit), redirect_stderr(io.StringIO()):
             build_parser().parse_args(["--latency", bad])
+
+
+def test_a_label_is_sent_with_the_upload_and_changed_alone_by_patch(sandbox, gh):
+    rel = gh.post(R, json={"tag_name": "v1"}).json()
+    url = rel["upload_url"].split("{")[0]
+    asset = gh.post(url, params={"name": "app.tar.gz", "label": "Linux (x86-64)"}, data=b"x").json()
+    assert (asset["name"], asset["label"]) == ("app.tar.gz", "Linux (x86-64)")
+    bare = gh.post(url, params={"name": "b.zip"}, data=b"b").json()
+    assert bare["label"] == ""  # no label: an empty one, as GitHub shows it
+    patched = gh.patch(f"{R}/assets/{asset['id']}", json={"label": "Linux"}).json()
+    assert (patched["id"], patched["name"], patched["label"], patched["digest"]) == (
+        asset["id"],
+        "app.tar.gz",
+        "Linux",
+        asset["digest"],
+    )
+    assert gh.patch(f"{R}/assets/{asset['id']}", json={"label": ""}).json()["label"] == ""
+    assert sandbox.count("POST", "upload_asset") == 2  # a label change is no upload
+
+
+def test_an_immutable_published_release_refuses_a_label_change(sandbox, gh, up):
+    sandbox.add_repo("octo/locked", immutable=True)
+    locked = "/repos/octo/locked/releases"
+    draft = gh.post(locked, json={"tag_name": "v1", "draft": True}).json()
+    asset = up(draft, "a.txt").json()
+    gh.patch(f"{locked}/{draft['id']}", json={"draft": False})
+    answer = gh.patch(f"{locked}/assets/{asset['id']}", json={"label": "L"})
+    assert answer.status_code == 422 and "immutable" in answer.json()["message"]

@@ -13,19 +13,12 @@ import requests
 
 from release_bench.sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
 
 
-def fixtures() -> Path:
-    """Recorded GitHub traffic: `shared/reference/` beside the repository (the workplace's
-    `../shared`, or one level further up from a worktree under it); see its README.md."""
-    for parent in ROOT.parents:
-        found = parent / "shared" / "reference" / "octokit-fixtures"
-        if found.is_dir():
-            return found
-    pytest.fail(f"no shared/reference/octokit-fixtures beside {ROOT} or above it: the recorded traffic is missing")
+# Recorded GitHub traffic, in the repository with its licence and provenance (see its README.md).
+FIXTURES = Path(__file__).resolve().parent / "recorded" / "octokit-fixtures"
 
 
 def same_shape(rec: Any, ours: Any, where: str = "$") -> None:
@@ -58,7 +51,7 @@ def learn_ids(rec: Any, ours: Any, ids: dict[tuple[str, int], int]) -> None:
 
 @pytest.mark.parametrize("scenario", ["release-assets", "release-assets-conflict"])
 def test_replay_octokit_fixtures(scenario):
-    records = json.loads((fixtures() / scenario / "normalized-fixture.json").read_text())
+    records = json.loads((FIXTURES / scenario / "normalized-fixture.json").read_text())
     full = f"octokit-fixture-org/{scenario}"
     with Sandbox(repos=(full,)) as sb:
         assets = [("test-upload.txt", b"Hello, world!\n")] if "conflict" in scenario else []
@@ -82,6 +75,9 @@ def test_replay_octokit_fixtures(scenario):
             if rec["response"] not in ("", None):
                 ours = resp.json()
                 same_shape(rec["response"], ours, where)
+                for key in ("tarball_url", "zipball_url"):  # the archive URLs as GitHub spells them
+                    if isinstance(rec["response"], dict) and rec["response"].get(key):
+                        assert ours[key] == rec["response"][key].replace("https://api.github.com", sb.api_url), where
                 learn_ids(rec["response"], ours, ids)
                 if rec["status"] < 300:
                     assert resp.headers["content-type"] == rec["headers"]["content-type"]
@@ -111,6 +107,9 @@ def test_openapi_schemas(sandbox, gh, up):
     assert listed
     for asset in [*listed, gh.get(f"{R}/assets/{listed[0]['id']}").json()]:
         models.ReleaseAsset.model_validate(asset)
+    ref = gh.get(f"/repos/{REPO}/git/ref/tags/v1").json()  # the tag the publish of v1 made
+    models.GitRef.model_validate(ref)
+    assert set(ref) == _fields(models.GitRef) and set(ref["object"]) == _fields(models.GitRefPropObject)
 
 
 def test_pygithub_unchanged(tmp_path):

@@ -44,3 +44,12 @@ def test_interleaved_runs_of_which_half_created_raced():
 def test_interleaving_without_enough_creates_is_not_a_evidence():
     seen = evidence(log(("run-0", "create_release"), ("run-1", "get_release_by_tag"), ("run-0", "get_release")), RUNS)
     assert seen.interleaved == ("run-0",) and not seen.raced
+
+
+def test_runs_on_an_existing_release_race_on_another_write():
+    together = log(("run-0", "get_release_by_tag"), ("run-1", "get_release_by_tag"), ("run-0", "update_release"),
+                   ("run-1", "update_release"))  # fmt: skip
+    assert not evidence(together, RUNS[:2]).raced  # no create: by the create, no race
+    seen = evidence(together, RUNS[:2], "update_release")
+    assert seen.raced and seen.creators == ("run-0", "run-1")
+    assert str(seen) == "2 of 2 runs sent update_release; 2 had another run's requests between their own"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -170,6 +171,33 @@ def test_tag_created_at_target(sandbox, gh):
     assert sandbox.tags(REPO)["t2"] == pushed == "c" * 40
 
 
+def test_get_a_reference_answers_only_the_ref_of_exactly_that_name(sandbox, gh):
+    refs = f"/repos/{REPO}/git/ref"
+    pushed = sandbox.push_tag(REPO, "v1.0.0", "d" * 40)
+    sandbox.push_tag(REPO, "release/2024.5")
+    r = gh.get(f"{refs}/tags/v1.0.0")
+    assert r.status_code == 200
+    assert r.json() == {
+        "ref": "refs/tags/v1.0.0",
+        "node_id": r.json()["node_id"],
+        "url": f"{sandbox.api_url}/repos/{REPO}/git/refs/tags/v1.0.0",
+        "object": {"type": "commit", "sha": pushed, "url": f"{sandbox.api_url}/repos/{REPO}/git/commits/{pushed}"},
+    }
+    assert gh.get(f"{refs}/tags/release/2024.5").json()["ref"] == "refs/tags/release/2024.5"  # slashes as they are
+    assert gh.get(f"{refs}/tags/release%2F2024.5").json()["ref"] == "refs/tags/release/2024.5"
+    for missing in ("tags/v1", "tags/v1.0.0.1", "tags/release", "v1.0.0", "heads/v1.0.0", "tags/"):
+        answer = gh.get(f"{refs}/{missing}")  # a prefix, a longer name, no namespace: none of them is the ref
+        assert answer.status_code == 404, missing
+        assert answer.json()["message"] == "Not Found"
+    assert gh.get(f"{refs}/heads/main").json()["object"]["sha"] == sandbox.store.repo(REPO).branches["main"]
+    assert gh.get(f"{refs}/tags/v2").status_code == 404
+    gh.post(R, json={"tag_name": "v2", "draft": True})  # a draft makes no tag
+    assert gh.get(f"{refs}/tags/v2").status_code == 404
+    gh.post(R, json={"tag_name": "v2"})  # publishing does
+    assert gh.get(f"{refs}/tags/v2").json()["object"]["sha"] == sandbox.tags(REPO)["v2"]
+    assert gh.get(f"/repos/{REPO}/git/ref/tags/v1.0.0", headers={"Authorization": "token nope"}).status_code == 401
+
+
 class Clock:
     """The sandbox's clock for lag and tag validity, moved by the test: no test waits on a
     machine's speed (a busy machine can take longer than a short lag between two requests)."""
@@ -237,6 +265,17 @@ def test_list_order_and_pagination(sandbox, gh):
     big = gh.get(R, params={"per_page": 100, "page": 11})
     assert big.status_code == 422
     assert big.json()["message"] == "Only the first 1000 results are available."
+    assert big.json()["documentation_url"] == "https://docs.github.com/rest/releases/releases#list-releases"
+
+
+def test_the_list_cap_is_a_knob_for_repositories_reported_to_list_ten_thousand():
+    with Sandbox(list_cap=10000) as sb:
+        auth = {"Authorization": f"Bearer {sb.token}"}
+        page = requests.get(sb.api_url + R, params={"per_page": 100, "page": 11}, headers=auth, timeout=30)
+        assert page.status_code == 200
+        beyond = requests.get(sb.api_url + R, params={"per_page": 100, "page": 101}, headers=auth, timeout=30)
+        assert beyond.status_code == 422
+        assert beyond.json()["message"] == "Only the first 10000 results are available."
 
 
 def test_delete_release(sandbox, gh):
@@ -315,6 +354,41 @@ def test_immutable_release(sandbox, gh, up):
     assert gh.patch(f"{base}/{pub['id']}", json={"body": "edited"}).status_code == 200
     sandbox.set_immutable(REPO, True)
     assert gh.post(R, json={"tag_name": "x"}).json()["immutable"] is True
+
+
+def test_a_tag_of_a_deleted_immutable_release_is_never_published_again(sandbox, gh):
+    sandbox.add_repo("octo/locked", immutable=True)
+    base = "/repos/octo/locked/releases"
+    first = gh.post(base, json={"tag_name": "v1"}).json()
+    assert first["immutable"] is True
+    assert gh.delete(f"{base}/{first['id']}").status_code == 204
+
+    again = gh.post(base, json={"tag_name": "v1"})
+    assert again.status_code == 422
+    messages = [e.get("message") for e in again.json()["errors"]]
+    assert messages == ["tag_name was used by an immutable release", "Published releases must have a valid tag"]
+    draft = gh.post(base, json={"tag_name": "v1", "draft": True})  # a draft may carry it ...
+    assert draft.status_code == 201
+    publish = gh.patch(f"{base}/{draft.json()['id']}", json={"tag_name": "v1", "draft": False})
+    assert publish.status_code == 422  # ... but is never published with it
+    assert [e.get("field") for e in publish.json()["errors"]] == ["tag_name", None]
+
+    with sandbox.store.lock:  # the tag deleted too: GitHub's ruleset refuses to create it again
+        del sandbox.store.repo("octo/locked").tags["v1"]
+    gone = gh.post(base, json={"tag_name": "v1"}).json()["errors"]
+    assert [e.get("field") for e in gone] == ["pre_receive", "tag_name", None]
+    assert "Cannot create ref due to creations being restricted." in gone[0]["message"]
+
+
+def test_a_deleted_draft_or_mutable_release_leaves_its_tag_free(sandbox, gh):
+    sandbox.add_repo("octo/locked", immutable=True)
+    base = "/repos/octo/locked/releases"
+    draft = gh.post(base, json={"tag_name": "v1", "draft": True}).json()
+    assert gh.delete(f"{base}/{draft['id']}").status_code == 204
+    assert gh.post(base, json={"tag_name": "v1"}).status_code == 201
+    mutable = gh.post(R, json={"tag_name": "v2"}).json()
+    assert gh.delete(f"{R}/{mutable['id']}").status_code == 204
+    assert gh.post(R, json={"tag_name": "v2"}).status_code == 201
 
 
 def test_log_and_count(sandbox, gh):
@@ -453,3 +527,15 @@ def gh_get(sb: Sandbox, token: str | None = None) -> requests.Response:
 @pytest.mark.parametrize(("uploaded", "stored", "reported_in"), REPORTED_ASSET_NAMES)
 def test_the_simulator_stores_asset_names_as_users_saw_github_store_them(uploaded, stored, reported_in):
     assert github_asset_name(uploaded) == stored, reported_in
+
+
+def test_seeded_assets_report_githubs_digest_or_none_as_before_june_2025(sandbox, gh):
+    sandbox.seed_release(
+        REPO, "v1", assets=[("new.zip", b"new\n"), ("old.zip", b"old\n", "old"), ("cut.zip", b"", "starter")]
+    )
+    (release,) = gh.get(R).json()
+    listed = {a["name"]: a for a in gh.get(f"{R}/{release['id']}/assets").json()}
+    assert listed["new.zip"]["digest"] == "sha256:" + hashlib.sha256(b"new\n").hexdigest()
+    assert (listed["old.zip"]["state"], listed["old.zip"]["size"], listed["old.zip"]["digest"]) == ("uploaded", 4, None)
+    assert (listed["cut.zip"]["state"], listed["cut.zip"]["digest"]) == ("starter", None)
+    assert requests.get(listed["old.zip"]["browser_download_url"], timeout=10).content == b"old\n"
