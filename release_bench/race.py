@@ -2,11 +2,13 @@
 
 Each run holds its own token (`Sandbox.issue_token`, as each workflow job has its own
 GITHUB_TOKEN), and the log names the holder of every request. Two signs, both required:
-at least half of the runs sent a create (they all saw no release yet, so they overlapped
-before the first create landed), and some run's requests had another run's request between
-them (the simulator served them interleaved, not one run after the other). Runs on a release
-that exists already race on another write (`write`: an update of its body, say) instead of
-the create.
+at least half of the runs were in the race for the create — they sent one, or they had looked
+(and so seen no release) before the first create landed — and some run's requests had another
+run's request between them (the simulator served them interleaved, not one run after the
+other). Runs that pause before a draft create (decide.py: the lean race) may never send one,
+having found another run's draft: having looked before the first create is what shows they
+were in the race. Runs on a release that exists already race on another write (`write`: an
+update of its body, say) instead of the create.
 """
 
 from __future__ import annotations
@@ -50,15 +52,22 @@ class Race:
     creators: tuple[str, ...]  # runs that sent a create (or the `write` evidence was asked for)
     interleaved: tuple[str, ...]  # runs with another run's request between two of their own
     write: str = "create_release"  # the route of the write that shows the runs overlapped
+    early: tuple[str, ...] = ()  # runs with a request answered before the first `write` was
+
+    @property
+    def contenders(self) -> tuple[str, ...]:
+        """The runs in the race for the write: they sent it, or looked before the first one landed."""
+        return tuple(r for r in self.runs if r in self.creators or r in self.early)
 
     @property
     def raced(self) -> bool:
-        return 2 * len(self.creators) >= len(self.runs) and bool(self.interleaved)
+        return 2 * len(self.contenders) >= len(self.runs) and bool(self.interleaved)
 
     def __str__(self) -> str:
         what = "a create" if self.write == "create_release" else self.write
         return (
-            f"{len(self.creators)} of {len(self.runs)} runs sent {what}; "
+            f"{len(self.creators)} of {len(self.runs)} runs sent {what}, {len(self.contenders)} "
+            f"{'was' if len(self.contenders) == 1 else 'were'} in the race for it; "
             f"{len(self.interleaved)} had another run's requests between their own"
         )
 
@@ -68,6 +77,8 @@ def evidence(log: Iterable[Mapping[str, Any]], runs: Sequence[str], write: str =
     mine = set(runs)
     order = [(e["client"], e["route"]) for e in log if e.get("client") in mine]
     creators = {client for client, route in order if route == write}
+    first = next((i for i, (_, route) in enumerate(order) if route == write), None)
+    early = {client for client, _ in order[:first]} if first is not None else set()
     interleaved: set[str] = set()
     last_seen: dict[str, int] = {}
     for i, (client, _) in enumerate(order):
@@ -79,4 +90,5 @@ def evidence(log: Iterable[Mapping[str, Any]], runs: Sequence[str], write: str =
         tuple(r for r in runs if r in creators),
         tuple(r for r in runs if r in interleaved),
         write,
+        tuple(r for r in runs if r in early),
     )

@@ -23,7 +23,10 @@ def test_runs_one_after_the_other_did_not_evidence():
     seen = evidence(one_by_one, RUNS)
     assert not seen.raced
     assert seen.creators == ("run-0",) and seen.interleaved == ()
-    assert str(seen) == "1 of 4 runs sent a create; 0 had another run's requests between their own"
+    assert (
+        str(seen)
+        == "1 of 4 runs sent a create, 1 was in the race for it; 0 had another run's requests between their own"
+    )
 
 
 def test_interleaved_runs_of_which_half_created_raced():
@@ -52,4 +55,23 @@ def test_runs_on_an_existing_release_race_on_another_write():
     assert not evidence(together, RUNS[:2]).raced  # no create: by the create, no race
     seen = evidence(together, RUNS[:2], "update_release")
     assert seen.raced and seen.creators == ("run-0", "run-1")
-    assert str(seen) == "2 of 2 runs sent update_release; 2 had another run's requests between their own"
+    assert str(seen) == (
+        "2 of 2 runs sent update_release, 2 were in the race for it; 2 had another run's requests between their own"
+    )
+
+
+def test_runs_that_looked_before_the_first_create_landed_were_in_the_race_without_sending_one():
+    """The lean race: runs that saw no release, paused, then found another's draft send no create."""
+    lean = log(
+        ("run-0", "get_release_by_tag"),
+        ("run-1", "get_release_by_tag"),
+        ("run-2", "list_releases"),
+        ("run-0", "create_release"),
+        ("run-3", "get_release_by_tag"),  # came after the create: not in the race
+        ("run-1", "list_releases"),
+        ("run-2", "list_releases"),
+    )
+    seen = evidence(lean, RUNS)
+    assert seen.creators == ("run-0",) and seen.early == ("run-0", "run-1", "run-2")
+    assert seen.contenders == ("run-0", "run-1", "run-2") and seen.raced
+    assert not evidence(lean[3:], RUNS).raced  # the same runs, none of them before the create
