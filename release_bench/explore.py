@@ -69,7 +69,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from release_action.decide import Release, differences
-from release_action.main import desired_state
 
 from .harness import TAG
 from .inprocess import (
@@ -310,7 +309,7 @@ def _run_violations(prepared: Prepared, sim: Simulation, survivor: Mapping[str, 
     if release not in sim.world.seen.get(holder, []):
         found.append(Violation("read back", f"{holder} ended on release {release.get('id')} as no read showed it"))
     else:
-        changes = differences(desired_state(prepared.inputs), Release.from_json(release))
+        changes = differences(prepared.asked.desired, Release.from_json(release))
         relaxed = " ".join(result.outcome.warnings) if result.outcome is not None else ""
         changes = {k: v for k, v in changes.items() if f"`{k}`" not in relaxed}  # last writer won, with a warning
         if changes:

@@ -16,7 +16,8 @@ from a view of the lag window the policy may choose (per run, per read); each wr
 may be lost after it committed. So a run of the simulation is a deterministic function of the
 policy's choices: the explorer (explore.py) enumerates them, the tests pick one.
 
-All randomness is seeded: the store's ids and slugs, and each run's backoff jitter.
+All randomness is seeded: the store's ids and slugs, each run's backoff jitter and the
+engine's pauses (main.converge takes the Deadline, the session and the random source).
 """
 
 from __future__ import annotations
@@ -41,10 +42,9 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from release_action import main
-from release_action.asset_files import LocalFile
 from release_action.budget import BudgetExhausted, Deadline
 from release_action.failures import failure_of
-from release_action.inputs import Inputs, read_inputs
+from release_action.inputs import Asked, read_inputs
 from release_action.report import Outcome
 from release_action.runner_io import Cancelled, Runner
 
@@ -179,11 +179,10 @@ class RunResult:
 
 @dataclass
 class Prepared:
-    """A run made ready once (workspace, inputs read, files hashed) and started in many simulations."""
+    """A run made ready once (workspace, inputs read, files matched and hashed) and started in many simulations."""
 
     spec: RunSpec
-    inputs: Inputs
-    files: list[LocalFile]
+    asked: Asked
     env: dict[str, str]
     output: Path
 
@@ -201,10 +200,7 @@ def prepare(specs: Sequence[RunSpec], root: Path) -> list[Prepared]:
         step = StepFiles.on_host(workspace, spec.holder)
         env = runner_env(API_URL, token_of(spec.holder), step, {"timeout_seconds": "300", **spec.inputs})
         env.pop("GITHUB_STEP_SUMMARY")  # the summary is the report's business, not the race's
-        runner = Runner(env, out=io.StringIO())
-        inputs = read_inputs(env)
-        files = main.collect_files(inputs, runner)
-        out.append(Prepared(spec, inputs, files, env, Path(step.output)))
+        out.append(Prepared(spec, read_inputs(env), env, Path(step.output)))
     return out
 
 
@@ -764,8 +760,10 @@ class Simulation:
         """The run as main.run wires it, from the inputs read to the outputs written."""
         prepared.output.write_text("")
         runner = Runner(prepared.env, out=io.StringIO())
-        jitter = random.Random(f"{self.seed}:{actor.name}")
+        jitter = random.Random(f"{self.seed}:{actor.name}:backoff")
+        pauses = random.Random(f"{self.seed}:{actor.name}:engine")
         session = FakeSession(self, actor)
+        trail = main.Trail()
 
         def budget(seconds: float) -> Deadline:
             return VirtualDeadline(
@@ -777,14 +775,15 @@ class Simulation:
 
         outcome, error = None, ""
         try:
-            outcome, requests_made = main.converge(
-                prepared.inputs, runner, prepared.files, budget=budget, session=session
+            outcome, requests_made, plan = main.converge(
+                prepared.asked, runner, trail, budget=budget, session=session, rng=pauses
             )
-            main.report(prepared.inputs, runner, outcome, requests_made)
+            main.report(prepared.asked, runner, outcome, requests_made, trail.writes, plan)
             code = 0
         except (Exception, Cancelled) as exc:  # as main.main ends a run
             failure = failure_of(exc)
-            runner.error(failure.message, title=failure.title)
+            for message in failure.messages:
+                runner.error(message, title=failure.title)
             code, error = failure.code, failure.message
         outputs = parse_outputs(prepared.output.read_text(encoding="utf-8"))
         return RunResult(code, outputs, runner.out.getvalue(), outcome, error)  # type: ignore[attr-defined]
