@@ -10,7 +10,10 @@ the start (the runs are real code, with no state to snapshot):
   is a `starter`): any run ready at this instant, or the drafter's flip once it is due;
 - **what a read sees**: for each release, the version current `lag` seconds ago or any
   written since, chosen per read and per run (choices that give the same answer are one);
-- **whether a write's answer is lost** after the write committed (a 502 after the commit).
+- **whether a write's answer is lost** after the write committed (a 502 after the commit);
+- **how long a random pause lasts** (the engine's pause before creating a draft): as short as
+  it gets, a tenth of its range (two runs that draw it apart still race, within any lag here),
+  or as long as it gets. The backoff's jitter is seeded per run instead.
 
 **The bound: preemptions, not partial orders.** As in CHESS (Musuvathi and Qadeer, "Iterative
 context bounding for systematic testing of multithreaded programs", PLDI 2007), a schedule
@@ -27,23 +30,23 @@ partial-order reduction would save).
 **Why that is sound for these invariants.** A violation found is real: it comes with a trace
 that replays it deterministically (`--replay`) through the real action code. The cache loses
 nothing within the bounds: a state is identified by the store (every version a read may still
-see), each run's digest (every request it sent, every answer and clock reading it got: its
-future is a deterministic function of them, its seeded backoff jitter included), what it is
-about to do, the clock, the pending events, who ran last, and all the invariants remember
-(who uploaded each asset, a write whose answer was lost); the write invariants are checked as
-each write happens and end the schedule, the others on the final state, so two schedules
-that reach one state with as much budget left have the same futures and the same verdicts
+see), each run's digest (every request it sent, every answer, clock reading and pause it got:
+its future is a deterministic function of them, its seeded backoff jitter included), what it is
+about to do, the clock, the pending events, who ran last, and all the invariants remember (who
+uploaded each asset, a write whose answer was lost); the write invariants are checked as each
+write happens and end the schedule, the others on the final state, so two schedules that reach
+one state with as much budget left have the same futures and the same verdicts
 (tests/test_explore.py checks that the cache loses no outcome). What the bounds leave out are
-schedules that need more preemptions, stale reads or lost answers: CHESS's observation is
-that most concurrency bugs need very few (the seeded bugs of tests/test_explore.py are found
-by traces of at most two choices off the default), and `--depth`, `--bound`, `--stale` and
-`--lost` go deeper on demand. Time is not a
-choice: requests take no time and a run wakes exactly when its wait ends, so the orders
-explored are those of runs ready at the same instant. The simulator's rules (sandbox/RULES.md)
-are assumed, GitHub's one-published-release lock above all; so is the drafter striking within
-the settle window less the lag, as docs/design.md says (the drafter's configuration keeps its
-lag, 1 s, below the 2 s settle; two configurations take reads lagging 3 s, within the 30 s the
-design assumes elsewhere).
+schedules that need more preemptions, stale reads or lost answers: CHESS's observation is that
+most concurrency bugs need very few (the seeded bugs of tests/test_explore.py are found by
+traces of at most two choices off the default), and `--depth`, `--bound`, `--stale` and
+`--lost` go deeper on demand. Time is not a choice (but for the pauses above): requests take
+no time and a run wakes exactly when its wait ends, so the orders explored are those of runs
+ready at the same instant. The simulator's rules (sandbox/RULES.md) are assumed, GitHub's
+one-published-release lock above all; so is the drafter striking within the settle window less
+the lag, as docs/design.md says (the drafter's configuration keeps its lag, 1 s, below the 2 s
+settle; two configurations take reads lagging 3 s, within the 30 s the design assumes
+elsewhere).
 
 **The invariants.** On each write: this action never turned a published release into a draft
 (the drafter may); no run deleted a release or an asset holding another run's uploads; no run
@@ -196,7 +199,7 @@ CONFIGS: dict[str, Config] = {
             (Bounds(preemptions=1, stale=1),),
             lag=LONG_LAG,
             about="two runs asking for a draft, reads lagging up to 3 s (longer than the settle)",
-            known="outputs",
+            known="one release",
         ),
         Config(
             "2 runs with one file each, 3 s lag",
@@ -392,6 +395,13 @@ class Oracle(Policy):
         chosen = self._choose("lost", labels if self._affords(self.lost, "lost") else labels[:1])
         self.lost += chosen
         return bool(chosen)
+
+    def draw(self, actor: Actor, low: float, high: float, seeded: Any) -> float:
+        """A random pause: as short as it gets, a tenth of its range (shorter than any lag here, so
+        two runs that draw it apart still race), or as long as it gets."""
+        values = [low, low + (high - low) / 10, high]
+        chosen = self._choose("pause", [f"{actor.name} pauses {v:.1f} s" for v in values])
+        return values[chosen]
 
     @property
     def used(self) -> tuple[int, int, int]:

@@ -109,6 +109,10 @@ class Policy:
     def lose_answer(self, actor: Actor, method: str, route: str | None) -> bool:
         return False
 
+    def draw(self, actor: Actor, low: float, high: float, seeded: random.Random) -> float:
+        """A random draw of the run's (the engine's pause before a draft create): `seeded`'s here."""
+        return seeded.uniform(low, high)
+
 
 class InTurn(Policy):
     """Each run goes on until it sleeps or ends: no preemption at all (runs one after another at each instant)."""
@@ -587,6 +591,19 @@ def _attribute_uploads(world: World, holder: str, before: Mapping[int, Record], 
                 world.uploader.setdefault(asset["id"], holder)
 
 
+class _Draws(random.Random):
+    """The engine's random source: each `uniform` draw is the policy's (the explorer enumerates it)."""
+
+    def __init__(self, sim: Simulation, actor: Actor, seed: str) -> None:
+        super().__init__(seed)
+        self.sim, self.actor, self.seeded = sim, actor, random.Random(seed)
+
+    def uniform(self, a: float, b: float) -> float:
+        value = self.sim.policy.draw(self.actor, a, b, self.seeded)
+        self.actor.saw("drew", value)
+        return value
+
+
 class VirtualDeadline(Deadline):
     """The run's Deadline on the simulation's clock: a request runs inline (nothing real to wait for)."""
 
@@ -761,7 +778,7 @@ class Simulation:
         prepared.output.write_text("")
         runner = Runner(prepared.env, out=io.StringIO())
         jitter = random.Random(f"{self.seed}:{actor.name}:backoff")
-        pauses = random.Random(f"{self.seed}:{actor.name}:engine")
+        pauses = _Draws(self, actor, f"{self.seed}:{actor.name}:engine")
         session = FakeSession(self, actor)
         trail = main.Trail()
 

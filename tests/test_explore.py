@@ -141,13 +141,13 @@ def test_every_schedule_within_the_ci_bounds_keeps_every_invariant(slug: str):
 # fixed (an engine change that moves its requests moves the trace too: replay the configuration's
 # exploration, below, to find the new one).
 KNOWN_TRACES = {
-    "2-runs-asking-for-a-draft-3-s-lag:4=1,12=2": (
-        "Two runs asking for a draft, reads lagging 3 s: both create a draft at once; after the "
-        "settle, run-1's list shows its own new draft but not run-2's older one, so run-1 ends on its "
-        "own; run-2 sees both, keeps the oldest (its own) and deletes run-1's as an empty duplicate. "
-        "run-1's outputs name a release that no longer exists."
+    "2-runs-asking-for-a-draft-3-s-lag:7=1,18=2": (
+        "Two runs asking for a draft, reads lagging 3 s: both create a draft at the same moment; "
+        "after the settle, run-1's list shows its own new draft but not run-2's older one, so run-1 "
+        "ends on its own; run-2 ends on its own, the oldest. Each deletes only drafts it made, so two "
+        "drafts of the tag remain, and the runs' outputs name different releases."
     ),
-    "2-runs-with-one-file-each-3-s-lag:25=1,43=5": (
+    "2-runs-with-one-file-each-3-s-lag:28=1,46=5": (
         "The build matrix, reads lagging 3 s: run-2 adopts run-1's draft and uploads its file into it; "
         "in AssetRun's final converge its list no longer shows that draft (it never updated the draft, "
         "so the engine does not remember it), and it creates a published, empty release; run-1's "
@@ -236,9 +236,10 @@ def test_the_command_lists_explores_and_replays(capsys: pytest.CaptureFixture[st
     assert "all explored" in out and "states" in out and time.perf_counter() - start < 60
 
     trace = next(iter(KNOWN_TRACES))
+    config, _ = explore.parse_trace(trace)
     assert explore.main(["--replay", trace]) == 1
     out = capsys.readouterr().out
-    assert out.startswith(f"trace {trace}") and "VIOLATION outputs" in out
+    assert out.startswith(f"trace {trace}") and f"VIOLATION {config.known}" in out
 
     assert explore.main(["--replay", "no-such-configuration:1=1"]) == 2
     assert explore.main(["--replay", "3-runs:one"]) == 2
