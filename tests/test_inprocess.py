@@ -37,9 +37,9 @@ def requests_to(sim: Simulation, route: str) -> list:
     return [e for e in sim.world.log if e.route == route and e.holder != "drafter"]
 
 
-def raced(sim: Simulation) -> bool:
+def raced(sim: Simulation, write: str = "create_release") -> bool:
     holders = [a.name for a in sim.actors if a.is_run]
-    return evidence([{"client": e.holder, "route": e.route} for e in sim.world.log], holders).raced
+    return evidence([{"client": e.holder, "route": e.route} for e in sim.world.log], holders, write).raced
 
 
 def assert_converged(sim: Simulation, *, draft: bool = False, bodies: tuple[str, ...] | None = None) -> dict:
@@ -145,6 +145,106 @@ def test_a_drafter_that_never_stops_fails_the_run_naming_the_cause():
     assert "another workflow keeps drafting this tag" in result.error
     assert 3 <= len(requests_to(sim, "update_release")) <= 5
     assert len(releases_for(sim)) == 1
+
+
+# if_exists under a race
+
+
+def test_under_if_exists_fail_of_eight_racing_runs_exactly_one_succeeds_and_nothing_else_is_left():
+    """Twin of e2e test_races.py::
+    test_under_if_exists_fail_of_eight_racing_runs_exactly_one_succeeds_and_nothing_else_is_left."""
+    sim = simulate(runs([{"notes": "notes", "if_exists": "fail"}] * 8), lag=1.0)
+
+    assert raced(sim)
+    winners = [r for r in sim.results if r.code == 0]
+    assert len(winners) == 1, sim.transcript()
+    (release,) = sim.world.releases()
+    assert release["draft"] is False and release["body"] == "notes"
+    assert winners[0].outputs["status"] == "created" and winners[0].outputs["id"] == str(release["id"])
+    for result in sim.results:
+        if result is not winners[0]:
+            assert result.code == 1 and f"release {release['id']}: {release['html_url']}" in result.error
+
+
+def test_under_if_exists_fail_racing_runs_with_files_leave_one_release_and_delete_their_drafts():
+    """Twin of e2e test_races.py::
+    test_under_if_exists_fail_racing_runs_with_files_leave_one_release_and_delete_their_drafts."""
+    files = {"dist/app.tar.gz": b"build output\n"}
+
+    sim = simulate(runs([{"notes": "n", "files": "dist/*", "if_exists": "fail"}] * 8, files), lag=1.0)
+
+    assert raced(sim)
+    winners = [r for r in sim.results if r.code == 0]
+    assert len(winners) == 1, sim.transcript()
+    (release,) = sim.world.releases()
+    assert release["draft"] is False and [a["name"] for a in release["assets"]] == ["app.tar.gz"]
+    assert len(requests_to(sim, "upload_asset")) > 1, "several runs filled a draft of their own"
+    assert all(r.code == 1 for r in sim.results if r is not winners[0])
+
+
+def test_under_if_exists_skip_of_eight_racing_runs_one_creates_and_the_others_skip():
+    """Twin of e2e test_races.py::test_under_if_exists_skip_of_eight_racing_runs_one_creates_and_the_others_skip."""
+    sim = simulate(runs([{"notes": "notes", "if_exists": "skip"}] * 8), lag=1.0)
+
+    assert raced(sim)
+    assert all(r.code == 0 for r in sim.results), sim.transcript()
+    assert sorted(r.outputs["status"] for r in sim.results) == ["created"] + ["skipped"] * 7
+    (release,) = sim.world.releases()
+    assert {r.outputs["id"] for r in sim.results} == {str(release["id"])}
+    assert release["draft"] is False and release["body"] == "notes"
+
+
+# notes that commute: appended, or in sections of different names
+
+EARLIER = "## Highlights\r\n\r\nWritten by hand on the release page.\r\n"
+
+
+@pytest.mark.parametrize("lag", [0.0, 1.0], ids=["no-lag", "1s-lag"])
+def test_racing_runs_appending_different_notes_end_with_each_once_and_the_earlier_body_kept(lag: float):
+    """Twin of e2e test_races.py::
+    test_racing_runs_appending_different_notes_end_with_each_once_and_the_earlier_body_kept."""
+    texts = [f"* build {i}: ok" for i in range(8)]
+
+    sim = simulate(
+        runs([{"notes": t, "append_notes": "true", "timeout_seconds": "120"} for t in texts]),
+        lag=lag,
+        setup=lambda w: w.seed_release(name=TAG, body=EARLIER),
+    )
+
+    assert raced(sim, "update_release")
+    body = assert_converged(sim)["body"]
+    assert body.startswith(EARLIER + "\n"), body
+    assert sorted(line for line in body[len(EARLIER) :].split("\n") if line) == texts, body
+    assert len(requests_to(sim, "update_release")) > len(texts), "the first writes dropped each other's notes"
+
+
+@pytest.mark.parametrize("lag", [0.0, 1.0], ids=["no-lag", "1s-lag"])
+def test_racing_runs_with_sections_of_different_names_end_with_every_section_once(lag: float):
+    """Twin of e2e test_races.py::test_racing_runs_with_sections_of_different_names_end_with_every_section_once."""
+    names = [f"os-{i}" for i in range(8)]
+
+    sim = simulate(
+        runs([{"notes": f"built on {n}", "notes_section": n, "timeout_seconds": "120"} for n in names]), lag=lag
+    )
+
+    assert raced(sim)
+    body = assert_converged(sim)["body"]
+    for name in names:
+        assert body.count(f"<!-- safe-release:begin {name} -->") == 1, body
+        assert f"<!-- safe-release:begin {name} -->\nbuilt on {name}\n<!-- safe-release:end {name} -->" in body
+
+
+def test_two_runs_wanting_different_text_in_one_section_stop_after_bounded_repairs():
+    """Twin of e2e test_races.py::test_two_runs_wanting_different_text_in_one_section_stop_after_bounded_repairs."""
+    sim = simulate(
+        runs([{"notes": f"text {i}", "notes_section": "same"} for i in range(2)]),
+        setup=lambda w: w.seed_release(name=TAG, body="Intro"),
+    )
+
+    assert raced(sim, "update_release")
+    body = assert_converged(sim)["body"]
+    assert body.startswith("Intro\n\n") and ("text 0\n" in body or "text 1\n" in body), body
+    assert len(requests_to(sim, "update_release")) <= 2 * 4
 
 
 # -- tests/e2e/test_faults.py -----------------------------------------------------------------------
