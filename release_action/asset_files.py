@@ -3,14 +3,14 @@
 `collect` runs before any write: it reads each `files` line as a glob and an optional label
 (`PATH#LABEL`, `split_label`), expands the globs, keeps only regular files inside the allowed
 roots (local_files), checks GitHub's limits, hashes every file (streamed sha256, constant
-memory) and refuses names that would collide once GitHub renames them. The files come out in
-the order the lines list them (each line's matches sorted by path), which is the order they
-are uploaded in. `FileBody` opens the file that was hashed for its upload.
+memory) and refuses names that would collide once GitHub renames them, and any file that
+holds the job's token (token_guard scans each piece as it is hashed: no extra read). The
+files come out in the order the lines list them (each line's matches sorted by path), which
+is the order they are uploaded in. `FileBody` opens the file that was hashed for its upload.
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import mimetypes
 import os
@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from release_action import local_files, platforms
-from release_action.wording import InputError, counted
+from release_action import file_globs, local_files, platforms
+from release_action.budget import Deadline
+from release_action.token_guard import Scanner
+from release_action.wording import InputError, counted, words
 
 CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 
@@ -34,6 +36,7 @@ CHUNK = 1 << 20  # read and send 1 MiB at a time: few syscalls, constant memory
 # is "size must be less than or equal to 2147483648", so exactly 2 GiB is let through.
 MAX_ASSETS = 1000
 MAX_ASSET_SIZE = 2 * 1024**3
+MAX_PATHS = 100 * MAX_ASSETS  # paths (directories included) one pattern may match before it is refused
 
 # mimetypes' encodings (".tar.gz" is a gzip file, whatever it holds) as content types.
 ENCODING_TYPES = {
@@ -85,13 +88,21 @@ def sha256_of(path: Path) -> str:
         return sha256_of_stream(stream)
 
 
-def sha256_of_stream(stream: BinaryIO) -> str:
+def sha256_of_stream(stream: BinaryIO, scanner: Scanner | None = None, deadline: Deadline | None = None) -> str:
+    """Hex sha256 of what `stream` holds; `scanner` (if any) is fed every piece, as it is hashed, and
+    `deadline` (if any) is asked before each piece."""
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
-    while count := stream.readinto(buffer):  # type: ignore[attr-defined]
+    while True:
+        if deadline is not None:
+            deadline.check("hashing the `files`")
+        count = stream.readinto(buffer)  # type: ignore[attr-defined]
+        if not count:
+            return digest.hexdigest()
         digest.update(view[:count])
-    return digest.hexdigest()
+        if scanner is not None:
+            scanner.feed(buffer, count)
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,8 @@ def collect(
     *,
     warn: Callable[[str], None] = print,
     roots: Sequence[Path] | None = None,
+    token: str | None = None,
+    deadline: Deadline | None = None,
 ) -> list[LocalFile]:
     """The files the `files` lines name, hashed, with their asset names and labels, in upload order.
 
@@ -170,11 +183,14 @@ def collect(
     the action passes the workspace and RUNNER_TEMP) and be a regular file, or the whole run
     is refused: a match outside is never silently dropped, since the pattern that reached it
     is wrong or hostile. Directories a pattern matches (`dist/**` matches `dist/sub`) are
-    passed over, as `ls` would list them but not upload them.
+    passed over, as `ls` would list them but not upload them. Patterns are expanded by glob's
+    rules, but `**` never goes round a directory symlink loop (file_globs); `deadline` bounds
+    the expansion and the hashing (BudgetExhausted).
 
     Raises InputError for a match outside `roots` or not a regular file, a pattern that
     matches no file (when `fail_on_unmatched`), more files than a release can hold, a file
-    GitHub would refuse for its size, and two files that GitHub would store under one name.
+    GitHub would refuse for its size, two files that GitHub would store under one name, and
+    a file that holds `token` in a form the runner or actions/checkout stores it (token_guard).
     Reads only; call it before any write.
     """
     root = Path(working_directory)
@@ -189,7 +205,14 @@ def collect(
         matched = 0
         if problem := platforms.pattern_problem(platforms.normalise_pattern(pattern)):
             raise InputError(f"Input `files`: the pattern {pattern!r} is refused: {problem}.")
-        for hit in sorted(glob.glob(platforms.normalise_pattern(pattern), root_dir=root, recursive=True)):
+        try:
+            hits = file_globs.expand(platforms.normalise_pattern(pattern), root, deadline=deadline, limit=MAX_PATHS)
+        except file_globs.TooMany as exc:
+            raise InputError(
+                f"Input `files`: the pattern {pattern!r} matches {exc} under {root}; a release holds at "
+                f"most {MAX_ASSETS} assets. Narrow the pattern."
+            ) from None
+        for hit in sorted(hits):
             try:
                 real = local_files.resolve_inside(root / hit, allowed)
             except local_files.Refused as exc:
@@ -257,11 +280,22 @@ def collect(
     files = []
     for name, real, path, info in checked:
         identity = local_files.identity_of(info)
+        scanner = Scanner(token) if token else None
         try:
             with local_files.open_same(real, identity) as stream:
-                digest = sha256_of_stream(stream)
+                digest = sha256_of_stream(stream, scanner, deadline)
         except local_files.Refused as exc:
             raise InputError(f"Input `files`: {_rel(path, root)!r} {exc}.") from None
+        if scanner is not None and scanner.found is not None:
+            raise InputError(
+                words(
+                    "Input `files`: {path!r} holds the job's token ({form}); it is not published. Find the step "
+                    "that wrote the token into it (or the symlink that leads to a credentials file), and leave "
+                    "the token out of what the release carries.",
+                    path=_rel(path, root),
+                    form=scanner.found,
+                )
+            )
         files.append(LocalFile(real, name, info.st_size, digest, content_type(path.name), identity, label_of[name]))
     return files
 

@@ -51,6 +51,11 @@ class Deadline:
     def remaining(self) -> float:
         return self.seconds - (self.clock() - self.start)
 
+    def check(self, what: str) -> None:
+        """BudgetExhausted if the budget is spent: for work done here (collecting files), between its steps."""
+        if self.remaining() <= 0:
+            raise BudgetExhausted(f"timeout_seconds ({self.seconds:g}) ran out while {what}")
+
     def wait(self, seconds: float, why: str) -> None:
         """Sleep `seconds`, or raise BudgetExhausted if that would overrun the budget."""
         if seconds > self.remaining():

@@ -3,8 +3,13 @@
 Each call is a request through a transport (transport.py: retries, rate limits, redirects,
 where the token may go), and each answer is checked against the shape GitHub documents for it:
 an answer of the wrong shape (an HTML page from a proxy, a list where a release was due) is an
-UnexpectedAnswer that names the URL, the status and what was expected. Lists are read page by
-page along the Link header, within GitHub's own cap and the API's origin.
+UnexpectedAnswer that names the URL, the status and what was expected. The URLs an answer holds
+are checked as it is read (`url_problem`): a release's `html_url` and its assets'
+`browser_download_url` on GitHub's web origin for the API, its `upload_url` on the upload
+origin, the Link to a list's next page on the API's origin; a bad one is an UnexpectedAnswer
+that names the field, and never reaches the outputs or the summary. Lists are read page by
+page along the Link header, within GitHub's own cap of 1000 items; a page of releases may
+weigh MAX_PAGE_BYTES, and JSON is parsed within bounds (bounded_json).
 
 `GitHub` only uses the transport's public methods, so a fake transport can stand in for HTTP.
 It records every write it sends (`writes`), field by field, for the job summary: what a run
@@ -15,20 +20,25 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 from urllib.parse import quote, urljoin
 
+from release_action import bounded_json
+from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem, web_origin_of
+from release_action.token_guard import TokenFound, found_in
 from release_action.transport import (
+    MAX_ANSWER_BYTES,
     PROXY_HINT,
     Answer,
+    Cap,
     GitHubError,
     OutcomeUnknown,
     Transport,
     UnexpectedAnswer,
+    answer_cap,
     json_kind_of,
     kind_of,
     quote_url,
@@ -36,6 +46,12 @@ from release_action.transport import (
 
 PER_PAGE = 100
 MAX_PAGES = 1000 // PER_PAGE  # GitHub lists the first 1000 items of a list, no more
+# A page of 100 releases, as GitHub renders them, decoded. Measured (tests/e2e/test_memory_bounds.py
+# builds it): 100 releases with 20,000-character notes (emoji among them) and 100 assets each,
+# as busy a repository as Electron's, weigh 17.8 MiB; the cap leaves a third more. Parsed one
+# release at a time (bounded_json), such a page costs the run some 60 MiB more than a bare run.
+MAX_PAGE_BYTES = 24 << 20
+RELEASE_PAGE = Cap(MAX_PAGE_BYTES, f"a page of {PER_PAGE} releases")
 
 
 def github_time(value: str | None) -> float | None:
@@ -60,13 +76,26 @@ class Shape:
     required: Mapping[str, tuple[type, ...]]
     optional: Mapping[str, tuple[type, ...]] = field(default_factory=dict)
     items: Mapping[str, Shape] = field(default_factory=dict)  # list fields, and the shape of their items
+    urls: Mapping[str, str] = field(default_factory=dict)  # URL fields, and where they point: WEB or UPLOAD
+
+
+WEB = "GitHub's web origin"  # html_url, browser_download_url
+UPLOAD = "GitHub's upload origin"  # upload_url
 
 
 ASSET = Shape(
     "a release asset",
     "release assets",
     {"id": (int,), "name": (str,)},
-    {"state": (str,), "size": (int,), "digest": NULLABLE_TEXT, "created_at": NULLABLE_TEXT, "label": NULLABLE_TEXT},
+    {
+        "state": (str,),
+        "size": (int,),
+        "digest": NULLABLE_TEXT,
+        "created_at": NULLABLE_TEXT,
+        "label": NULLABLE_TEXT,
+        "browser_download_url": (str,),
+    },
+    urls={"browser_download_url": WEB},
 )
 RELEASE = Shape(
     "a release",
@@ -86,6 +115,7 @@ RELEASE = Shape(
         "assets": (list,),
     },
     {"assets": ASSET},
+    {"html_url": WEB, "upload_url": UPLOAD},
 )
 NOTES = Shape("generated release notes", "generated release notes", {}, {"name": NULLABLE_TEXT, "body": NULLABLE_TEXT})
 GIT_REF = Shape("a git reference", "git references", {"ref": (str,), "object": (dict,)})
@@ -148,6 +178,23 @@ def fields_of(data: Mapping[str, Any]) -> dict[str, object]:
     return {name: fingerprint(data.get(name)) if name == "body" else data.get(name) for name in FIELDS}
 
 
+def url_problem(url: str, where: str, api: Origin, web: Origin) -> str | None:
+    """Why `url`, read from an answer, is not one GitHub would send for `where` (WEB or UPLOAD), or None.
+
+    One printable line (origin_of refuses spaces, control and non-ASCII characters), http(s)
+    read alike by every parser, on GitHub's web origin for the API (web_origin_of) or on its
+    upload origin (upload_origin_problem: the API's own, or uploads.<domain> over https).
+    """
+    try:
+        target = origin_of(url.split("{", 1)[0] if where == UPLOAD else url)
+    except UnsafeUrl as exc:
+        return str(exc)
+    if where == UPLOAD:
+        problem = upload_origin_problem(api, target)
+        return None if problem is None else f"it is on {target}, which is not GitHub's upload origin: {problem}"
+    return None if target == web else f"it is on {target}, not on {web}"
+
+
 # -- the calls ---------------------------------------------------------------------------------
 
 
@@ -155,7 +202,12 @@ class GitHub:
     """The REST calls the action makes, for one repository, through `transport`."""
 
     def __init__(
-        self, transport: Transport, repository: str, *, log: Callable[[str], None] = lambda _msg: None
+        self,
+        transport: Transport,
+        repository: str,
+        *,
+        log: Callable[[str], None] = lambda _msg: None,
+        secret: str | None = None,
     ) -> None:
         self.transport = transport
         self.repository = repository
@@ -163,6 +215,10 @@ class GitHub:
         self.writes: list[Write] = []  # every write sent, in order (see Write)
         self.seen: dict[int, dict[str, object]] = {}  # release id → its FIELDS as last read (small: no notes)
         self.asset_names: dict[int, str] = {}  # asset id → name, as last listed
+        self.secret = secret  # the job's token: no text sent to be published may hold it (token_guard)
+        self.api_origin = origin_of(transport.api_url)  # where the transport sends the token
+        # Where html_url and download links point (for a valid api_url, which the transport holds).
+        self.web_origin = web_origin_of(transport.api_url) or self.api_origin
 
     def server_now(self) -> float | None:
         """GitHub's clock, as the last answer told it (None before the first)."""
@@ -184,9 +240,10 @@ class GitHub:
 
     def iter_releases(self) -> Iterator[dict]:
         """Every release, drafts included, newest first, following Link headers."""
-        return self._pages(f"{self.repo_path}/releases?per_page={PER_PAGE}", RELEASE)
+        return self._pages(f"{self.repo_path}/releases?per_page={PER_PAGE}", RELEASE, RELEASE_PAGE)
 
     def create_release(self, payload: dict) -> dict:
+        self._refuse_the_secret(payload, "The release to create")
         tag = str(payload.get("tag_name", ""))
         sent = Write("create", None, tag, tuple((k, None, v) for k, v in fields_of(payload).items() if k in payload))
         data = self._sent(sent, lambda: self._release("POST", f"{self.repo_path}/releases", json=payload))
@@ -194,6 +251,7 @@ class GitHub:
         return data
 
     def update_release(self, release_id: int, payload: dict) -> dict:
+        self._refuse_the_secret(payload, f"The update of release {release_id}")
         before, after = self.seen.get(release_id, {}), fields_of(payload)
         changes = tuple((k, before.get(k), after[k]) for k in FIELDS if k in payload and before.get(k) != after[k])
         tag = str(payload.get("tag_name") or before.get("tag_name") or "")
@@ -259,10 +317,12 @@ class GitHub:
         if previous_tag:
             payload["previous_tag_name"] = previous_tag
         url = self._api(f"{self.repo_path}/releases/generate-notes")
-        return self._shaped(self.transport.request("POST", url, json=payload), NOTES, "POST", url)
+        notes = self._shaped(self.transport.request("POST", url, json=payload), NOTES, "POST", url)
+        self._refuse_the_secret(notes, f"The release notes GitHub generated for {tag}")
+        return notes
 
     def list_assets(self, release_id: int) -> list[dict]:
-        assets = list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page={PER_PAGE}", ASSET))
+        assets = list(self._pages(f"{self.repo_path}/releases/{release_id}/assets?per_page={PER_PAGE}", ASSET, None))
         self.asset_names.update((a["id"], a["name"]) for a in assets)
         return assets
 
@@ -315,19 +375,40 @@ class GitHub:
     def _record(self, write: Write) -> None:
         self.writes.append(write)
 
+    def _refuse_the_secret(self, texts: Mapping[str, Any], what: str) -> None:
+        """TokenFound if a text about to be published (a payload's fields, generated notes) holds the token."""
+        if not self.secret:
+            return
+        for name, value in texts.items():
+            if isinstance(value, str) and (form := found_in(value, self.secret)) is not None:
+                raise TokenFound(
+                    f"{what} holds the job's token in `{name}` ({form}); nothing of it was published. "
+                    "A pull request title or description may quote the token: remove it there, and "
+                    "revoke the token if it was a long-lived one."
+                )
+
     # -- reading answers ---------------------------------------------------------------------
 
-    def _json(self, answer: Answer, method: str, url: str, expected: str) -> Any:
+    def _json(self, answer: Answer, method: str, url: str, expected: str, page: Cap | None = None) -> Any:
+        """The answer's JSON, parsed within bounds (bounded_json); else an UnexpectedAnswer.
+
+        A `page` of a list holds at most PER_PAGE items, none bigger than a single answer may be.
+        """
         try:
-            return json.loads(answer.body)
+            if page is None:
+                return bounded_json.loads(answer.body, cap=answer_cap().bytes)
+            return bounded_json.loads(answer.body, cap=page.bytes, max_items=PER_PAGE, max_item_bytes=MAX_ANSWER_BYTES)
+        except bounded_json.TooComplex as exc:
+            sent = str(exc)
         except (ValueError, RecursionError):
-            raise UnexpectedAnswer(
-                answer.status,
-                f"GitHub, or a proxy in front of it, answered with {answer.sent()}; expected {expected}",
-                method=method,
-                url=url,
-                hint=PROXY_HINT,
-            ) from None
+            sent = answer.sent()
+        raise UnexpectedAnswer(
+            answer.status,
+            f"GitHub, or a proxy in front of it, answered with {sent}; expected {expected}",
+            method=method,
+            url=url,
+            hint=PROXY_HINT,
+        )
 
     def _shaped(self, answer: Answer, shape: Shape, method: str, url: str) -> dict:
         data = self._json(answer, method, url, shape.name)
@@ -335,7 +416,7 @@ class GitHub:
         return data
 
     def _check_shape(self, data: Any, shape: Shape, status: int, method: str, url: str) -> None:
-        """UnexpectedAnswer unless `data` is `shape`; a release's upload origin is noted on the way."""
+        """UnexpectedAnswer unless `data` is `shape`, its URLs included; a release's upload origin is noted."""
         if (problem := shape_problem(data, shape)) is not None:
             raise UnexpectedAnswer(
                 status,
@@ -345,10 +426,30 @@ class GitHub:
                 url=url,
                 hint=PROXY_HINT,
             )
+        self._check_urls(data, shape, status, method, url)
         if shape is RELEASE:
             self.seen[data["id"]] = fields_of(data)
             if isinstance(data.get("upload_url"), str):
                 self.transport.note_upload_url(data["upload_url"])
+
+    def _check_urls(self, data: dict, shape: Shape, status: int, method: str, url: str) -> None:
+        for name, where in shape.urls.items():
+            value = data.get(name)
+            if value is None:
+                continue
+            if (problem := url_problem(value, where, self.api_origin, self.web_origin)) is not None:
+                expected = self.web_origin if where == WEB else f"{self.api_origin} or GitHub's upload host for it"
+                raise UnexpectedAnswer(
+                    status,
+                    f"GitHub, or a proxy in front of it, answered with {shape.name} whose `{name}` is refused "
+                    f"(and not shown): {problem}; expected a URL on {expected}",
+                    method=method,
+                    url=url,
+                    hint=PROXY_HINT,
+                )
+        for name, item_shape in shape.items.items():
+            for item in data.get(name) or ():
+                self._check_urls(item, item_shape, status, method, url)
 
     def _release(self, method: str, path: str, **kwargs: Any) -> dict:
         url = self._api(path)
@@ -362,27 +463,30 @@ class GitHub:
                 return None
             raise
 
-    def _pages(self, path: str, shape: Shape) -> Iterator[dict]:
+    def _pages(self, path: str, shape: Shape, cap: Cap | None) -> Iterator[dict]:
         """The items of a list endpoint, page by page along the Link header's `next`.
 
-        At most MAX_PAGES pages (GitHub lists no more), each one once: a `next` that points at
-        a page already read, or at another origin, is an error, not a loop.
+        At most MAX_PAGES pages (GitHub lists no more) of at most `cap` each (default:
+        MAX_ANSWER_BYTES), each one once: a `next` that points at a page already read, or at
+        another origin, is an error, not a loop.
         """
         url = self._api(path)
         seen = {url}
         for number in range(1, MAX_PAGES + 1):
             try:
-                answer = self.transport.request("GET", url)
+                answer = self.transport.request("GET", url, cap=cap)
             except GitHubError as exc:
                 # GitHub lists only the first 1000 items and answers 422 past them.
                 if number == 1 or exc.status != 422 or isinstance(exc, UnexpectedAnswer):
                     raise
                 self.log(f"{exc.message} Older items cannot be listed; going on without them.")
                 return
-            items = self._json(answer, "GET", url, f"a list of {shape.plural}")
+            items = self._json(answer, "GET", url, f"a list of {shape.plural}", cap or answer_cap())
+            status, link = answer.status, answer.links.get("next", {}).get("url")
+            del answer  # the page's bytes, not held while the next page is read
             if not isinstance(items, list):
                 raise UnexpectedAnswer(
-                    answer.status,
+                    status,
                     f"GitHub, or a proxy in front of it, answered with {json_kind_of(items)}; "
                     f"expected a list of {shape.plural}",
                     method="GET",
@@ -390,16 +494,29 @@ class GitHub:
                     hint=PROXY_HINT,
                 )
             for item in items:
-                self._check_shape(item, shape, answer.status, "GET", url)
+                self._check_shape(item, shape, status, "GET", url)
             yield from items
-            link = answer.links.get("next", {}).get("url")
+            del items  # nor this page's items, once the caller took what it keeps
             if not link:
                 return
             following = urljoin(url, link)
-            self.transport.check_origin("GET", following, "this pagination link")
+            try:
+                target = origin_of(following)
+                problem = None if target == self.api_origin else f"it is on {target}, not on {self.api_origin}"
+            except UnsafeUrl as exc:
+                problem = str(exc)
+            if problem is not None:
+                raise UnexpectedAnswer(
+                    status,
+                    f"GitHub, or a proxy in front of it, answered with a Link to the next page that is refused "
+                    f"(and not shown): {problem}; expected the next page on the API's origin",
+                    method="GET",
+                    url=url,
+                    hint=PROXY_HINT,
+                )
             if following in seen:
                 raise UnexpectedAnswer(
-                    answer.status,
+                    status,
                     f"GitHub, or a proxy in front of it, answered with a Link to a page already read "
                     f"({quote_url(following)}); expected the next page",
                     method="GET",

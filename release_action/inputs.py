@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 from release_action import changelog, local_files, notes, origin, platforms
 from release_action.asset_files import LocalFile, collect, github_asset_name
+from release_action.budget import Deadline
 from release_action.contract import EXPRESSION_ENV, INPUTS, MAX_BODY, Kind
 from release_action.decide import Desired
 from release_action.remote import (
@@ -51,6 +52,7 @@ from release_action.remote import (
     is_github_api,
     likely_ssh_alias,
 )
+from release_action.token_guard import found_in
 from release_action.wording import InputError, Mode, Words, as_words, mode_of, words
 
 __all__ = ["Asked", "Connection", "Files", "InputError", "Policy", "read_inputs"]
@@ -116,6 +118,8 @@ class Asked:
     policy: Policy
     notices: tuple[Words, ...] = ()  # what the action changed about an input (`refs/tags/v1` read as `v1`)
     changelog: changelog.Section | None = None  # the section of `changelog_file` the notes are
+    # The run's time budget, started as soon as `timeout_seconds` was read: collecting the files spends it too.
+    deadline: Deadline | None = field(default=None, compare=False)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -205,11 +209,14 @@ def read_inputs(env: Mapping[str, str] | None = None) -> Asked:
     fields, section = read_notes(r, tag.get("tag"))
     release = read_release(r)
     connection = read_connection(r)
-    files = read_files(r)
+    token = connection.token if connection is not None else None
+    deadline = Deadline(connection.timeout_seconds) if connection is not None else None
+    refuse_the_token(r, token, fields.get("body"), release.get("name"))
+    files = read_files(r, token, deadline)
     policy = read_policy(r, files)
     if r.problems or connection is None or files is None or policy is None:
         raise InputError(*r.problems)
-    return Asked(Desired(**tag, **fields, **release), connection, files, policy, tuple(r.notices), section)
+    return Asked(Desired(**tag, **fields, **release), connection, files, policy, tuple(r.notices), section, deadline)
 
 
 # -- the release: tag, notes, fields → decide.Desired ----------------------------------------
@@ -652,9 +659,33 @@ def api_url_input(r: Reader, value: str) -> str | None:
 # -- files, policy -----------------------------------------------------------------------------
 
 
-def read_files(r: Reader) -> Files | None:
-    """The `files` matched, checked and hashed (assets.collect), and the `checksums` asset's name, or None
-    after a problem with the files."""
+def refuse_the_token(r: Reader, token: str | None, body: str | None, name: str | None) -> None:
+    """The notes and the name are published as they are: a problem if either holds the token, in any
+    form token_guard knows (the notes GitHub generates are checked where they are read: github.py)."""
+    if not token:
+        return
+    source, path = "notes", ""
+    for file_input in ("notes_file", "changelog_file"):  # where read_notes took the notes from, if a file
+        if given := r.value(file_input):
+            source, path = file_input, f"{given!r} "
+            break
+    for text, input_name, where in ((body, source, path), (name, "name", "")):
+        if text and (form := found_in(text, token)) is not None:
+            r.problem(
+                words(
+                    "Input `{input}` {path}holds the job's token ({form}); it is not published. Check where the "
+                    "text comes from (a symlink to .git/config, a step that printed its environment), and leave "
+                    "the token out of it.",
+                    input=INPUTS[input_name],
+                    path=where,
+                    form=form,
+                )
+            )
+
+
+def read_files(r: Reader, token: str | None, deadline: Deadline | None) -> Files | None:
+    """The `files` matched, checked and hashed (assets.collect) within `deadline`, each scanned for
+    `token`, and the `checksums` asset's name, or None after a problem with the files."""
     patterns = r.value("files")
     given = r.value("working_directory")
     fail_on_unmatched = r.value("fail_on_unmatched_files")
@@ -682,7 +713,13 @@ def read_files(r: Reader) -> Files | None:
     warnings: list[Words] = []
     try:
         local = collect(
-            patterns, working_directory, fail_on_unmatched, warn=lambda m: warnings.append(as_words(m)), roots=r.roots
+            patterns,
+            working_directory,
+            fail_on_unmatched,
+            warn=lambda m: warnings.append(as_words(m)),
+            roots=r.roots,
+            token=token,
+            deadline=deadline,
         )
     except InputError as exc:
         r.problems.extend(exc.problems)

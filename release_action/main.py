@@ -68,22 +68,26 @@ def converge(
     runner: Runner,
     trail: Trail | None = None,
     *,
-    budget: Callable[[float], Deadline] = Deadline,
+    budget: Callable[[float], Deadline] | None = None,
     session: requests.Session | None = None,
     rng: random.Random | None = None,
 ) -> tuple[Outcome, Requests, Plan | None]:
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run (the Plan).
 
-    `budget` makes the run's Deadline from `timeout_seconds`, `session` carries its HTTP and
+    `budget` makes the run's Deadline from `timeout_seconds` (by default the one the inputs
+    started), `session` carries its HTTP and
     `rng` draws the engine's pauses: a simulation passes its own (release_bench/inprocess.py),
     the action never does.
     """
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
     checksums = asked.files.checksums
-    deadline = budget(connection.timeout_seconds)
+    if budget is None:
+        deadline = asked.deadline or Deadline(connection.timeout_seconds)  # started before the files were collected
+    else:
+        deadline = budget(connection.timeout_seconds)
     transport = Transport(connection.api_url, connection.token, deadline, session=session, log=runner.echo)
-    github = GitHub(transport, connection.repository, log=runner.echo)
+    github = GitHub(transport, connection.repository, log=runner.echo, secret=connection.token)
     trail = trail if trail is not None else Trail()
     trail.github = github
     engine = Engine(github, deadline=deadline, log=runner.echo, rng=rng)

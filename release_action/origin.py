@@ -93,20 +93,18 @@ def origin_of(url: str) -> Origin:
 def upload_origin_problem(api: Origin, upload: Origin) -> str | None:
     """Why `upload` is not where GitHub puts the uploads of the API at `api`, or None.
 
-    GitHub's rule: uploads.<domain> for api.<domain> (github.com), or the API's own host
-    (GitHub Enterprise Server), over https on the API's port. A loopback API (the simulator,
-    reached over plain http) serves uploads on another port of the same address: there, any
-    port of that address is taken, since the API that names it already holds the token.
+    GitHub's rule: uploads.<domain> for api.<domain> (github.com, *.ghe.com), over https on
+    the API's port; or the API's own origin (GitHub Enterprise Server, at https://HOST/api/uploads,
+    and the simulator, which serves uploads the same way). Nothing else, loopback included:
+    another port is another origin.
     """
     if upload == api:
         return None
-    if upload.scheme != "https" and not (upload.loopback and api.loopback):
+    if upload.scheme != "https":
         return "plain http would carry the token in clear text"
-    if api.loopback:
-        return None if upload.host == api.host else f"it is not the API's own loopback address {api.host}"
     sibling = api.host.startswith("api.") and upload.host == "uploads." + api.host.removeprefix("api.")
-    if upload.host != api.host and not sibling:
-        return f"it is neither the API's host {api.host} nor GitHub's upload host for it"
+    if not sibling:
+        return f"it is neither the API's origin {api} nor GitHub's upload host for it"
     if upload.port != api.port:
         return f"its port {upload.port} is not the API's port {api.port}"
     return None

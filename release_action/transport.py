@@ -10,9 +10,11 @@ again before doing anything.
 
 It also keeps whatever a server sends at arm's length. The token goes only to the API's
 origin and the upload origin GitHub uses beside it (origin.py), redirects included (followed
-here, by hand, within the origin); each request is bounded as a whole by the run's deadline and
-its answer by a size cap; an error answer that is not GitHub's JSON is an UnexpectedAnswer
-that names the URL, the status and what was expected.
+here, by hand, within the origin; requests' own redirect machinery never runs, so a
+redirect's body is never read); each request is bounded as a whole by the run's deadline and
+its answer by a size cap on the decoded bytes (answer_body.py); an error answer that is not
+GitHub's JSON is an UnexpectedAnswer that names the URL, the status and what was expected.
+A loopback API (the simulator) is reached directly, never through a proxy.
 
 `Transport.request` is the one way a request is sent; `_exchange` is the one place that
 touches the network.
@@ -21,7 +23,6 @@ touches the network.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import time
 from collections import deque
@@ -29,12 +30,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 import requests
 
-from release_action import __version__, reach
+from release_action import __version__, answer_body, bounded_json, reach
 from release_action.budget import Backoff, Deadline
 from release_action.errors import TITLE_PREFIX, ActionError, rendered
 from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
@@ -47,10 +48,10 @@ SECONDARY_DEFAULT_WAIT = 60.0  # GitHub's advice, and octokit's, when no Retry-A
 WRITES_PER_MINUTE = 80  # GitHub's secondary limit on content-creating requests
 CONNECT_TIMEOUT = 5.0
 MAX_REDIRECTS = 3  # a renamed repository costs one (301 for GET, 307 for the rest)
-# The largest answer read. A page of 100 releases with their bodies and asset lists is a few
-# MiB; one with 100 assets on every release about 15 MiB. Anything bigger is not GitHub's.
-MAX_ANSWER_BYTES = 64 << 20
-READ_CHUNK = 256 << 10
+# The largest answer read, decoded, but for a page of releases (github.MAX_PAGE_BYTES): one
+# release with GitHub's 1000 assets (1.7 MiB as GitHub renders them) and the longest notes
+# (125,000 characters, at most 1.5 MB as JSON escapes them), an asset, an error. Bigger is not GitHub's.
+MAX_ANSWER_BYTES = 4 << 20
 RETRY_AFTER = re.compile(r"^\d{1,9}$")  # whole seconds, as GitHub sends it
 EPOCH_SECONDS = re.compile(r"^\d{1,11}$")  # x-ratelimit-reset: whole seconds since 1970
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,40}/[a-z0-9][a-z0-9.+-]{0,80}$")
@@ -211,39 +212,63 @@ class Answer:
         return "a body that is not JSON"
 
 
-def _read(response: requests.Response, method: str, url: str) -> Answer:
-    """The answer, its body read in chunks up to MAX_ANSWER_BYTES; a bigger one is refused unread."""
-    with response:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-            raise _too_big(response.status_code, method, url, f"a body declared as {int(declared)} bytes")
-        body = bytearray()
-        try:
-            for chunk in response.iter_content(READ_CHUNK):
-                body += chunk
-                if len(body) > MAX_ANSWER_BYTES:
-                    raise _too_big(response.status_code, method, url, f"a body of more than {MAX_ANSWER_BYTES} bytes")
-        except requests.exceptions.ContentDecodingError as exc:
-            raise UnexpectedAnswer(
-                response.status_code,
-                "GitHub, or a proxy in front of it, answered with a body that cannot be decoded "
-                f"({response.headers.get('Content-Encoding')!r}); expected JSON",
-                method=method,
-                url=url,
-                hint=PROXY_HINT,
-            ) from exc
-    return Answer(response.status_code, response.headers, body, response.reason or "", response.links)
+class Cap(NamedTuple):
+    """How big an answer may be, decoded, and what it is expected to be (for the error)."""
+
+    bytes: int
+    expected: str  # "a JSON answer of the Releases API"
 
 
-def _too_big(status: int, method: str, url: str, how: str) -> UnexpectedAnswer:
-    return UnexpectedAnswer(
-        status,
-        f"GitHub, or a proxy in front of it, answered with {how}; expected a JSON answer of the "
-        f"Releases API, which fits in {MAX_ANSWER_BYTES >> 20} MiB (the rest was not read)",
-        method=method,
-        url=url,
-        hint=PROXY_HINT,
-    )
+def answer_cap() -> Cap:
+    return Cap(MAX_ANSWER_BYTES, "a JSON answer of the Releases API")
+
+
+def _read(response: requests.Response, method: str, url: str, cap: Cap) -> Answer:
+    """The answer, its body decoded and read up to `cap`; a bigger one is refused unread.
+
+    A redirect's body is not read at all (only its Location counts), nor kept on the connection.
+    """
+    status = response.status_code
+    if 300 <= status < 400:
+        answer_body.finish(response, complete=False)
+        return Answer(status, response.headers, b"", response.reason or "", response.links)
+    complete = False
+    try:
+        body = answer_body.read(response, cap.bytes)
+        complete = True
+    except answer_body.TooBig as exc:
+        raise UnexpectedAnswer(
+            status,
+            f"GitHub, or a proxy in front of it, answered with {exc}; expected {cap.expected}, which fits "
+            f"in {cap.bytes >> 20} MiB (the rest was not read)",
+            method=method,
+            url=url,
+            hint=PROXY_HINT,
+        ) from None
+    except answer_body.Garbled as exc:
+        raise UnexpectedAnswer(
+            status,
+            f"GitHub, or a proxy in front of it, answered with {exc}; expected {cap.expected}",
+            method=method,
+            url=url,
+            hint=PROXY_HINT,
+        ) from None
+    finally:
+        answer_body.finish(response, complete)
+    return Answer(status, response.headers, body, response.reason or "", response.links)
+
+
+class Session(requests.Session):
+    """requests' Session without its redirect machinery, which the transport does by hand.
+
+    Even with allow_redirects=False, Session.send looks for the next hop of a redirect and, to
+    free the connection, reads the redirect's body whole first: a 301 with a 1 GiB body (or one
+    that inflates to 1 GiB) would be held before any cap applies. With no redirect target that
+    machinery never starts; the transport reads the Location itself and never the body.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -269,7 +294,7 @@ class Transport:
         token: str,
         deadline: Deadline,
         *,
-        session: requests.Session | None = None,
+        session: Session | None = None,
         wall_clock: Callable[[], float] = time.time,
         log: Callable[[str], None] = lambda _msg: None,
     ) -> None:
@@ -282,13 +307,16 @@ class Transport:
         self.deadline = deadline
         self.wall_clock = wall_clock
         self.log = log
-        self.session = session or requests.Session()
+        if session is not None and not isinstance(session, Session):
+            raise TypeError("the transport needs a transport.Session: requests' own reads redirect bodies")
+        self.session = session or Session()
         self.session.auth = _Bearer(token)  # set as auth, so no ~/.netrc entry can replace it
         self.session.headers.update(
             {
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
                 "User-Agent": USER_AGENT,
+                "Accept-Encoding": answer_body.ACCEPT_ENCODING,  # what answer_body decodes, no other
             }
         )
         # trust_env stays on: self-hosted and GHES runners need HTTPS_PROXY and REQUESTS_CA_BUNDLE.
@@ -303,14 +331,18 @@ class Transport:
 
     # -- what the endpoints use ---------------------------------------------------------------
 
-    def request(self, method: str, url: str, *, origin: Origin | None = None, **kwargs: Any) -> Answer:
+    def request(
+        self, method: str, url: str, *, origin: Origin | None = None, cap: Cap | None = None, **kwargs: Any
+    ) -> Answer:
         """Send one call to `url` (within `origin`, the API's by default), retrying what is safe.
 
-        Raises a GitHubError for an error answer, Refused before the token would leave the
-        origin, OutcomeUnknown for a write whose answer was lost, BudgetExhausted when the
-        deadline ends first.
+        The answer's body may be `cap` big, decoded (default: MAX_ANSWER_BYTES). Raises a
+        GitHubError for an error answer, Refused before the token would leave the origin,
+        OutcomeUnknown for a write whose answer was lost, BudgetExhausted when the deadline
+        ends first.
         """
         origin = origin or self.origin
+        cap = cap or answer_cap()
         self.check_origin(method, url, "this URL", origin)
         is_write = method in WRITES
         waits = Backoff(self.deadline, first=0.5, cap=16)
@@ -327,7 +359,7 @@ class Transport:
             if is_write:
                 self.writes_made += 1
             try:
-                answer = self._exchange(method, url, origin, **kwargs)
+                answer = self._exchange(method, url, origin, cap, **kwargs)
             except requests.ConnectTimeout as exc:  # never reached the server: safe to retry
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
                 continue
@@ -427,7 +459,7 @@ class Transport:
             self.deadline.wait(60 - (now - self._recent_writes[0]), "GitHub's write rate limit")
         self._recent_writes.append(self.deadline.clock())
 
-    def _exchange(self, method: str, url: str, origin: Origin, **kwargs: Any) -> Answer:
+    def _exchange(self, method: str, url: str, origin: Origin, cap: Cap, **kwargs: Any) -> Answer:
         """Send one request and read its answer whole, within the deadline, redirects not followed."""
         request = requests.Request(
             method,
@@ -441,12 +473,14 @@ class Transport:
         # requests re-serialises the URL: check the one it will connect to, too.
         self.check_origin(method, prepared.url or "", "this URL as requests prepared it", origin)
         settings = self.session.merge_environment_settings(prepared.url, {}, True, None, None)
+        if origin.loopback:  # the simulator: never through a proxy (HTTP_PROXY would see the token)
+            settings["proxies"] = {}
 
         def send() -> Answer:
             left = self.deadline.remaining()
             timeout = (min(CONNECT_TIMEOUT, left), min(self.read_timeout, left))
             response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
-            return _read(response, method, url)
+            return _read(response, method, url, cap)
 
         what = f"the answer to {method} {url}"
         if method in WRITES:
@@ -473,7 +507,20 @@ class Transport:
                 url=url,
                 hint=PROXY_HINT,
             )
-        target = urljoin(url, location)
+        target = urljoin(url, location)  # (which drops tabs and newlines: the Location is checked as sent)
+        try:
+            if any(not " " < c < "\x7f" for c in location):
+                raise UnsafeUrl("it holds a space, a control character or a non-ASCII character")
+            origin_of(target)
+        except UnsafeUrl as exc:  # not another origin: no URL at all, or one read two ways
+            raise UnexpectedAnswer(
+                answer.status,
+                f"GitHub, or a proxy in front of it, answered with a redirect whose Location is refused (and not "
+                f"shown): {exc}; expected a URL on {origin} (nothing was sent there)",
+                method=method,
+                url=url,
+                hint=PROXY_HINT,
+            ) from None
         self.check_origin(method, target, "this redirect target", origin)
         self.log(f"{method} {url} moved ({answer.status}) to {target}; following")
         return target
@@ -541,7 +588,7 @@ class Transport:
         """The GitHubError an error answer stands for; an UnexpectedAnswer when it is not GitHub's JSON."""
         status = answer.status
         try:
-            data = json.loads(answer.body)
+            data = bounded_json.loads(answer.body, cap=MAX_ANSWER_BYTES)
         except (ValueError, RecursionError):
             sent = answer.sent()
         else:

@@ -47,6 +47,7 @@ from release_action.failures import failure_of
 from release_action.inputs import Asked, read_inputs
 from release_action.report import Outcome
 from release_action.runner_io import Cancelled, Runner
+from release_action.transport import Session
 
 from .harness import REPO, TAG, FakeClock, StepFiles, parse_outputs, runner_env
 from .sandbox import shapes
@@ -55,7 +56,7 @@ from .sandbox.core import RATE_LIMIT, Fault, Faults, seed_release
 from .sandbox.state import ReadView, Record, Store, Window
 
 API_URL = "http://127.0.0.1:1"  # never connected to: FakeSession answers in process
-UPLOADS_URL = "http://127.0.0.1:2"
+UPLOADS_URL = f"{API_URL}/api/uploads"  # on the API's own origin, as the simulator serves them
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 YIELD_TIMEOUT = 120.0  # real seconds a run may compute between two scheduling points (a bug guard)
 
@@ -251,7 +252,7 @@ class World:
         store_lag = 0.0 if sim.policy.explores_views else lag
         self.store = Store(seed=seed, lag=store_lag, clock=sim.clock.clock, wall=sim.clock.wall, tmpdir=sim.tmpdir)
         self.api_url = API_URL
-        self.apis = {"api": Api(self, "api"), "uploads": Api(self, "uploads")}
+        self.api = Api(self)
         self.faults = Faults(self.store.lock)
         self.views: dict[str, ReadView] = {}
         self.tokens: dict[str, str] = {}
@@ -472,8 +473,8 @@ def _label(window: Window, pick: Mapping[int, Record | None]) -> str:
 # -- the fake network --------------------------------------------------------------------------
 
 
-class FakeSession(requests.Session):
-    """requests' Session for one run, answering every request from the World's Api in process."""
+class FakeSession(Session):
+    """The transport's Session for one run, answering every request from the World's Api in process."""
 
     def __init__(self, sim: Simulation, actor: Actor) -> None:
         super().__init__()
@@ -488,7 +489,6 @@ class FakeSession(requests.Session):
         sim, world, actor = self.sim, self.sim.world, self.actor
         url = request.url or ""
         split = urlsplit(url)
-        kind = "uploads" if f"{split.scheme}://{split.netloc}" == UPLOADS_URL else "api"
         path = split.path + (f"?{split.query}" if split.query else "")
         method = request.method or "GET"
         body = request.body
@@ -502,7 +502,7 @@ class FakeSession(requests.Session):
         world.hold(req.token)  # the scheduling point: others may go first
         start = len(world.commits)
         actor.notes = []
-        handled = world.apis[kind].handle(req)
+        handled = world.api.handle(req)
         route = handled.route
         lost = False
         if method in WRITES and handled.reply is not None and handled.reply[0] < 300:
@@ -524,7 +524,7 @@ class FakeSession(requests.Session):
             data = handled.hostile.data if handled.hostile.answer.size is None else b"x" * handled.hostile.answer.size
         elif handled.reply is not None:
             status = handled.reply[0]
-            data, headers = world.apis[kind].json_answer(*handled.reply)
+            data, headers = world.api.json_answer(*handled.reply, route)
         reply_body = handled.reply[1] if handled.reply is not None and status is not None else None
         before, after = world.changes(start, actor.name) if method in WRITES else (None, None)
         if timed_out:
@@ -552,12 +552,22 @@ class FakeSession(requests.Session):
         response.headers = CaseInsensitiveDict(
             {"Server": "GitHub.com", "Date": http_date(world), **headers, "Content-Length": str(len(data))}
         )
-        response.raw = io.BytesIO(data)
+        response.raw = _Raw(data)
         response.reason = http.HTTPStatus(status).phrase if status in http.HTTPStatus._value2member_map_ else ""
         response.url = url
         response.request = request
         response.encoding = "utf-8"
         return response
+
+
+class _Raw(io.BytesIO):
+    """An answer's body as urllib3 hands it over: read undecoded, the connection released after."""
+
+    def read(self, n: int | None = -1, decode_content: bool = True) -> bytes:  # type: ignore[override]
+        return super().read(n)
+
+    def release_conn(self) -> None:
+        """Nothing to give back: there is no connection."""
 
 
 class _Uploading(io.RawIOBase):

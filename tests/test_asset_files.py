@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import glob
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from release_action import asset_files, local_files
+from release_action import asset_files, file_globs, local_files
 from release_action.asset_files import (
     CHUNK,
     MAX_ASSET_SIZE,
@@ -26,6 +29,8 @@ from release_action.asset_files import (
     split_label,
 )
 from release_action.asset_sync import AssetError, upload
+from release_action.budget import BudgetExhausted, Deadline
+from release_action.token_guard import Scanner, forms
 from release_action.wording import InputError
 from release_bench.sandbox import github_asset_name as sandbox_asset_name
 from release_bench.sandbox.state import REPORTED_ASSET_NAMES
@@ -484,3 +489,129 @@ def test_the_file_that_was_hashed_is_the_one_uploaded(tmp_path):
 )
 def test_a_size_reads_in_words_with_the_right_plural(size, said):
     assert describe_size(size) == said
+
+
+# -- the token backstop: no asset that holds the token -------------------------------------------
+
+TOKEN = "ghs_" + "0123456789abcdefABCDEF0123456789abcd"
+
+
+def checkout_form(token: str) -> bytes:
+    """What actions/checkout writes into .git/config: base64 of x-access-token:TOKEN, padded."""
+    return base64.b64encode(f"x-access-token:{token}".encode())
+
+
+@pytest.mark.parametrize("form", ["raw", "checkout", "checkout-unpadded", "checkout-in-config"])
+@pytest.mark.parametrize("at", [0, CHUNK - 30, CHUNK - 1, CHUNK, 2 * CHUNK + 5], ids=lambda at: f"at-{at}")
+def test_a_file_that_holds_the_token_is_refused_wherever_it_sits(tmp_path, form, at):
+    secret = {
+        "raw": TOKEN.encode(),
+        "checkout": checkout_form(TOKEN),
+        "checkout-unpadded": checkout_form(TOKEN).rstrip(b"="),
+        "checkout-in-config": b"\textraheader = AUTHORIZATION: basic " + checkout_form(TOKEN) + b"\n",
+    }[form]
+    data = bytearray(3 * CHUNK)
+    data[at : at + len(secret)] = secret
+    make(tmp_path, {"dist/app.bin": bytes(data), "dist/ok.txt": b"ok"})
+    with pytest.raises(InputError, match=r"'dist/app.bin' holds the job's token \(the token") as caught:
+        collect(["dist/*"], tmp_path, True, token=TOKEN)
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "near",
+    [
+        TOKEN[:-1].encode(),  # one character short
+        TOKEN.upper().encode(),  # another token
+        base64.b64encode(f"x-access-token:{TOKEN[:-3]}".encode()),  # base64 of a shorter one
+        base64.b64encode(f"x{TOKEN}".encode()),  # the token, but not as checkout encodes it
+    ],
+)
+def test_a_file_with_only_something_like_the_token_is_attached(tmp_path, near):
+    make(tmp_path, {"app.bin": bytes(CHUNK - 10) + near + bytes(100)})
+    (file,) = collect(["app.bin"], tmp_path, True, token=TOKEN)
+    assert file.name == "app.bin"
+
+
+def test_the_scanner_finds_a_form_split_across_any_two_pieces():
+    for form, _ in forms(TOKEN):
+        stream = bytes(50) + form + bytes(50)
+        for size in range(1, len(stream) + 1):
+            scanner = Scanner(TOKEN)
+            for start in range(0, len(stream), size):
+                scanner.feed(bytearray(stream[start : start + size]) + form, min(size, len(stream) - start))
+            assert scanner.found is not None, size
+        scanner = Scanner(TOKEN)
+        scanner.feed(bytearray(bytes(50)) + form, 50)  # what lies past `count` is not the stream's
+        assert scanner.found is None
+
+
+# -- pattern expansion: glob's rules, no symlink loop, within the deadline -----------------------
+
+GLOB_PATTERNS = [
+    "dist/**",
+    "dist/**/*.zip",
+    "**/*.zip",
+    "**",
+    "dist/*",
+    "dist/.*",
+    "dist/sub",
+    "dist/nope",
+    "dist/*/",
+    "dist/**/",
+    "dist/sub/../a.zip",
+    "d*/s*/b.zip",
+    "./dist/*.zip",
+    "dist/*.[zZ]*",
+    "dist/?.zip",
+    "**/deep/*",
+    "dist/**/l.bin",
+    "dist/broken",
+    "dist/[[]x].txt",
+    "dist/**/**/*.txt",
+]
+
+
+@pytest.fixture
+def globbed_tree(tmp_path):
+    make(tmp_path, {n: n.encode() for n in ["dist/a.zip", "dist/A.ZIP", "dist/sub/b.zip", "dist/.hid", "dist/.hd/c.zip",
+                                             "dist/sub/deep/x.txt", "dist/[x].txt", "build/linux/l.bin"]})  # fmt: skip
+    (tmp_path / "dist" / "lnk").symlink_to("../build/linux")
+    (tmp_path / "dist" / "broken").symlink_to("nowhere")
+    return tmp_path
+
+
+@pytest.mark.parametrize("pattern", GLOB_PATTERNS)
+def test_a_pattern_matches_what_glob_matches(globbed_tree, pattern):
+    by_glob = {hit.rstrip("/") for hit in glob.glob(pattern, root_dir=globbed_tree, recursive=True)} - {""}
+    assert set(file_globs.expand(pattern, globbed_tree)) == by_glob
+
+
+def test_double_star_does_not_go_round_a_directory_symlink_loop(tmp_path):
+    make(tmp_path, {"dir/app.bin": b"a", "dir/sub/lib.bin": b"l"})
+    for name in ("a", "b", "c"):
+        (tmp_path / "dir" / name).symlink_to(".")  # glob: 3^40 paths
+    (tmp_path / "dir" / "sub" / "up").symlink_to("..")
+    assert sorted(file_globs.expand("dir/**", tmp_path)) == ["dir", "dir/app.bin", "dir/sub", "dir/sub/lib.bin"]
+    assert [f.name for f in collect(["dir/**"], tmp_path, True)] == ["app.bin", "lib.bin"]
+
+
+def test_collection_stops_when_the_deadline_ends(tmp_path):
+    make(tmp_path, {"dist/a.bin": bytes(3 * CHUNK)})
+    ticks = itertools.count(0, 0.4)  # each reading of the clock is 0.4 s later: listing at 0.4, hashing from 0.8
+    with pytest.raises(BudgetExhausted, match=r"timeout_seconds \(1\) ran out while hashing the `files`"):
+        collect(["dist/*"], tmp_path, True, deadline=Deadline(1, clock=lambda: next(ticks)))
+
+
+def test_a_pattern_that_matches_too_many_paths_is_refused(tmp_path, monkeypatch):
+    make(tmp_path, {f"d/{i}.bin": b"x" for i in range(30)})
+    monkeypatch.setattr(asset_files, "MAX_PATHS", 20)
+    with pytest.raises(InputError, match="matches more than 20 paths"):
+        collect(["d/*"], tmp_path, True)
+
+
+def test_a_token_too_short_to_be_github_s_is_not_looked_for(tmp_path):
+    # GitHub's tokens have 40 characters or more; a test's "t" is in every other word.
+    make(tmp_path, {"notes.txt": b"the tests pass"})
+    assert [f.name for f in collect(["notes.txt"], tmp_path, True, token="t")] == ["notes.txt"]
+    assert forms("x" * 15) == () and len(forms("x" * 16)) == 2

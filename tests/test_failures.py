@@ -19,6 +19,7 @@ from release_action.failures import BUG, LOCAL_FILE, RERUN, STOPPED, failure_of,
 from release_action.reach import Unreachable
 from release_action.report import anchor
 from release_action.runner_io import Cancelled, RunnerFileError
+from release_action.token_guard import TokenFound
 from release_action.transport import (
     BadCredentials,
     Conflict,
@@ -75,6 +76,7 @@ TABLE = [
     (RunnerFileError("Could not write the step's outputs to GITHUB_OUTPUT"), 1, RunnerFileError.title,
      "GITHUB_OUTPUT"),
     (NewModulesError("something of its own"), 1, NewModulesError.title, "something of its own"),
+    (TokenFound("The release notes GitHub generated for v1 hold the job's token"), 1, TokenFound.title, "generated"),
     (Cancelled("SIGTERM"), 1, STOPPED, "stopped (SIGTERM)"),
     (KeyboardInterrupt(), 1, STOPPED, "stopped (SIGINT)"),
     (requests.ConnectionError("refused", request=GHES_REQUEST), 1, Unreachable.title,

@@ -8,12 +8,15 @@ talk to a real server on a loopback socket, with budgets of a second or two.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
+import json
 import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 
 import backoff
@@ -21,10 +24,23 @@ import pytest
 import requests
 import requests_mock
 
-from release_action import __version__, transport
+from release_action import __version__, bounded_json, transport
 from release_action.budget import Backoff, BudgetExhausted, Deadline
-from release_action.github import ASSET, MAX_PAGES, RELEASE, GitHub, Write, fingerprint, github_time, shape_problem
-from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem
+from release_action.github import (
+    ASSET,
+    MAX_PAGES,
+    RELEASE,
+    UPLOAD,
+    WEB,
+    GitHub,
+    Write,
+    fingerprint,
+    github_time,
+    shape_problem,
+    url_problem,
+)
+from release_action.origin import Origin, UnsafeUrl, origin_of, upload_origin_problem, web_origin_of
+from release_action.token_guard import TokenFound
 from release_action.transport import (
     MAX_REDIRECTS,
     Conflict,
@@ -208,7 +224,10 @@ def test_releases_are_listed_across_pages_by_following_link_next(m, make):
 def test_a_next_link_to_another_origin_is_refused_and_the_token_never_goes_there(m, make, elsewhere):
     m.get(f"{RELEASES}?per_page=100", json=[{"id": 1}], headers={"Link": f'<{elsewhere}>; rel="next"'})
     trap = m.get(elsewhere, json=[])
-    with pytest.raises(Refused, match="refusing to send the token to this pagination link"):
+    with pytest.raises(
+        UnexpectedAnswer,
+        match=r"a Link to the next page that is refused .*: it is on .*, not on https://api\.github\.com",
+    ):
         list(make().iter_releases())
     assert not trap.called
     assert all(r.scheme == "https" and r.netloc == "api.github.com" for r in m.request_history)
@@ -509,7 +528,7 @@ def test_an_error_without_a_json_body_still_says_the_status_and_reason(m, make):
     [
         (API, "https://uploads.github.com/repos/octo/repo/releases/1/assets{?name,label}"),
         ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/uploads/repos/o/r/releases/1/assets"),
-        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/repos/octo/repo/releases/1/assets{?name,label}"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/api/uploads/repos/octo/repo/releases/1/assets{?name,label}"),
     ],
     ids=["github.com", "ghes", "loopback-sandbox"],
 )
@@ -553,8 +572,16 @@ def test_a_label_is_changed_with_one_patch_of_the_asset(m, make):
         (API, "http://uploads.github.com/repos/octo/repo/releases/1/assets"),
         ("https://ghe.example.com/api/v3", "http://ghe.example.com/api/uploads/repos/o/r/releases/1/assets"),
         ("http://127.0.0.1:8080", "http://uploads.example.com/assets"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/repos/octo/repo/releases/1/assets{?name,label}"),
     ],
-    ids=["unrelated-host", "lookalike-host", "plain-http-github", "plain-http-ghes", "loopback-api-remote"],
+    ids=[
+        "unrelated-host",
+        "lookalike-host",
+        "plain-http-github",
+        "plain-http-ghes",
+        "loopback-api-remote",
+        "loopback-api-other-port",
+    ],
 )
 def test_an_upload_to_another_host_or_over_plain_http_is_refused_before_sending(m, make, api_url, upload_url):
     with pytest.raises(Refused, match="refusing to send the token to this upload_url"):
@@ -840,9 +867,12 @@ UPLOAD_ORIGINS = [
     ("https://ghe.example.com:8443", "https://ghe.example.com:8443", True),
     ("https://ghe.example.com:8443", "https://ghe.example.com", False),
     ("https://api.ghe.example.com", "https://uploads.ghe.example.com", True),
-    # A loopback API (the simulator) serves uploads on another port of its own address.
-    ("http://127.0.0.1:8080", "http://127.0.0.1:9090", True),
-    ("http://[::1]:8080", "http://[::1]:9090", True),
+    # A loopback API (the simulator) serves uploads on its own origin, as GHES does: another
+    # port of the same address is another origin, refused like any other.
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080", True),
+    ("http://[::1]:8080", "http://[::1]:8080", True),
+    ("http://127.0.0.1:8080", "http://127.0.0.1:9090", False),
+    ("http://[::1]:8080", "http://[::1]:9090", False),
     ("http://127.0.0.1:8080", "http://127.0.0.2:9090", False),
     ("http://127.0.0.1:8080", "http://localhost:9090", False),
     ("http://127.0.0.1:8080", "http://uploads.example.com", False),
@@ -883,7 +913,6 @@ def test_a_307_for_a_write_is_followed_with_its_method_and_body(m, make):
         "https://evil.example/repos/octo/repo/releases/1",
         "http://api.github.com/repos/octo/repo/releases/1",
         "https://api.github.com:444/repos/octo/repo/releases/1",
-        "https://evil.example\\@api.github.com/repos/octo/repo/releases/1",
     ],
 )
 def test_a_redirect_to_another_origin_is_refused_and_nothing_is_sent_there(m, make, elsewhere):
@@ -894,6 +923,24 @@ def test_a_redirect_to_another_origin_is_refused_and_nothing_is_sent_there(m, ma
         make().get_release(1)
     assert [r.url for r in m.request_history] == [f"{RELEASES}/1"]
     assert trap.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "garbled",
+    [
+        "https://evil.example\\@api.github.com/repos/octo/repo/releases/1",  # read two ways
+        "https://api.github.com:443:/repos/octo/repo/releases/1",  # no port at all
+        "https://api.github.com\n/repos",
+    ],
+)
+def test_a_redirect_to_a_url_read_two_ways_or_not_at_all_is_an_unexpected_answer(m, make, garbled):
+    m.get(f"{RELEASES}/1", status_code=307, headers={"Location": garbled})
+    with pytest.raises(
+        UnexpectedAnswer, match=r"a redirect whose Location is refused .* expected a URL on https://api\."
+    ) as e:
+        make().get_release(1)
+    assert e.value.status == 307
+    assert m.call_count == 1
 
 
 def test_redirects_are_followed_a_few_times_only(m, make):
@@ -932,9 +979,9 @@ def test_an_upload_url_that_could_reach_another_origin_is_refused_before_sending
     ("api_url", "named", "later"),
     [
         (API, "https://uploads.github.com/u/1/assets{?name}", "https://api.github.com/u/1/assets"),
-        ("http://127.0.0.1:8080", "http://127.0.0.1:9090/u/1/assets{?name}", "http://127.0.0.1:9999/u/1/assets"),
+        ("https://api.octo.ghe.com", "https://uploads.octo.ghe.com/u/1/assets{?name}", "https://api.octo.ghe.com/u/1"),
     ],
-    ids=["github.com", "loopback"],
+    ids=["github.com", "ghe.com"],
 )
 def test_the_upload_origin_is_the_one_the_first_release_read_names(m, make, api_url, named, later):
     m.get(f"{api_url}/repos/{REPO}/releases/1", json={"id": 1, "upload_url": named})
@@ -1130,3 +1177,289 @@ def test_an_answer_that_streams_past_the_cap_is_refused_once_past_it(slow, monke
     with pytest.raises(UnexpectedAnswer, match="a body of more than 1048576 bytes"):
         GitHub(Transport(server.url, TOKEN, Deadline(10)), REPO).get_release(1)
     assert server.sent < 32 << 20, "the client stopped reading soon after the cap"
+
+
+class Scripted:
+    """A loopback HTTP server that answers each request with the next of `answers` (raw bytes),
+    on as few connections as the client uses; `connections` counts them."""
+
+    def __init__(self, *answers: bytes) -> None:
+        self.answers = list(answers)
+        self.connections = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(5)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while self.answers:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with contextlib.suppress(OSError), conn, conn.makefile("rb") as requests_in:  # a reset ends one
+                while self.answers:
+                    head = b""
+                    while line := requests_in.readline():
+                        head += line
+                        if line == b"\r\n":
+                            break
+                    if not head:
+                        break  # the client closed this connection
+                    conn.sendall(self.answers.pop(0))
+
+
+def answer_of(body: bytes, *headers: str) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + "".join(f"{h}\r\n" for h in headers).encode()
+        + (b"\r\n" + body)
+    )
+
+
+def chunked(*pieces: bytes) -> bytes:
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+
+def client_of(server: Scripted, seconds: float = 10) -> GitHub:
+    return GitHub(Transport(server.url, TOKEN, Deadline(seconds)), REPO)
+
+
+def test_a_chunked_answer_is_read_and_the_connection_kept_for_the_next_request():
+    release = b'{"id": 1, "name": "' + b"n" * 100_000 + b'"}'
+    server = Scripted(
+        answer_of(chunked(release[:70_000], release[70_000:]), "Transfer-Encoding: chunked"),
+        answer_of(b'{"id": 2}', "Content-Length: 9"),
+    )
+    client = client_of(server)
+    assert client.get_release(1)["id"] == 1
+    assert client.get_release(2) == {"id": 2}
+    assert server.connections == 1, "the connection was not reused after a chunked answer"
+
+
+@pytest.mark.parametrize("size_line", [b"-5", b"+5", b"0x5", b"5 5", b"fffffffff", b"", b"5;" + b"x" * 5000, b"\xff"])
+def test_a_garbled_chunk_size_is_an_unexpected_answer_naming_it(size_line):
+    server = Scripted(answer_of(size_line + b'\r\n{"id": 1}\r\n0\r\n\r\n', "Transfer-Encoding: chunked"))
+    with pytest.raises(UnexpectedAnswer, match="a chunk size of") as caught:
+        client_of(server).get_release(1)
+    assert caught.value.status == 200
+
+
+def test_a_chunk_longer_than_its_size_is_an_unexpected_answer():
+    server = Scripted(answer_of(b'3\r\n{"id": 1}\r\n0\r\n\r\n', "Transfer-Encoding: chunked"))
+    with pytest.raises(UnexpectedAnswer, match="a chunk longer than its chunk size says"):
+        client_of(server).get_release(1)
+
+
+def test_a_chunked_answer_past_the_cap_is_refused_before_it_is_held(monkeypatch):
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 1 << 20)
+    server = Scripted(answer_of(chunked(*[b"x" * 65536] * 40), "Transfer-Encoding: chunked"))
+    with pytest.raises(UnexpectedAnswer, match="a body of more than 1048576 bytes;"):
+        client_of(server).get_release(1)
+
+
+def gzipped(data: bytes, wbits: int = 31) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "body"),
+    [
+        ("gzip", gzipped(b'{"id": 1}')),
+        ("x-gzip", gzipped(b'{"id": 1}')),
+        ("gzip", gzipped(b'{"id": 1,') + gzipped(b' "name": "two members"}')),  # RFC 1952 allows several
+        ("deflate", gzipped(b'{"id": 1}', 15)),  # zlib-wrapped, as the RFC says
+        ("deflate", gzipped(b'{"id": 1}', -15)),  # raw, as some servers send it
+        ("identity", b'{"id": 1}'),
+    ],
+)
+def test_a_compressed_answer_is_decoded(coding, body):
+    server = Scripted(answer_of(body, f"Content-Encoding: {coding}", f"Content-Length: {len(body)}"))
+    assert client_of(server).get_release(1)["id"] == 1
+
+
+def test_a_gzip_bomb_is_refused_once_its_decoded_bytes_pass_the_cap(monkeypatch):
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 1 << 20)
+    bomb = gzipped(bytes(64 << 20))  # 64 KiB that inflates to 64 MiB
+    server = Scripted(answer_of(bomb, "Content-Encoding: gzip", f"Content-Length: {len(bomb)}"))
+    with pytest.raises(UnexpectedAnswer, match=r"a body of more than 1048576 bytes \(decoded from gzip\)"):
+        client_of(server).get_release(1)
+
+
+@pytest.mark.parametrize(
+    ("coding", "says"), [("br", "'br' coding, which was not asked for"), ("gzip", "not valid gzip")]
+)
+def test_a_body_that_cannot_be_decoded_is_an_unexpected_answer(coding, says):
+    server = Scripted(answer_of(b"garbage!", f"Content-Encoding: {coding}", "Content-Length: 8"))
+    with pytest.raises(UnexpectedAnswer, match=says):
+        client_of(server).get_release(1)
+
+
+def test_only_the_codings_decoded_here_are_asked_for(m, make):
+    m.get(f"{RELEASES}/1", json={"id": 1})
+    make().get_release(1)
+    assert m.last_request.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_a_redirect_s_body_is_never_read():
+    # The 301 declares 1 GiB and sends 64 KiB of it; reading it would wait out the budget.
+    moved = b"HTTP/1.1 301 Moved\r\nLocation: /repos/octo/repo/releases/2\r\nContent-Length: 1073741824\r\n\r\n"
+    server = Scripted(moved + b"x" * 65536, answer_of(b'{"id": 2}', "Content-Length: 9"))
+    start = time.monotonic()
+    assert client_of(server, seconds=5).get_release(1) == {"id": 2}
+    assert time.monotonic() - start < 4
+    assert server.connections == 2, "the connection with the unread body was not dropped"
+
+
+# -- proxies ------------------------------------------------------------------------------------
+
+
+def test_https_proxy_is_used_for_an_https_api(m, make, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    m.get(f"{RELEASES}/1", json={"id": 1})
+    make().get_release(1)
+    assert m.last_request.proxies.get("https") == "http://proxy.example:3128"
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_no_proxy_is_used_for_a_loopback_api(m, make, monkeypatch, variable):
+    monkeypatch.setenv(variable, "http://proxy.example:3128")
+    m.get(f"http://127.0.0.1:8080/repos/{REPO}/releases/1", json={"id": 1})
+    make(api_url="http://127.0.0.1:8080").get_release(1)
+    assert m.last_request.proxies == {}
+
+
+# -- JSON within bounds ---------------------------------------------------------------------------
+
+PARSED = [
+    b"[]",
+    b" [ ]\n",
+    b'[{"id": 1}, {"id": 2, "assets": [{"id": 3}]}]',
+    b'[1, "a,]}[{", {"x": [1, 2]}, null, true, 1.5]',
+    b'{"message": "Not Found", "errors": [{"code": "invalid"}]}',
+    b'["\\"]\\\\", 2]',
+    b'"text"',
+]
+
+
+@pytest.mark.parametrize("text", PARSED)
+def test_json_within_bounds_is_what_json_loads_reads(text):
+    assert bounded_json.loads(text, cap=1 << 20) == json.loads(text)
+
+
+NOT_JSON = [b"", b"[", b"[1}", b"[1] [2]", b"[1,]", b'["abc', b'[{"a": 1}] x', b"{", b"nope"]
+
+
+@pytest.mark.parametrize("text", NOT_JSON)
+def test_what_is_not_json_is_refused_as_json_loads_refuses_it(text):
+    with pytest.raises(ValueError):
+        json.loads(text)
+    with pytest.raises(ValueError):
+        bounded_json.loads(text, cap=1 << 20)
+
+
+COSTLY = [
+    (b"[" + b"{}," * 30_000 + b"{}]", {}, "JSON of more than 26214 values"),
+    (b'{"x": [' + b"1," * 30_000 + b"1]}", {}, "JSON of more than 26214 values"),
+    (b"[" + b"1," * 100 + b"1]", {"max_items": 100}, "a list of more than 100 items"),
+    (b'[{"id": 1}, "' + b"x" * 2000 + b'"]', {"max_item_bytes": 1000}, "a list item of more than 1000 bytes"),
+]
+
+
+@pytest.mark.parametrize(("text", "bounds", "says"), COSTLY)
+def test_json_that_would_cost_too_much_to_parse_is_refused_unparsed(text, bounds, says):
+    with pytest.raises(bounded_json.TooComplex, match=says):
+        bounded_json.loads(text, cap=1 << 20, **bounds)
+
+
+# -- URLs in answers ------------------------------------------------------------------------------
+
+WEB_ORIGINS = [
+    ("https://api.github.com", "https://github.com"),
+    ("https://api.github.com/", "https://github.com"),
+    ("https://api.octo.ghe.com", "https://octo.ghe.com"),
+    ("https://ghe.example.com/api/v3", "https://ghe.example.com"),
+    ("https://api.corp.example/api/v3", "https://api.corp.example"),  # GHES on a host named api.*
+    ("https://ghe.example.com:8443/api/v3", "https://ghe.example.com:8443"),
+    ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),  # the simulator
+]
+
+
+@pytest.mark.parametrize(("api_url", "web"), WEB_ORIGINS)
+def test_the_web_origin_is_where_github_serves_pages_for_the_api(api_url, web):
+    assert str(web_origin_of(api_url)) == web
+
+
+URLS = [
+    # (api_url, field kind, url, allowed)
+    (API, WEB, "https://github.com/octo/repo/releases/tag/v1", True),
+    (API, WEB, "https://github.com/octo/repo/releases/download/v1/app.zip", True),
+    (API, WEB, "https://api.github.com/octo/repo/releases/tag/v1", False),
+    (API, WEB, "http://github.com/octo/repo/releases/tag/v1", False),
+    (API, WEB, "https://github.com.evil.example/x", False),
+    (API, WEB, "https://github.com/x\n::warning::y", False),
+    (API, WEB, "https://github.com/x\x1b]52;c;eA==\x07", False),
+    (API, WEB, "javascript:alert(1)", False),
+    (API, WEB, "/octo/repo/releases/tag/v1", False),
+    (API, UPLOAD, "https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}", True),
+    (API, UPLOAD, "https://api.github.com/repos/o/r/releases/1/assets{?name,label}", True),
+    (API, UPLOAD, "https://github.com/repos/o/r/releases/1/assets{?name,label}", False),
+    ("https://api.octo.ghe.com", UPLOAD, "https://uploads.octo.ghe.com/repos/o/r/releases/1/assets", True),
+    ("https://api.octo.ghe.com", WEB, "https://octo.ghe.com/o/r/releases/tag/v1", True),
+    ("https://ghe.example.com/api/v3", WEB, "https://ghe.example.com/o/r/releases/tag/v1", True),
+    ("https://ghe.example.com/api/v3", UPLOAD, "https://ghe.example.com/api/uploads/repos/o/r/releases/1/assets", True),
+    ("http://127.0.0.1:8080", UPLOAD, "http://127.0.0.1:8080/api/uploads/repos/o/r/releases/1/assets", True),
+    ("http://127.0.0.1:8080", UPLOAD, "http://127.0.0.1:9090/repos/o/r/releases/1/assets", False),
+    ("http://127.0.0.1:8080", WEB, "http://127.0.0.1:8080/o/r/releases/tag/v1", True),
+    ("http://127.0.0.1:8080", WEB, "http://localhost:8080/o/r/releases/tag/v1", False),
+]
+
+
+@pytest.mark.parametrize(("api_url", "where", "url", "allowed"), URLS)
+def test_a_url_from_an_answer_is_on_the_origin_github_uses_for_it(api_url, where, url, allowed):
+    problem = url_problem(url, where, origin_of(api_url), web_origin_of(api_url))
+    assert (problem is None) is allowed, problem
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda r: {**r, "html_url": "https://evil.example/r"}, "a release whose `html_url`"),
+        (lambda r: {**r, "upload_url": "https://uploads.evil.example/a{?name}"}, "a release whose `upload_url`"),
+        (
+            lambda r: {**r, "assets": [{"id": 2, "name": "a", "browser_download_url": "https://x.example/a"}]},
+            "a release asset whose `browser_download_url`",
+        ),
+    ],
+)
+def test_a_release_with_a_url_off_its_origin_is_an_unexpected_answer_naming_the_field(m, make, edit, field):
+    release = {"id": 1, "html_url": "https://github.com/o/r/releases/tag/v1", "assets": []}
+    m.get(f"{RELEASES}/1", json=edit(release))
+    with pytest.raises(UnexpectedAnswer, match=field):
+        make().get_release(1)
+
+
+# -- the token backstop on what is sent to be published -----------------------------------------
+
+
+@pytest.mark.parametrize("field", ["body", "name", "tag_name"])
+def test_a_release_whose_text_holds_the_token_is_not_sent(m, fake, field):
+    client = GitHub(Transport(API, TOKEN, Deadline(60, clock=fake.clock, sleep=fake.sleep)), REPO, secret=TOKEN)
+    payload = {"tag_name": "v1", "name": "One", "body": "notes", field: f"leaked: {TOKEN}!"}
+    with pytest.raises(TokenFound, match=f"holds the job's token in `{field}`") as caught:
+        client.create_release(payload)
+    with pytest.raises(TokenFound):
+        client.update_release(1, payload)
+    assert TOKEN not in str(caught.value)
+    assert m.call_count == 0
+
+
+def test_generated_notes_that_hold_the_token_are_refused_once_read(m, fake):
+    checkout = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    m.post(f"{RELEASES}/generate-notes", json={"name": "v1", "body": f"AUTHORIZATION: basic {checkout}"})
+    client = GitHub(Transport(API, TOKEN, Deadline(60, clock=fake.clock, sleep=fake.sleep)), REPO, secret=TOKEN)
+    with pytest.raises(TokenFound, match=r"generated for v1 holds the job.s token in `body`.*actions/checkout"):
+        client.generate_notes("v1", None, "v0")
+    assert m.call_count == 1

@@ -1,6 +1,6 @@
 """A faithful local simulator of GitHub's Releases REST API, for tests and demos.
 
-`Sandbox` serves the REST API on one port and the uploads host on another, with
+`Sandbox` serves the REST API on one port, uploads under its /api/uploads (as GHES does), with
 knobs for read-after-write lag, scripted and random faults (a `Hostile` answer among
 them: any status, headers or body, slow or huge), a racing "drafter" workflow, and a
 request log. HTML-ish URLs (html_url, browser_download_url) use the API base as the

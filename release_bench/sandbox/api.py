@@ -47,7 +47,6 @@ API_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>.+)/(?P<file>[^/]+)", "browser_download"),
     ]
 ]
-UPLOAD_ROUTES = [("POST", re.compile(REPO + r"/releases/(?P<rid>\d+)/assets/?$"), "upload_asset")]
 NO_AUTH = {"browser_download"}
 STREAMED = {"download_asset", "browser_download"}  # answered with the file's bytes, not JSON
 Reply = tuple[int, Any, dict[str, str]]
@@ -70,6 +69,7 @@ class Hostile:
     size: int | None = None  # a body of this many filler bytes instead, streamed
     rate: float | None = None  # bytes a second: the whole answer, status line included, trickles
     length: bool = True  # send Content-Length; False: the body ends when the connection closes
+    chunked: bool = False  # send the body in chunked transfer encoding (1 MiB chunks), no Content-Length
 
 
 class Backend(Protocol):
@@ -158,11 +158,10 @@ def primary_limit(token: str) -> dict[str, str]:
 
 
 class Api:
-    """The API of one host (`kind`: "api" plays api.github.com, "uploads" uploads.github.com)."""
+    """The API (which takes uploads under /api/uploads, on its own origin, as GitHub Enterprise Server does)."""
 
-    def __init__(self, backend: Backend, kind: str) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.sb = backend
-        self.kind = kind
 
     @property
     def urls(self) -> shapes.Urls:
@@ -174,9 +173,8 @@ class Api:
         sb = self.sb
         split = urlsplit(req.path)
         path, query = split.path, parse_qs(split.query)
-        routes = API_ROUTES if self.kind == "api" else UPLOAD_ROUTES
         match = None
-        for m, pattern, route in routes:
+        for m, pattern, route in API_ROUTES:
             match = pattern.match(path)
             if match and m == req.method:
                 out.route = route
@@ -245,10 +243,12 @@ class Api:
         out.reply = (status, body, {**rl, **headers})
         return out
 
-    def json_answer(self, status: int, body: Any, headers: Mapping[str, str]) -> tuple[bytes, dict[str, str]]:
+    def json_answer(
+        self, status: int, body: Any, headers: Mapping[str, str], route: str | None
+    ) -> tuple[bytes, dict[str, str]]:
         """The bytes and headers of a JSON reply, as GitHub sends them (both front ends use this)."""
         request_id = self.sb.request_id()
-        if self.kind == "uploads" and status >= 400 and isinstance(body, dict):
+        if route == "upload_asset" and status >= 400 and isinstance(body, dict):
             body = {**body, "request_id": request_id}  # the uploads host says so in errors
         data = b"" if body is None else json.dumps(body).encode()
         hdrs = {

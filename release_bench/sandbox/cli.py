@@ -17,7 +17,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="API port (0: random)")
-    parser.add_argument("--uploads-port", type=int, default=0, help="uploads port (0: random)")
     parser.add_argument("--lag", type=float, default=0.0, help="read-after-write lag, seconds")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--fault-rate", type=float, default=0.0)
@@ -90,7 +89,6 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
         token=args.token,
         host=args.host,
         port=args.port,
-        uploads_port=args.uploads_port,
         latency=args.latency,
         untag_edited_drafts=args.untag_edited_drafts,
     )

@@ -171,8 +171,6 @@ class Sandbox:
         readonly_token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        uploads_port: int = 0,
-        ghes_uploads: bool = False,
         latency: tuple[float, float] = (0.0, 0.0),
         untag_edited_drafts: bool = True,
         list_cap: int = LIST_CAP,
@@ -188,8 +186,7 @@ class Sandbox:
         self._seed = seed
         self._clients: dict[str, str] = {self.token: "write", self.readonly_token: "read"}  # token -> holder
         self._views: dict[str, ReadView] = {}  # holder -> its own read view (else the store's lag)
-        self.host, self.port, self.uploads_port = host, port, uploads_port
-        self.ghes_uploads = ghes_uploads
+        self.host, self.port = host, port
         self.faults = Faults(self.store.lock, fault_rate, seed)
         self._log: list[dict[str, Any]] = []
         self._drafted: list[dict[str, Any]] = []  # the drafter's flips: {"t", "release"}
@@ -198,7 +195,6 @@ class Sandbox:
         self._timers: list[threading.Timer] = []
         self._servers: list[Server] = []
         self._api_url: str | None = None
-        self._uploads_url: str | None = None
         self.store.on_publish = self._on_publish
         for name in repos:
             self.add_repo(name)
@@ -214,10 +210,8 @@ class Sandbox:
         if self._servers:
             return self
         api = Server((self.host, self.port), self, "api")
-        up = Server((self.host, self.uploads_port), self, "uploads")
-        self._servers = [api, up]
+        self._servers = [api]
         self._api_url = f"http://{self.host}:{api.server_address[1]}"
-        self._uploads_url = f"http://{self.host}:{up.server_address[1]}"
         for srv in self._servers:
             threading.Thread(
                 target=srv.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{srv.kind}", daemon=True
@@ -247,9 +241,12 @@ class Sandbox:
 
     @property
     def uploads_url(self) -> str:
-        if self._uploads_url is None:
-            raise RuntimeError("Sandbox not started")
-        return self._uploads_url
+        """Where uploads go: the API's own origin, under /api/uploads, as on GitHub Enterprise Server.
+
+        (github.com uses uploads.github.com beside api.github.com; on loopback, another port
+        would be another origin, which the action rightly refuses to send the token to.)
+        """
+        return f"{self.api_url}/api/uploads"
 
     @property
     def html_url(self) -> str:
@@ -257,8 +254,7 @@ class Sandbox:
         return self.api_url
 
     def urls(self) -> shapes.Urls:
-        uploads = f"{self.api_url}/api/uploads" if self.ghes_uploads else self.uploads_url
-        return shapes.Urls(self.api_url, uploads, self.html_url)
+        return shapes.Urls(self.api_url, self.uploads_url, self.html_url)
 
     # ---- state ----------------------------------------------------------------------------
     def add_repo(self, full_name: str, immutable: bool = False, default_branch: str = "main") -> None:

@@ -19,7 +19,7 @@ from .api import CHUNK, Api, Backend, Handled, HostileAnswer, Request
 
 
 class Server(ThreadingHTTPServer):
-    """One listening port; `kind` says whether it plays api.github.com or uploads.github.com."""
+    """One listening port; `kind` names what it plays (the API, which serves uploads under /api/uploads)."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -27,7 +27,7 @@ class Server(ThreadingHTTPServer):
     def __init__(self, addr: tuple[str, int], sb: Backend, kind: str) -> None:
         self.sb = sb
         self.kind = kind
-        self.api = Api(sb, kind)
+        self.api = Api(sb)
         super().__init__(addr, Handler)
 
 
@@ -125,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         if isinstance(body, dict) and "tag_name" in body and isinstance(body.get("id"), int):  # a release
             self.handled.release, self.release_draft = body["id"], body.get("draft")
-        data, hdrs = self.server.api.json_answer(status, body, headers or {})
+        data, hdrs = self.server.api.json_answer(status, body, headers or {}, self.handled.route)
         self.send_response(status)
         for k, v in hdrs.items():
             self.send_header(k, v)
@@ -182,7 +182,9 @@ class Handler(BaseHTTPRequestHandler):
         answer = hostile.answer
         size = len(hostile.data) if answer.size is None else answer.size
         hdrs = dict(hostile.headers)
-        if answer.length:
+        if answer.chunked:
+            hdrs["Transfer-Encoding"] = "chunked"
+        elif answer.length:
             hdrs["Content-Length"] = str(size)
         else:
             hdrs["Connection"] = "close"
@@ -191,14 +193,21 @@ class Handler(BaseHTTPRequestHandler):
         self._log()
         reason = self.responses.get(self.status, ("",))[0]
         head = f"HTTP/1.1 {self.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+
+        def frame(piece: bytes) -> bytes:
+            return b"%x\r\n%s\r\n" % (len(piece), piece) if answer.chunked and piece else piece
+
         try:
             self._emit(head.encode("latin-1"), answer.rate)
             if answer.size is None:
-                self._emit(hostile.data, answer.rate)
+                for start in range(0, len(hostile.data), CHUNK):
+                    self._emit(frame(hostile.data[start : start + CHUNK]), answer.rate)
             else:
                 filler = b"x" * min(CHUNK, size)
                 for start in range(0, size, CHUNK):
-                    self._emit(filler[: size - start], answer.rate)
+                    self._emit(frame(filler[: size - start]), answer.rate)
+            if answer.chunked:
+                self._emit(b"0\r\n\r\n", answer.rate)
         except OSError:  # the client gave up, as it should
             self.close_connection = True
 

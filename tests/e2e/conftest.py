@@ -82,9 +82,10 @@ class Action:
         *,
         token: str | None = None,
         repository: str = REPO,
-        runner: Mapping[str, str] | None = None,
+        runner: Mapping[str, str | None] | None = None,
     ) -> dict[str, str]:
-        """The environment the runner would give the container step, plus `inputs` (and `runner`'s variables)."""
+        """The environment the runner would give the container step, plus `inputs` (and `runner`'s
+        variables; None unsets one)."""
         self._count += 1
         files = StepFiles.on_host(self.workdir, self._count)
         env = runner_env(
@@ -96,7 +97,12 @@ class Action:
             host_env=os.environ,
         )
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        return env | dict(runner or {})
+        for name, value in (runner or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        return env
 
     def _start(self, env: dict[str, str], ready: Path | None = None) -> subprocess.Popen[str]:
         gated = ready is not None
@@ -123,7 +129,7 @@ class Action:
         summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
         return Run(proc.returncode, stdout, stderr, outputs, summary)
 
-    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str | Mapping[str, str]) -> Run:
+    def run(self, inputs: Mapping[str, str] | None = None, **env_options: str | Mapping[str, str | None]) -> Run:
         """Run the entrypoint once and wait for it."""
         env = self.env(inputs, **env_options)
         return self._finish(self._start(env), env)

@@ -10,10 +10,8 @@ loopback) proves that nothing was sent there.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from release_action.transport import MAX_ANSWER_BYTES
 from release_bench.harness import parse_outputs
 from release_bench.sandbox import Hostile, Sandbox, Trap
 
@@ -44,31 +43,40 @@ def timed(action: Action, inputs: dict[str, str]) -> tuple[Run, float]:
     return run, time.monotonic() - start
 
 
+# Runs the entrypoint as `python entrypoint.py` would, then writes the process's own peak RSS
+# (VmHWM, in KiB) to the file named last. Not ru_maxrss: Linux hands a child the high-water mark
+# of the process that spawned it (pytest's, here), so that figure is never below the parent's.
+PEAK = """\
+import atexit, os, runpy, sys
+entrypoint, report = sys.argv[1:]
+sys.path[0] = os.path.dirname(entrypoint)
+
+def peak():
+    with open("/proc/self/status") as status, open(report, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+
+atexit.register(peak)
+sys.argv = [entrypoint]
+runpy.run_path(entrypoint, run_name="__main__")
+"""
+
+
 def timed_with_peak_memory(action: Action, inputs: dict[str, str]) -> tuple[Run, float, float]:
-    """As `timed`, plus the peak RSS (MiB) of that one process, which os.wait4 reports."""
+    """As `timed`, plus the peak RSS (MiB) of that one process, as it measured itself."""
     env = action.env(inputs)
+    report = Path(env["GITHUB_OUTPUT"] + ".peak-kib")
     start = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, str(ENTRYPOINT)], env=env, cwd=action.workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK, str(ENTRYPOINT), str(report)],
+        env=env,
+        cwd=action.workdir,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT,
     )
-    streams: dict[str, bytes] = {}
-    readers = [
-        threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()))
-        for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr))
-    ]
-    for reader in readers:
-        reader.start()
-    guard = threading.Timer(PROCESS_TIMEOUT, proc.kill)
-    guard.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    guard.cancel()
     elapsed = time.monotonic() - start
-    for reader in readers:
-        reader.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     outputs = parse_outputs(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"))
-    stdout, stderr = (streams[name].decode() for name in ("stdout", "stderr"))
-    return Run(proc.returncode, stdout, stderr, outputs), elapsed, usage.ru_maxrss / 1024
+    return Run(proc.returncode, proc.stdout, proc.stderr, outputs), elapsed, int(report.read_text()) / 1024
 
 
 def assert_one_clear_error(run: Run, elapsed: float, budget: float, *phrases: str) -> str:
@@ -116,9 +124,9 @@ def test_a_200_mb_answer_is_refused_without_being_read_whole(sb: Sandbox, action
 
     run, elapsed, peak_mib = timed_with_peak_memory(action, {"tag": TAG, "notes": "n", "timeout_seconds": "20"})
 
-    assert_one_clear_error(run, elapsed, 20, "64 MiB", "/releases/tags/v1.0.0")
-    # At most the 64 MiB cap over a bare run's 33 MiB (read whole, the body took it to 434 MiB).
-    assert peak_mib < 128, f"the run peaked at {peak_mib:.0f} MiB"
+    assert_one_clear_error(run, elapsed, 20, f"fits in {MAX_ANSWER_BYTES >> 20} MiB", "/releases/tags/v1.0.0")
+    # At most the cap over a bare run's 33 MiB (read whole, the body took it to 434 MiB).
+    assert peak_mib < 33 + (MAX_ANSWER_BYTES >> 20) + 32, f"the run peaked at {peak_mib:.0f} MiB"
 
 
 # -- answers of the wrong shape --------------------------------------------------------------------
@@ -223,7 +231,7 @@ def test_a_pagination_link_to_another_origin_is_refused_and_nothing_is_sent_ther
 
     run, elapsed = timed(action, {"tag": TAG, "notes": "n", "timeout_seconds": "5"})
 
-    assert_one_clear_error(run, elapsed, 5, "refusing to send the token to this pagination link")
+    assert_one_clear_error(run, elapsed, 5, "a Link to the next page", trap.url, "not on")
     assert trap.connections == 0, trap.heads
 
 
@@ -246,6 +254,6 @@ def test_an_upload_url_pointing_at_another_origin_is_refused_and_nothing_is_sent
 
     run, elapsed = timed(action, {"tag": TAG, "files": "app.bin", "timeout_seconds": "10"})
 
-    assert_one_clear_error(run, elapsed, 10, "refusing to send the token to this upload_url")
+    assert_one_clear_error(run, elapsed, 10, "`upload_url`")  # checked as the release is read
     assert trap.connections == 0, trap.heads
     assert sb.count(route="upload_asset") == 0

@@ -115,8 +115,8 @@ def test_openapi_schemas(sandbox, gh, up):
 def test_pygithub_unchanged(tmp_path):
     github = pytest.importorskip("github")
     # PyGithub only follows upload URLs on its own host:port or on sub-domains of the API
-    # host, so the sandbox serves uploads GHES-style under {api_url}/api/uploads here.
-    with Sandbox(ghes_uploads=True) as sb:
+    # host; the sandbox serves uploads GHES-style under {api_url}/api/uploads.
+    with Sandbox() as sb:
         gh = github.Github(
             auth=github.Auth.Token(sb.token),
             base_url=sb.api_url,
