@@ -33,12 +33,17 @@ class BudgetExhausted(ActionError):
 
 @dataclass
 class Deadline:
-    """The run's time budget, on an injectable clock so tests never really wait."""
+    """The run's time budget, on an injectable clock so tests never really wait.
+
+    `jitter` draws a backoff wait below its cap (backoff's full jitter): injectable too, so a
+    simulation can replay a run's waits exactly.
+    """
 
     seconds: float
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     start: float = field(default=0.0)
+    jitter: Callable[[float], float] | None = None  # None: backoff's full_jitter
 
     def __post_init__(self) -> None:
         self.start = self.clock()
@@ -120,7 +125,8 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The next wait: uniform below a cap that doubles from `first` up to `cap`, plus `floor`."""
-        return backoff.full_jitter(next(self._caps)) + self.floor
+        jitter = self.deadline.jitter or backoff.full_jitter
+        return jitter(next(self._caps)) + self.floor
 
     def wait(self, why: str) -> None:
         self.deadline.wait(self.next_delay(), why)

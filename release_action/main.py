@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from release_action import __version__
 from release_action.asset_files import describe_size
@@ -37,6 +38,11 @@ from release_action.runner_io import Cancelled, Runner, RunnerFileError, cancell
 from release_action.transport import Transport
 from release_action.wording import Mode, counted, mode_of
 
+if TYPE_CHECKING:
+    import random
+
+    import requests
+
 
 @dataclass
 class Trail:
@@ -57,17 +63,34 @@ class Trail:
         return Requests(transport.requests_made, transport.writes_made)
 
 
-def converge(asked: Asked, runner: Runner, trail: Trail | None = None) -> tuple[Outcome, Requests, Plan | None]:
-    """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run (the Plan)."""
+def converge(
+    asked: Asked,
+    runner: Runner,
+    trail: Trail | None = None,
+    *,
+    budget: Callable[[float], Deadline] | None = None,
+    session: requests.Session | None = None,
+    rng: random.Random | None = None,
+) -> tuple[Outcome, Requests, Plan | None]:
+    """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run (the Plan).
+
+    `budget` makes the run's Deadline from `timeout_seconds` (by default the one the inputs
+    started), `session` carries its HTTP and
+    `rng` draws the engine's pauses: a simulation passes its own (release_bench/inprocess.py),
+    the action never does.
+    """
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets
     checksums = asked.files.checksums
-    deadline = asked.deadline or Deadline(connection.timeout_seconds)  # started before the files were collected
-    transport = Transport(connection.api_url, connection.token, deadline, log=runner.echo)
+    if budget is None:
+        deadline = asked.deadline or Deadline(connection.timeout_seconds)  # started before the files were collected
+    else:
+        deadline = budget(connection.timeout_seconds)
+    transport = Transport(connection.api_url, connection.token, deadline, session=session, log=runner.echo)
     github = GitHub(transport, connection.repository, log=runner.echo, secret=connection.token)
     trail = trail if trail is not None else Trail()
     trail.github = github
-    engine = Engine(github, deadline=deadline, log=runner.echo)
+    engine = Engine(github, deadline=deadline, log=runner.echo, rng=rng)
     if asked.policy.verify_tag:
         engine.require_tag(desired.tag)  # before anything is written
     plan = None

@@ -1,4 +1,5 @@
-"""`python -m release_bench sandbox|demo …`: the local GitHub simulator, or the Dask race replayed on it."""
+"""`python -m release_bench sandbox|demo|explore …`: the local GitHub simulator, the Dask race
+replayed on it, or every interleaving of a few runs explored in process."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ def cli(argv: list[str]) -> int:
         from release_bench.sandbox.cli import main as sandbox_main
 
         return sandbox_main(argv[1:])
+    if argv[:1] == ["explore"]:
+        from release_bench.explore import main as explore_main
+
+        return explore_main(argv[1:])
     if argv[:1] == ["demo"]:
         from release_bench.demo import main as demo_main
 
         return demo_main(argv[1:])
-    print("usage: python -m release_bench {sandbox|demo} [--help]", file=sys.stderr)
+    print("usage: python -m release_bench {sandbox|demo|explore} [--help]", file=sys.stderr)
     return 2
 
 

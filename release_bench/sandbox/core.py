@@ -7,13 +7,15 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import shapes
-from .server import Hostile, Server
-from .state import LIST_CAP, SHA_RE, Store
+from .api import Hostile, Render, Reply
+from .server import Server
+from .state import LIST_CAP, SHA_RE, ReadView, Store
 
 ROUTES = (
     "list_releases",
@@ -58,12 +60,99 @@ class Fault:
     answer: Hostile | None = None  # kind "answer": what is sent instead of GitHub's answer
 
 
+class Faults:
+    """Scripted faults per route (each for its next `times` requests), and random ones at a seeded rate."""
+
+    def __init__(self, lock: threading.RLock, rate: float = 0.0, seed: int | None = None) -> None:
+        self.lock = lock
+        self.queues: dict[str, list[Fault]] = {}
+        self.set_rate(rate, seed)
+
+    def add(self, route: str, fault: Fault) -> None:
+        """Script `fault` for `route`; ValueError for a route, kind or answer that makes no sense."""
+        if route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
+        if fault.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {fault.kind!r}; expected one of {KINDS}")
+        if (fault.kind == "answer") != (fault.answer is not None):
+            raise ValueError("the fault kind 'answer', and only it, takes an `answer`")
+        with self.lock:
+            self.queues.setdefault(route, []).append(fault)
+
+    def set_rate(self, rate: float, seed: int | None = None) -> None:
+        with self.lock:
+            self.rate = rate
+            self.rng = random.Random(seed)
+
+    def take(self, route: str, write: bool) -> Fault | None:
+        if route not in ROUTES:
+            return None
+        with self.lock:
+            queue = self.queues.get(route)
+            if queue:
+                fault = queue[0]
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)
+                return fault
+            if self.rate > 0 and self.rng.random() < self.rate:
+                kinds = ["502_after_commit", "reset_after_commit", "500"]
+                if write:
+                    kinds.append("secondary_limit")
+                return Fault(self.rng.choice(kinds))
+        return None
+
+
 @dataclass
 class Drafter:
     repo: str
     tag: str
     flips: int
     delay: float
+
+
+def seed_release(
+    store: Store,
+    repo: str,
+    tag: str,
+    *,
+    draft: bool = False,
+    prerelease: bool = False,
+    name: str | None = None,
+    body: str | None = "",
+    target_commitish: str = "main",
+    assets: Iterable[tuple[Any, ...]] = (),
+    make_latest: str = "true",
+) -> dict[str, Any]:
+    """A release as an earlier day's work left it (back-dated, unlogged).
+
+    `assets`: (name, data[, state[, label]]); state "uploaded" (the default), "starter" (an
+    unfinished upload) or "old" (uploaded before June 2025: GitHub reports no digest for it).
+    """
+    with store.lock:
+        fields = {
+            "tag_name": tag,
+            "draft": draft,
+            "prerelease": prerelease,
+            "name": name,
+            "body": body,
+            "make_latest": make_latest,
+            "target_commitish": target_commitish
+            if target_commitish in store.repo(repo).branches or SHA_RE.match(target_commitish)
+            else store.repo(repo).default_branch,
+        }
+        rel = store.create_release(repo, fields, seeded=True)
+        for item in assets:
+            aname, data = item[0], bytes(item[1])
+            state = item[2] if len(item) > 2 else "uploaded"
+            label = item[3] if len(item) > 3 else None
+            asset = store.start_upload(repo, rel["id"], aname, label, "application/octet-stream", seeded=True)
+            with open(asset["path"], "wb") as fh:
+                fh.write(data)
+            if state != "starter":
+                digest = None if state == "old" else hashlib.sha256(data).hexdigest()
+                store.finish_upload(repo, asset["id"], len(data), digest, seeded=True)
+        return store.repo(repo).releases[rel["id"]]
 
 
 class Sandbox:
@@ -96,11 +185,9 @@ class Sandbox:
         self.readonly_token = readonly_token or "ghs_" + self._secret(seed, "read")
         self._seed = seed
         self._clients: dict[str, str] = {self.token: "write", self.readonly_token: "read"}  # token -> holder
+        self._views: dict[str, ReadView] = {}  # holder -> its own read view (else the store's lag)
         self.host, self.port = host, port
-        self._faults: dict[str, list[Fault]] = {}
-        self._fault_rate = 0.0
-        self._fault_rng = self.store.rng
-        self.set_fault_rate(fault_rate, seed)
+        self.faults = Faults(self.store.lock, fault_rate, seed)
         self._log: list[dict[str, Any]] = []
         self._drafted: list[dict[str, Any]] = []  # the drafter's flips: {"t", "release"}
         self._rate_state: dict[str, list[float]] = {}
@@ -199,32 +286,19 @@ class Sandbox:
         assets: Iterable[tuple[Any, ...]] = (),
         make_latest: str = "true",
     ) -> dict[str, Any]:
-        store = self.store
-        with store.lock:
-            fields = {
-                "tag_name": tag,
-                "draft": draft,
-                "prerelease": prerelease,
-                "name": name,
-                "body": body,
-                "make_latest": make_latest,
-                "target_commitish": target_commitish
-                if target_commitish in store.repo(repo).branches or SHA_RE.match(target_commitish)
-                else store.repo(repo).default_branch,
-            }
-            rel = store.create_release(repo, fields, seeded=True)
-            for item in assets:
-                aname, data = item[0], bytes(item[1])
-                state = item[2] if len(item) > 2 else "uploaded"
-                label = item[3] if len(item) > 3 else None
-                asset = store.start_upload(repo, rel["id"], aname, label, "application/octet-stream", seeded=True)
-                with open(asset["path"], "wb") as fh:
-                    fh.write(data)
-                if state != "starter":
-                    digest = None if state == "old" else hashlib.sha256(data).hexdigest()
-                    store.finish_upload(repo, asset["id"], len(data), digest, seeded=True)
-            full = store.repo(repo).full_name
-            return self._render(full, store.repo(repo).releases[rel["id"]])
+        rel = seed_release(
+            self.store,
+            repo,
+            tag,
+            draft=draft,
+            prerelease=prerelease,
+            name=name,
+            body=body,
+            target_commitish=target_commitish,
+            assets=assets,
+            make_latest=make_latest,
+        )
+        return self._render(self.store.repo(repo).full_name, rel)
 
     def _render(self, full: str, rel: dict[str, Any]) -> dict[str, Any]:
         if self._api_url is None:  # not started yet: render with placeholder hosts
@@ -244,7 +318,29 @@ class Sandbox:
             return fh.read()
 
     def set_lag(self, seconds: float) -> None:
+        """Every read, by every holder without a view of its own, as of `seconds` ago."""
         self.store.lag = seconds
+
+    def set_read_view(self, holder: str, view: ReadView | None) -> None:
+        """Serve `holder`'s reads through its own `view` (sandbox/views.py), or the shared lag again (None).
+
+        Runs that each hold a token then see different pictures, as runs on GitHub do: with
+        `views.Scattered`, any version written within the window, per read and per release.
+        """
+        with self.store.lock:
+            if view is None:
+                self._views.pop(holder, None)
+            else:
+                self._views[holder] = view
+            self.store.view_lag = max((v.lag for v in self._views.values()), default=0.0)
+
+    def serve_read(self, holder: str | None, rids: Iterable[int] | None, render: Render) -> Reply:
+        """A read, answered through the holder's own view if it has one (else the shared lag)."""
+        with self.store.lock:
+            return render(self._views.get(holder or ""))
+
+    def request_id(self) -> str:
+        return uuid.uuid4().hex[:20].upper()
 
     def issue_token(self, holder: str) -> str:
         """Another write token, as each workflow job gets its own GITHUB_TOKEN; the log names
@@ -324,39 +420,13 @@ class Sandbox:
         answer: Hostile | None = None,
     ) -> None:
         """Script `kind` for the next `times` requests to `route`; kind "answer" sends `answer`."""
-        if route not in ROUTES:
-            raise ValueError(f"unknown route {route!r}; expected one of {ROUTES}")
-        if kind not in KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; expected one of {KINDS}")
-        if (kind == "answer") != (answer is not None):
-            raise ValueError("the fault kind 'answer', and only it, takes an `answer`")
-        with self.store.lock:
-            self._faults.setdefault(route, []).append(
-                Fault(kind, times, retry_after, reset_in, stall, message=message, answer=answer)
-            )
+        self.faults.add(route, Fault(kind, times, retry_after, reset_in, stall, message=message, answer=answer))
 
     def set_fault_rate(self, rate: float, seed: int | None = None) -> None:
-        with self.store.lock:
-            self._fault_rate = rate
-            self._fault_rng = random.Random(seed)
+        self.faults.set_rate(rate, seed)
 
     def take_fault(self, route: str, write: bool) -> Fault | None:
-        if route not in ROUTES:
-            return None
-        with self.store.lock:
-            queue = self._faults.get(route)
-            if queue:
-                fault = queue[0]
-                fault.times -= 1
-                if fault.times <= 0:
-                    queue.pop(0)
-                return fault
-            if self._fault_rate > 0 and self._fault_rng.random() < self._fault_rate:
-                kinds = ["502_after_commit", "reset_after_commit", "500"]
-                if write:
-                    kinds.append("secondary_limit")
-                return Fault(self._fault_rng.choice(kinds))
-        return None
+        return self.faults.take(route, write)
 
     # ---- drafter --------------------------------------------------------------------------
     def start_drafter(self, repo: str, tag: str, *, flips: int = 1, delay: float = 0.05) -> None:
@@ -379,14 +449,9 @@ class Sandbox:
                 timer.start()
 
     def _flip(self, repo: str, rid: int) -> None:
-        store = self.store
-        with store.lock:
-            r = store.repos.get(repo.lower())
-            rel = r.releases.get(rid) if r else None
-            if r is None or rel is None or rel["draft"] or rel["immutable"]:
-                return
-            store._commit(r, dict(rel, draft=True, published_at=None, updated_at=time.time()), rid)
-            self._drafted.append({"t": time.time(), "release": rid})
+        if self.store.draft_again(repo, rid) is not None:
+            with self.store.lock:
+                self._drafted.append({"t": time.time(), "release": rid})
 
     @property
     def drafter_log(self) -> list[dict[str, Any]]:

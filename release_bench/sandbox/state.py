@@ -1,8 +1,11 @@
 """In-memory model of a few repositories' releases, assets and tags.
 
-Every write appends a version to an append-only history so that reads can be
-answered "as of `lag` seconds ago", which is how GitHub's read replicas behave
-right after a write. Writes always see (and validate against) the true state.
+Every write appends a version to an append-only history, so a read can be served from
+any version written within the lag window, as GitHub's read replicas answer right after
+a write: `Store.window` lists, per release, the versions a read may see; a `ReadView`
+picks one of them for each release (views.py: a fixed lag, the fresh state, any version
+at random, and the explorer's enumeration). Writes always see (and validate against) the
+true state. The clocks are injectable, so a test or the explorer runs on virtual time.
 Rules inferred rather than recorded, and their evidence: RULES.md beside this file.
 """
 
@@ -16,8 +19,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 MAX_BODY = 125000
 DOC_CREATE = "https://docs.github.com/rest/releases/releases#create-a-release"
@@ -43,6 +46,17 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 Record = dict[str, Any]
+Window = dict[int, list["Record | None"]]  # release id → the versions a read may see, oldest first
+
+
+class ReadView(Protocol):
+    """Which of the versions in the lag window one read sees (views.py has the policies)."""
+
+    lag: float  # how far back a read may reach, in seconds
+
+    def pick(self, window: Window) -> dict[int, Record]:
+        """One version for each release (None: not there), as the read sees them."""
+        ...
 
 
 class ApiError(Exception):
@@ -139,10 +153,21 @@ class Store:
     """All repositories behind one lock; methods raise ApiError for API-visible failures."""
 
     def __init__(
-        self, seed: int | None = None, lag: float = 0.0, untag_edited_drafts: bool = True, list_cap: int = LIST_CAP
+        self,
+        seed: int | None = None,
+        lag: float = 0.0,
+        untag_edited_drafts: bool = True,
+        list_cap: int = LIST_CAP,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        tmpdir: str | None = None,
     ) -> None:
         self.lock = threading.RLock()
-        self.lag = lag
+        self.clock = clock  # for lag and tag validity
+        self.wall = wall  # for timestamps (created_at, updated_at), as GitHub's clock
+        self.lag = lag  # the default view: every read as of `lag` seconds ago
+        self.view_lag = 0.0  # the longest lag of a reader's own view (core.Sandbox.set_read_view)
         self.untag_edited_drafts = untag_edited_drafts  # RULES.md: "a draft edited without tag_name"
         self.list_cap = list_cap  # RULES.md: "a list stops at its cap"
         self.rng = random.Random(seed)
@@ -151,19 +176,18 @@ class Store:
         self._next_release = 100000
         self._next_asset = 500000
         self._next_repo = 7000
-        self.tmpdir = tempfile.mkdtemp(prefix="gh-sandbox-")
+        self.keep_tmpdir = tmpdir is not None  # given: the caller's to remove
+        self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="gh-sandbox-")  # where asset bytes are kept
         self.on_publish: Callable[[str, Record], None] | None = None
+        self.on_commit: Callable[[str, int, Record | None, Record | None], None] | None = None  # (repo, id, old, new)
 
     # ---- plumbing -------------------------------------------------------------------------
-    @staticmethod
-    def clock() -> float:
-        return time.monotonic()
-
     def hex(self, n: int) -> str:
         return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
 
     def close(self) -> None:
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        if not self.keep_tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def repo(self, full_name: str) -> Repo:
         repo = self.repos.get(full_name.lower())
@@ -172,6 +196,8 @@ class Store:
         return repo
 
     def _commit(self, repo: Repo, rel: Record | None, rid: int, seeded: bool = False) -> None:
+        if self.on_commit is not None and not seeded:
+            self.on_commit(repo.full_name, rid, repo.releases.get(rid), rel)
         if rel is None:
             repo.releases.pop(rid, None)
         else:
@@ -180,21 +206,36 @@ class Store:
         when = float("-inf") if seeded else self.clock()
         repo.history.setdefault(rid, []).append((when, rel))
 
-    def view(self, repo: Repo, lagged: bool = True) -> dict[int, Record]:
-        """Releases as a reader sees them: the state `lag` seconds ago (or the true state)."""
-        if not lagged or self.lag <= 0:
-            return dict(repo.releases)
-        horizon = self.clock() - self.lag
-        out: dict[int, Record] = {}
-        for rid, versions in repo.history.items():
+    def window(self, repo: Repo, lag: float, rids: Iterable[int] | None = None) -> Window:
+        """Per release, the versions a read lagging up to `lag` seconds may see, oldest first.
+
+        The first is the version current `lag` seconds ago (None: the release did not exist
+        then); the others were written since (None: deleted). `rids` limits it to those releases.
+        """
+        horizon = self.clock() - lag
+        out: Window = {}
+        for rid in repo.history if rids is None else rids:
             seen: Record | None = None
-            for t, rel in versions:
+            later: list[Record | None] = []
+            for t, rel in repo.history.get(rid, ()):
                 if t > horizon:
-                    break
-                seen = rel
-            if seen is not None:
-                out[rid] = seen
+                    later.append(rel)
+                else:
+                    seen = rel
+            if seen is not None or later:
+                out[rid] = [seen, *later]
         return out
+
+    def view(self, repo: Repo, lagged: bool = True, read: ReadView | None = None) -> dict[int, Record]:
+        """Releases as a reader sees them: as `read` picks them from the lag window, by default
+        the state `lag` seconds ago; `lagged=False`: the true state (what writes see)."""
+        if not lagged:
+            return dict(repo.releases)
+        if read is None:
+            if self.lag <= 0:
+                return dict(repo.releases)
+            return {rid: versions[0] for rid, versions in self.window(repo, self.lag).items() if versions[0]}
+        return read.pick(self.window(repo, read.lag))
 
     # ---- repositories and tags ------------------------------------------------------------
     def add_repo(self, full_name: str, immutable: bool = False, default_branch: str = "main") -> None:
@@ -325,7 +366,7 @@ class Store:
                 notes = self._notes(repo, tag, html)
                 body = f"{body}\n\n{notes}" if body else notes
             self._next_release += 1
-            now = time.time() - (3600 if seeded else 0)  # seeded state stands for an earlier day's work
+            now = self.wall() - (3600 if seeded else 0)  # seeded state stands for an earlier day's work
             rel: Record = {
                 "id": self._next_release,
                 "tag_name": tag,
@@ -351,9 +392,9 @@ class Store:
                 self.on_publish(repo.full_name, rel)
             return rel
 
-    def get_release(self, full_name: str, rid: int, lagged: bool = True) -> Record:
+    def get_release(self, full_name: str, rid: int, lagged: bool = True, read: ReadView | None = None) -> Record:
         with self.lock:
-            rel = self.view(self.repo(full_name), lagged).get(rid)
+            rel = self.view(self.repo(full_name), lagged, read).get(rid)
             if rel is None:
                 raise not_found()
             return rel
@@ -387,7 +428,7 @@ class Store:
                 self._check_unique(repo, rel["tag_name"], rid)
                 if publishing or rel["tag_name"] != old["tag_name"]:
                     self._ensure_tag(repo, rel["tag_name"], rel["target_commitish"])
-            now = time.time()
+            now = self.wall()
             rel["updated_at"] = now
             if publishing:
                 rel["published_at"] = now
@@ -400,6 +441,18 @@ class Store:
             if publishing and self.on_publish:
                 self.on_publish(repo.full_name, rel)
             return rel
+
+    def draft_again(self, full_name: str, rid: int) -> Record | None:
+        """The racing drafter's write (RULES.md): a published release back to a draft, its tag
+        kept; None when there is nothing to flip (gone, a draft already, or immutable)."""
+        with self.lock:
+            repo = self.repos.get(full_name.lower())
+            rel = repo.releases.get(rid) if repo else None
+            if repo is None or rel is None or rel["draft"] or rel["immutable"]:
+                return None
+            flipped = dict(rel, draft=True, published_at=None, updated_at=self.wall())
+            self._commit(repo, flipped, rid)
+            return flipped
 
     def _untags(self, old: Record, fields: dict[str, Any]) -> bool:
         """Does this PATCH detach a draft from its tag (RULES.md, "a draft edited without tag_name")?
@@ -422,46 +475,50 @@ class Store:
                 repo.burned.add(rel["tag_name"])
             self._commit(repo, None, rid)
 
-    def latest(self, full_name: str) -> Record:
+    def latest(self, full_name: str, read: ReadView | None = None) -> Record:
         """Newest published non-prerelease; an explicit make_latest=true wins over age."""
         with self.lock:
             cands = [
                 r
-                for r in self.view(self.repo(full_name)).values()
+                for r in self.view(self.repo(full_name), read=read).values()
                 if not r["draft"] and not r["prerelease"] and r["make_latest"] != "false"
             ]
             if not cands:
                 raise not_found()
             return max(cands, key=lambda r: (r["latest_mark"] or 0.0, r["created_at"], r["id"]))
 
-    def by_tag(self, full_name: str, tag: str) -> Record:
+    def by_tag(self, full_name: str, tag: str, read: ReadView | None = None) -> Record:
         with self.lock:
-            for rel in sorted(self.view(self.repo(full_name)).values(), key=lambda r: r["id"]):
+            for rel in sorted(self.view(self.repo(full_name), read=read).values(), key=lambda r: r["id"]):
                 if rel["tag_name"] == tag and not rel["draft"]:
                     return rel
             raise not_found()
 
-    def listing(self, full_name: str) -> list[Record]:
+    def listing(self, full_name: str, read: ReadView | None = None) -> list[Record]:
         with self.lock:
-            rels = list(self.view(self.repo(full_name)).values())
+            rels = list(self.view(self.repo(full_name), read=read).values())
         rels.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
         return rels
 
     # ---- assets ---------------------------------------------------------------------------
-    def _find_asset(self, full_name: str, aid: int, lagged: bool) -> tuple[Repo, Record, Record]:
+    def _find_asset(
+        self, full_name: str, aid: int, lagged: bool, read: ReadView | None = None
+    ) -> tuple[Repo, Record, Record]:
         repo = self.repo(full_name)
         loc = self.asset_index.get(aid)
         if loc is None or loc[0] != repo.full_name.lower():
             raise not_found()
-        rel = self.view(repo, lagged).get(loc[1])
+        rel = self.view(repo, lagged, read).get(loc[1])
         for asset in rel["assets"] if rel else ():
             if asset["id"] == aid:
                 return repo, rel, asset
         raise not_found()
 
-    def get_asset(self, full_name: str, aid: int, lagged: bool = True) -> tuple[Record, Record]:
+    def get_asset(
+        self, full_name: str, aid: int, lagged: bool = True, read: ReadView | None = None
+    ) -> tuple[Record, Record]:
         with self.lock:
-            _, rel, asset = self._find_asset(full_name, aid, lagged)
+            _, rel, asset = self._find_asset(full_name, aid, lagged, read)
             return rel, asset
 
     def _replace_asset(self, repo: Repo, rel: Record, asset: Record | None, aid: int, seeded: bool = False) -> Record:
@@ -494,7 +551,7 @@ class Store:
                 raise validation("ReleaseAsset", "already_exists", "name", doc=DOC_UPLOAD)
             self._next_asset += 1
             aid = self._next_asset
-            now = time.time()
+            now = self.wall()
             asset: Record = {
                 "id": aid,
                 "name": name,
@@ -518,7 +575,7 @@ class Store:
             repo, _, asset = self._find_asset(full_name, aid, lagged=False)
             rel = repo.releases[self.asset_index[aid][1]]
             reported = f"sha256:{digest}" if digest is not None else None
-            asset = dict(asset, state="uploaded", size=size, digest=reported, updated_at=time.time())
+            asset = dict(asset, state="uploaded", size=size, digest=reported, updated_at=self.wall())
             self._replace_asset(repo, rel, asset, aid, seeded)
             return asset
 
@@ -536,7 +593,7 @@ class Store:
                 asset["label"] = fields["label"] or ""
             if isinstance(fields.get("state"), str):
                 asset["state"] = fields["state"]
-            asset["updated_at"] = time.time()
+            asset["updated_at"] = self.wall()
             rel = self._replace_asset(repo, rel, asset, aid)
             return rel, asset
 
@@ -548,6 +605,6 @@ class Store:
             self._drop_asset_file(asset)
 
     def _drop_asset_file(self, asset: Record) -> None:
-        if self.lag <= 0:  # lagged readers may still download it
+        if max(self.lag, self.view_lag) <= 0:  # lagged readers may still download it
             with contextlib.suppress(OSError):
                 os.unlink(asset["path"])
