@@ -306,14 +306,18 @@ class Syncer:
             self.uploaded_at[file.name] = self.deadline.clock()
             self.log(f"{exc}; the upload may have landed, looking again")
         except GitHubError as exc:
-            if exc.status == 404:
-                # The asset was already gone (fine), or the release was (the next observation says).
-                self.log(f"{file.name}: {exc.message}; looking again")
-                return
-            if exc.status == 422 and "immutable" in exc.message.lower():
-                problem = f"{file.name}: {exc.message}"
-                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
-            raise
+            self.refused(file, exc)
+
+    def refused(self, file: LocalFile, exc: GitHubError) -> None:
+        """A write about `file` GitHub refused: a 404 (the asset, or the release, went: the next
+        observation says which) means look again; an immutable release's refusal ends the run."""
+        if exc.status == 404:
+            self.log(f"{file.name}: {exc.message}; looking again")
+            return
+        if exc.status == 422 and "immutable" in exc.message.lower():
+            problem = f"{file.name}: {exc.message}"
+            raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+        raise exc
 
     def count_replace(self, file: LocalFile) -> None:
         """Count a replacement of `file`'s asset; AssetError once another writer evidently fights over it."""
@@ -335,13 +339,8 @@ class Syncer:
             self.log(f"{exc}; the label may have changed, looking again")
             return
         except GitHubError as exc:
-            if exc.status == 404:  # the asset went (replaced by another run): the next observation says
-                self.log(f"{file.name}: {exc.message}; looking again")
-                return
-            if exc.status == 422 and "immutable" in exc.message.lower():
-                problem = f"{file.name}: {exc.message}"
-                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
-            raise
+            self.refused(file, exc)
+            return
         self.labelled[asset_id] = (step.label, self.deadline.clock())
         self.changes += 1
         self.done.setdefault(file.name, "relabelled")
