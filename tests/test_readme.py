@@ -197,3 +197,36 @@ def test_a_renamed_input_or_output_of_ours_makes_the_tables_wrong():
         section(README), inputs, outputs - {"tarball_url"}
     )
     assert "`if_exists` is neither ours nor theirs" in problems(section(README), inputs - {"if_exists"}, outputs)
+
+
+# -- "Development": the layout names every module there is -------------------------------------------
+
+
+def development(readme: str) -> str:
+    return readme.split("\n## Development\n", 1)[1].split("\n## ", 1)[0]
+
+
+def unlisted_modules(text: str) -> list[str]:
+    """The modules of release_action/ and release_bench/ (sandbox/ included) that `text` does not name.
+
+    A sandbox module counts as named only in the bullet that lists `sandbox/`, since several of its
+    names (cli.py, core.py) are also names of the other packages' modules."""
+    sandbox = re.search(r"^- `sandbox/`.*?(?=^- |\Z)", text, re.M | re.S)
+    missing = []
+    for path in sorted((ROOT / "release_action").glob("*.py")) + sorted((ROOT / "release_bench").rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        where = sandbox[0] if sandbox and path.parent.name == "sandbox" else text
+        if f"`{path.name}`" not in where:
+            missing.append(str(path.relative_to(ROOT)))
+    return missing
+
+
+def test_the_development_section_names_every_module_of_both_packages():
+    assert unlisted_modules(development(README)) == []
+
+
+def test_a_module_the_development_section_leaves_out_is_found():
+    text = development(README)
+    assert unlisted_modules(text.replace("`token_guard.py`", "")) == ["release_action/token_guard.py"]
+    assert unlisted_modules(text.replace("`views.py`", "")) == ["release_bench/sandbox/views.py"]

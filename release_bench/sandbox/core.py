@@ -1,4 +1,5 @@
-"""The `Sandbox`: two local HTTP servers over one Store, plus the chaos knobs tests turn."""
+"""The `Sandbox`: one local HTTP server over one Store (the API, its uploads and its download links on
+one origin, as on GitHub Enterprise Server), plus the chaos knobs tests turn."""
 
 from __future__ import annotations
 
