@@ -330,10 +330,10 @@ class World:
             return fresh
         if rids is not None:
             window = window.only(rids)
-        picks = _moments(window) if self.sim.policy.views == SNAPSHOT else _picks(window)
+        picks = _moments if self.sim.policy.views == SNAPSHOT else _picks
         options, labels = [fresh], ["fresh"]
         seen = {_key(fresh)}
-        for pick in picks if self.sim.policy.wants_view(actor) else ():
+        for pick in picks(window) if self.sim.policy.wants_view(actor) else ():
             reply = render(_Fixed(self.sim.lag, pick))
             key = _key(reply)
             if key not in seen:
