@@ -79,10 +79,11 @@ class AssetRun:
             except ReleaseGone as exc:
                 self.runner.echo(f"{exc}: another run's release won; converging again")
                 # Or the asset list lags behind the release's creation, while the engine's reads did
-                # not: then the engine finds the same release again. Within LAG_WINDOW of the first
-                # 404 that is no round of a release changing, and the reads are given time to agree.
-                if deadline.clock() - gone_at.setdefault(release["id"], deadline.clock()) < LAG_WINDOW:
+                # not: then the engine finds the same release again. Within LAG_WINDOW of its first
+                # 404 that is no new round of a release changing; the reads are given time to agree.
+                if deadline.clock() - gone_at.get(release["id"], float("-inf")) < LAG_WINDOW:
                     rounds -= 1
+                gone_at.setdefault(release["id"], deadline.clock())
                 gone_waits.wait("reads of the release to agree whether it is gone (read lag)")
                 continue
             if not release.get("draft"):
