@@ -23,6 +23,9 @@ LAG_WINDOW = 30.0
 # up to this long and looks again, so that most racing runs find the first one's draft.
 STAGGER_SECONDS = 4.0
 STAGGER = "no release yet; pausing a moment, then looking again, so that racing runs make one draft, not one each"
+NOT_LISTED = "this run's draft is not in the list of releases yet: an older draft may still be hidden (read lag)"
+ADOPTED_HIDDEN = "the release this run took on is not visible (read lag)"
+OWN_HIDDEN = "a release this run created is not visible (read lag): looking again, so as not to leave it behind"
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,19 @@ class Context:
     ages: Mapping[int, float] = field(default_factory=dict)
     create_lost: bool = False  # a create of this run's had its answer lost: it may own a draft it cannot name
     staggered: bool = False  # this run has paused once before creating a draft
+    # Drafts this run created that no list it read has shown yet (it saw them by id): a list that
+    # shows one shows every draft created before it, so until then an older draft may be hidden.
+    unlisted: frozenset[int] = frozenset()
+    # Seconds since this run last took on (updated, or ended on) a release it did not create;
+    # None: it took on none. Until LAG_WINDOW has passed, not seeing it is read lag.
+    age_of_adoption: float | None = None
+    # Releases this run created, and did not delete, that the observation does not show: hidden
+    # by read lag (until LAG_WINDOW after the create), or deleted by another writer.
+    hidden: frozenset[int] = frozenset()
+
+    def leaves_behind(self) -> bool:
+        """Would ending now leave a release of this run's behind, unseen, that it must delete?"""
+        return bool(self.hidden) and (self.age_of_own_create or 0.0) < LAG_WINDOW
 
     def made(self, release_id: int) -> bool:
         """Did this run create or publish the release? Then it is no release that "already exists"."""
@@ -266,12 +282,16 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
             for draft in observed.drafts:
                 if draft.id in context.owned:
                     return Delete(draft.id, f"this run's draft {draft.id} of tag {desired.tag}")
+            if context.leaves_behind():
+                return Wait(OWN_HIDDEN)
             return Skip(release.id) if desired.if_exists == "skip" else Refuse(release.id)
         changes = differences(desired, release)
         if changes:
             return Update(release.id, update_payload(desired, release, changes), changes)
         for draft in debris(observed.drafts, None, context):
             return Delete(draft.id, f"leftover draft {draft.id} of tag {desired.tag}")
+        if context.leaves_behind():
+            return Wait(OWN_HIDDEN)
         return Done(release.id)
 
     if context.conflict_seen:
@@ -282,15 +302,23 @@ def decide(desired: Desired, observed: Observed, context: Context = Context()) -
         once = publishes_once(desired) and bool(own)
         # Every run picks the same one, the oldest; under publishes_once, a run that made one keeps to its own.
         canonical = min(own if once else observed.drafts, key=lambda d: d.id)
+        if not once and canonical.id in context.unlisted and (context.age_of_own_create or 0.0) < LAG_WINDOW:
+            # Seen by id only: a list may lag further behind, and an older draft with it. A list
+            # that shows this one shows every draft made before it: then the oldest is known.
+            return Wait(NOT_LISTED)
         changes = differences(desired, canonical)
         if changes:
             return Update(canonical.id, update_payload(desired, canonical, changes), changes)
         for draft in debris(tuple(own) if once else observed.drafts, canonical.id, context):
             return Delete(draft.id, f"duplicate draft {draft.id} of tag {desired.tag}")
+        if context.leaves_behind():
+            return Wait(OWN_HIDDEN)
         return Done(canonical.id)
 
     if context.owned and (context.age_of_own_create or 0.0) < LAG_WINDOW:
         return Wait("the release this run created is not visible yet (read lag)")
+    if context.age_of_adoption is not None and context.age_of_adoption < LAG_WINDOW:
+        return Wait(ADOPTED_HIDDEN)
     if desired.draft and not context.staggered and not publishes_once(desired):
         # (Under publishes_once every run publishes a draft of its own: no pause to share one.)
         return Wait(STAGGER, spread=STAGGER_SECONDS)

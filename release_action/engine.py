@@ -149,7 +149,8 @@ def describe(step: Step, desired: Desired) -> list[str]:
 class Memory:
     """What a run has learnt across passes that one observation cannot show (read lag hides it).
 
-    Ids: `owned` this run created, `published` it sent a publish for, `known` created or adopted,
+    Ids: `owned` this run created, `published` it sent a publish for, `known` drafts created or
+    taken on (read by id when a list lags), `listed` of its own that a list it read has shown,
     `deleted` by this run, `settled` read back once racing writes had time to land. Times on the
     deadline's clock. Counters bound the repairs (MAX_REPAIRS) and the retries of a tag GitHub
     does not see yet (MAX_TAG_REFUSALS).
@@ -158,6 +159,8 @@ class Memory:
     owned: set[int] = field(default_factory=set)
     published: set[int] = field(default_factory=set)  # drafts this run sent `draft: false` (maybe lost answers)
     known: set[int] = field(default_factory=set)
+    listed: set[int] = field(default_factory=set)
+    adopted: dict[int, float] = field(default_factory=dict)  # release id → when first taken on (not made here)
     deleted: set[int] = field(default_factory=set)
     settled: set[int] = field(default_factory=set)
     created_at: float | None = None  # our last create
@@ -213,7 +216,9 @@ class Engine:
         while True:
             desired = self.relax(desired, observed)
             self._claim_lost_create(desired, observed)
-            step = decide(desired, observed, self._context())
+            step = decide(desired, observed, self._context(observed))
+            if isinstance(step, Done | Update):
+                self._take_on(step.release_id)
             if isinstance(step, Skip):
                 self.log(describe(step, desired)[0])
                 return self._result(step.release_id, status="skipped")
@@ -409,6 +414,8 @@ class Engine:
         releases: dict[int, dict] = {}
         try:
             for data in self.github.iter_releases():
+                if data["id"] in self.memory.owned:  # this list shows every release made before it too
+                    self.memory.listed.add(data["id"])
                 if data.get("tag_name") == desired.tag and data["id"] not in self.memory.deleted:
                     releases[data["id"]] = data
         except GitHubError as exc:
@@ -445,7 +452,8 @@ class Engine:
         for release_id in sorted(self.memory.known - skip - self.memory.deleted):
             data = self.read(release_id)
             if data is None:
-                self.memory.known.discard(release_id)
+                if not self._just_made(release_id):  # a 404 this soon after our create may be read lag
+                    self.memory.known.discard(release_id)
                 continue
             tag = data.get("tag_name") or ""
             if data.get("draft") and (tag == desired.tag or tag.startswith(UNTAGGED)):
@@ -572,10 +580,27 @@ class Engine:
     def _remember(self, data: dict) -> None:
         self.cache[data["id"]] = data
 
-    def _context(self) -> Context:
+    def _just_made(self, release_id: int) -> bool:
+        """Did this run create the release less than LAG_WINDOW ago (so a read may still miss it)?"""
+        created = self.memory.created_at
+        return release_id in self.memory.owned and created is not None and self.deadline.clock() - created < LAG_WINDOW
+
+    def _take_on(self, release_id: int) -> None:
+        """The run is about to update or end on this release: one it did not create is remembered
+        from now on (a draft is read by id when a lagging list leaves it out), and while it is
+        young, not seeing it is read lag (decide's `age_of_adoption`), never a reason to create."""
+        if release_id in self.memory.owned:
+            return
+        self.memory.adopted.setdefault(release_id, self.deadline.clock())
+        if self.cache.get(release_id, {}).get("draft"):
+            self.memory.known.add(release_id)
+
+    def _context(self, observed: Observed | None = None) -> Context:
+        """What the run knows beyond `observed`: with it, also which of its releases it does not show."""
         now = self.deadline.clock()
         conflict = self.memory.conflict_at is not None and now - self.memory.conflict_at < LAG_WINDOW
         age = None if self.memory.created_at is None else now - self.memory.created_at
+        adopted = [at for rid, at in self.memory.adopted.items() if rid not in self.memory.deleted]
         return Context(
             frozenset(self.memory.owned),
             age,
@@ -584,7 +609,15 @@ class Engine:
             ages=self._ages(),
             create_lost=self.memory.create_lost,
             staggered=self.memory.staggered,
+            unlisted=frozenset(self.memory.owned - self.memory.listed),
+            age_of_adoption=now - max(adopted) if adopted else None,
+            hidden=frozenset() if observed is None else frozenset(self._hidden(observed)),
         )
+
+    def _hidden(self, observed: Observed) -> set[int]:
+        """This run's releases, not deleted by it, that `observed` does not show."""
+        shown = {d.id for d in observed.drafts} | ({observed.published.id} if observed.published else set())
+        return self.memory.owned - self.memory.deleted - shown
 
     def _ages(self) -> dict[int, float]:
         """Seconds since each release seen last changed, by GitHub's clock (as `_in_flux` judges)."""

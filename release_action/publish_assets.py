@@ -14,9 +14,9 @@ from release_action import platforms
 from release_action.asset_decide import Step, label_of, plan_file
 from release_action.asset_files import LocalFile
 from release_action.asset_sync import ChecksumsSync, ReleaseGone, Syncer
-from release_action.budget import Deadline
+from release_action.budget import Backoff, Deadline
 from release_action.checksums import unlisted
-from release_action.decide import Desired
+from release_action.decide import LAG_WINDOW, Desired
 from release_action.engine import ConvergeError, Engine, Result
 from release_action.github import GitHub
 from release_action.report import Outcome
@@ -62,7 +62,12 @@ class AssetRun:
     def converge(self, desired: Desired, files: list[LocalFile], repository: str) -> Outcome:
         held = dataclasses.replace(desired, draft=True, held=not desired.draft)
         tag = desired.tag
-        for _ in range(MAX_SYNC_ROUNDS):
+        deadline = self.engine.deadline
+        gone_waits = Backoff(deadline, first=0.5, cap=4, floor=0.25)
+        gone_at: dict[int, float] = {}  # release id → when its assets were first answered 404
+        rounds = 0
+        while rounds < MAX_SYNC_ROUNDS:
+            rounds += 1
             with self.runner.group(f"Converge the release of {repository} tag {tag}"):
                 result = self.engine.converge(held)
             if result.status == "skipped":  # if_exists: skip, and someone else published it: not a byte more
@@ -73,6 +78,13 @@ class AssetRun:
                 assets = self.sync(release, files)
             except ReleaseGone as exc:
                 self.runner.echo(f"{exc}: another run's release won; converging again")
+                # Or the asset list lags behind the release's creation, while the engine's reads did
+                # not: then the engine finds the same release again. Within LAG_WINDOW of its first
+                # 404 that is no new round of a release changing; the reads are given time to agree.
+                if deadline.clock() - gone_at.get(release["id"], float("-inf")) < LAG_WINDOW:
+                    rounds -= 1
+                gone_at.setdefault(release["id"], deadline.clock())
+                gone_waits.wait("reads of the release to agree whether it is gone (read lag)")
                 continue
             if not release.get("draft"):
                 # published already: `held` was the goal (draft is never undone)

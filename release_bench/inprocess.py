@@ -58,6 +58,10 @@ from .sandbox.state import ReadView, Record, Store, Window
 API_URL = "http://127.0.0.1:1"  # never connected to: FakeSession answers in process
 UPLOADS_URL = f"{API_URL}/api/uploads"  # on the API's own origin, as the simulator serves them
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
+# What one read may be served, when a policy explores the lag window: the whole state as of one
+# moment within the lag (a consistent snapshot, each read its own moment), or, stricter, for
+# each release any version written within the lag (a newer release beside an older one missing).
+SNAPSHOT, PER_RELEASE = "snapshot", "per-release"
 YIELD_TIMEOUT = 120.0  # real seconds a run may compute between two scheduling points (a bug guard)
 
 
@@ -92,6 +96,7 @@ class Policy:
     """
 
     explores_views = False
+    views = SNAPSHOT  # when exploring views: SNAPSHOT or PER_RELEASE (which answers a read may get)
 
     def next_actor(self, ready: Sequence[Actor], current: Actor | None) -> int:
         """Index into `ready` (sorted by actor; `current` first when it is still ready)."""
@@ -312,7 +317,8 @@ class World:
 
     def serve_read(self, holder: str | None, rids: Iterable[int] | None, render: Render) -> Reply:
         """A read through the holder's view; when the policy explores views, any distinct answer
-        a view of the lag window gives (per release, any version written within the lag)."""
+        a view of the lag window gives: the state as of any one moment within the lag (SNAPSHOT),
+        or, stricter, for each release any version written within the lag (PER_RELEASE)."""
         actor = self.sim.actor(holder or "")
         view = self.views.get(holder or "")
         if not self.sim.policy.explores_views or self.sim.lag <= 0:
@@ -323,10 +329,11 @@ class World:
         if window is None:  # the route read no release
             return fresh
         if rids is not None:
-            window = {rid: versions for rid, versions in window.items() if rid in set(rids)}
+            window = window.only(rids)
+        picks = _moments if self.sim.policy.views == SNAPSHOT else _picks
         options, labels = [fresh], ["fresh"]
         seen = {_key(fresh)}
-        for pick in _picks(window) if self.sim.policy.wants_view(actor) else ():
+        for pick in picks(window) if self.sim.policy.wants_view(actor) else ():
             reply = render(_Fixed(self.sim.lag, pick))
             key = _key(reply)
             if key not in seen:
@@ -435,6 +442,11 @@ class _Fixed:
             else:
                 out[rid] = rel
         return out
+
+
+def _moments(window: Window) -> Iterable[dict[int, Record | None]]:
+    """The state as of each moment within the window, the newest (the fresh one) first."""
+    return reversed(window.moments())
 
 
 def _picks(window: Window) -> Iterable[dict[int, Record | None]]:

@@ -326,7 +326,8 @@ class Sandbox:
         """Serve `holder`'s reads through its own `view` (sandbox/views.py), or the shared lag again (None).
 
         Runs that each hold a token then see different pictures, as runs on GitHub do: with
-        `views.Scattered`, any version written within the window, per read and per release.
+        `views.Snapshot`, each read the state as of its own moment within the window; with
+        `views.Scattered`, stricter, any version written within it, per read and per release.
         """
         with self.store.lock:
             if view is None:

@@ -2,8 +2,9 @@
 
 Every write appends a version to an append-only history, so a read can be served from
 any version written within the lag window, as GitHub's read replicas answer right after
-a write: `Store.window` lists, per release, the versions a read may see; a `ReadView`
-picks one of them for each release (views.py: a fixed lag, the fresh state, any version
+a write: `Store.window` lists, per release, the versions a read may see, and the order the
+writes since were made in; a `ReadView` picks one version for each release (views.py: a fixed
+lag, the fresh state, the state as of one moment within the lag, any version of each release
 at random, and the explorer's enumeration). Writes always see (and validate against) the
 true state. The clocks are injectable, so a test or the explorer runs on virtual time.
 Rules inferred rather than recorded, and their evidence: RULES.md beside this file.
@@ -46,7 +47,32 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _BAD_REF_CHARS = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
 
 Record = dict[str, Any]
-Window = dict[int, list["Record | None"]]  # release id → the versions a read may see, oldest first
+
+
+class Window(dict[int, list["Record | None"]]):
+    """Release id → the versions a read lagging up to the lag may see, oldest first (the first as
+    of the lag ago, None: not there then; the others written since, None: deleted); and `writes`,
+    those written since in the order they were made, as (release id, version)."""
+
+    def __init__(self, versions: dict[int, list[Record | None]] | None = None, writes: list | None = None) -> None:
+        super().__init__(versions or {})
+        self.writes: list[tuple[int, Record | None]] = writes or []
+
+    def only(self, rids: Iterable[int]) -> Window:
+        """The window of these releases alone."""
+        keep = set(rids)
+        versions = {rid: versions for rid, versions in self.items() if rid in keep}
+        return Window(versions, [(rid, rel) for rid, rel in self.writes if rid in keep])
+
+    def moments(self) -> list[dict[int, Record | None]]:
+        """Every state of these releases as of one moment within the window, oldest first: as of
+        the lag ago, then after each write since (a consistent read: one moment for all of them)."""
+        state = {rid: versions[0] for rid, versions in self.items()}
+        out = [dict(state)]
+        for rid, rel in self.writes:
+            state[rid] = rel
+            out.append(dict(state))
+        return out
 
 
 class ReadView(Protocol):
@@ -146,6 +172,7 @@ class Repo:
         self.tags: dict[str, tuple[str, float]] = {}  # name -> (sha, valid from; monotonic)
         self.releases: dict[int, Record] = {}
         self.history: dict[int, list[tuple[float, Record | None]]] = {}
+        self.log: list[tuple[float, int, Record | None]] = []  # every write to a release, in order
         self.burned: set[str] = set()  # tags of deleted immutable releases: never published again
 
 
@@ -205,15 +232,19 @@ class Store:
         # Seeded state is back-dated so that lagged readers see it as old news.
         when = float("-inf") if seeded else self.clock()
         repo.history.setdefault(rid, []).append((when, rel))
+        repo.log.append((when, rid, rel))
 
     def window(self, repo: Repo, lag: float, rids: Iterable[int] | None = None) -> Window:
         """Per release, the versions a read lagging up to `lag` seconds may see, oldest first.
 
         The first is the version current `lag` seconds ago (None: the release did not exist
-        then); the others were written since (None: deleted). `rids` limits it to those releases.
+        then); the others were written since (None: deleted), and `writes` lists those in the
+        order they were made. `rids` limits it to those releases.
         """
         horizon = self.clock() - lag
-        out: Window = {}
+        out = Window()
+        only = None if rids is None else set(rids)
+        out.writes = [(rid, rel) for t, rid, rel in repo.log if t > horizon and (only is None or rid in only)]
         for rid in repo.history if rids is None else rids:
             seen: Record | None = None
             later: list[Record | None] = []

@@ -11,7 +11,7 @@ from collections import Counter
 import requests
 
 from release_bench.sandbox import Sandbox
-from release_bench.sandbox.views import Fresh, Lagged, Scattered
+from release_bench.sandbox.views import Fresh, Lagged, Scattered, Snapshot
 
 REPO = "octo/demo"
 R = f"/repos/{REPO}/releases"
@@ -91,6 +91,43 @@ def test_a_scattered_view_shows_one_release_new_beside_another_old_and_is_seeded
     assert pictures(3) == pictures(3)  # the same seed, the same pictures
     clock.now += 1.0
     assert set(pictures(4)) == {(first["id"], second["id"])}  # older than the lag: seen by all
+
+
+def test_the_window_keeps_the_order_of_the_writes_and_each_moment_is_a_state_as_of_one_of_them(sandbox, gh):
+    sandbox.store.clock = clock = Clock()
+    old = gh.post(R, json={"tag_name": "old", "body": "1"}).json()
+    clock.now += 10
+    new = gh.post(R, json={"tag_name": "new", "draft": True}).json()
+    gh.patch(f"{R}/{old['id']}", json={"body": "2"})
+
+    window = sandbox.store.window(sandbox.store.repo(REPO), 5.0)
+    moments = [{rid: rel and (rel.get("body") or rel["tag_name"]) for rid, rel in m.items()} for m in window.moments()]
+
+    assert [rid for rid, _ in window.writes] == [new["id"], old["id"]]  # since the horizon, in order
+    assert moments == [
+        {old["id"]: "1", new["id"]: None},  # as of 5 s ago
+        {old["id"]: "1", new["id"]: "new"},
+        {old["id"]: "2", new["id"]: "new"},  # never "2" without "new": it was written after it
+    ]
+    assert window.only([old["id"]]).moments() == [{old["id"]: m[old["id"]]} for m in window.moments()[::2]]
+
+
+def test_a_snapshot_view_never_shows_a_release_without_one_written_before_it_and_is_seeded(sandbox, gh):
+    sandbox.store.clock = clock = Clock()
+    one, _ = two_runs(sandbox)
+    first = gh.post(R, json={"tag_name": "a", "draft": True}).json()
+    second = gh.post(R, json={"tag_name": "b", "draft": True}).json()
+    clock.now += 0.5
+
+    def pictures(seed: int) -> list[tuple[int, ...]]:
+        sandbox.set_read_view("run-1", Snapshot(1.0, seed))
+        return [tuple(sorted(r["id"] for r in one.get(R).json())) for _ in range(40)]
+
+    seen = Counter(pictures(3))
+    assert set(seen) == {(), (first["id"],), (first["id"], second["id"])}  # never the second alone
+    assert pictures(3) == pictures(3)
+    clock.now += 1.0
+    assert set(pictures(4)) == {(first["id"], second["id"])}
 
 
 def test_an_asset_file_stays_downloadable_while_a_holders_view_may_still_show_it(sandbox, gh, up):
