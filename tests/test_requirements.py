@@ -86,3 +86,28 @@ def test_the_test_tools_take_the_runtime_from_its_lock():
 
     assert "-c runtime.txt" in lines, "test.in must be constrained by runtime.txt, so both pin the same versions"
     assert "-r runtime.in" in lines, "test.in must install the runtime dependencies too"
+
+
+WORKFLOWS = sorted((REQUIREMENTS.parent / ".github" / "workflows").glob("*.yml"))
+INSTALLERS = re.compile(r"\b(pip3?|pipx|uv|npm|npx|gem|cargo|apt-get|apt|brew)\b\s+(install|add|sync|ci)\b")
+FROM_A_LOCK = re.compile(r"python -m pip install (?:--require-hashes )?(?:--no-deps )?-r requirements/([\w.-]+\.txt)")
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_every_workflow_installs_only_from_a_hash_pinned_lock(workflow):
+    """pip checks every hash of a file that carries them; an unpinned file (an .in) it takes as it comes."""
+    installs = [
+        line.strip()
+        for line in workflow.read_text(encoding="utf-8").splitlines()
+        if INSTALLERS.search(line) and not line.strip().startswith("#")
+    ]
+    for line in installs:
+        found = FROM_A_LOCK.search(line)
+        assert found, f"{workflow.name} installs otherwise than from a hash-pinned lock: {line!r}"
+        pins = lock(found[1])
+        assert pins and all(hashes for _, hashes in pins.values()), f"{workflow.name}: {found[1]} is not hash-pinned"
+
+
+def test_an_install_from_an_unpinned_file_is_caught():
+    line = "        run: python -m pip install -r requirements/runtime.in"
+    assert INSTALLERS.search(line) and not FROM_A_LOCK.search(line)
