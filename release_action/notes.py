@@ -156,8 +156,7 @@ def separator(body: str) -> str:
     """What goes between `body` and a text added after it: enough line breaks for one blank line."""
     if not body.strip():
         return ""
-    tail = re.search(r"(?:\r\n|\r|\n)*\Z", body)
-    breaks = len(re.findall(r"\r\n|\r|\n", tail[0])) if tail else 0
+    breaks = len(lines_of(body[len(body.rstrip("\r\n")) :]))  # the line endings it ends with (CRLF is one)
     return "\n" * max(0, 2 - breaks)
 
 
