@@ -387,8 +387,12 @@ class Engine:
             self.generated = answer.get("body") or ""
             if (line := notes.marker_line(self.generated)) is not None:
                 raise ConvergeError(
-                    f"GitHub's generated notes for {desired.tag} hold the line {line!r}, which reads as a "
-                    "section marker of this action. Set `generate_notes: false` and give the notes yourself."
+                    words(
+                        "GitHub's generated notes for {tag} hold the line {line!r}, which reads as a section "
+                        "marker of this action. Set `generate_notes: false` and give the notes yourself.",
+                        tag=desired.tag,
+                        line=line,
+                    )
                 )
             self.log(f"generated notes: {len(self.generated)} characters from GitHub")
         return dataclasses.replace(desired, generated_notes=self.generated or None)
