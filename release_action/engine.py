@@ -175,7 +175,7 @@ class Memory:
     body_base: str | None = None  # the body our last write of appended or sectioned notes was made from
     commuting_repairs: int = 0  # writes of those notes again after another run's write dropped them
     backed_off: bool = False  # waited (jittered) since the notes were found dropped: write now
-    lost_create: bool = False  # a create of ours was refused: other runs are writing this release too
+    lost_race: bool = False  # a create or publish of ours was refused (already_exists): others write here too
 
 
 class Engine:
@@ -296,7 +296,7 @@ class Engine:
             if isinstance(step, Update):
                 self.memory.published.discard(step.release_id)  # refused: another release is the published one
             self.memory.conflict_at = self.deadline.clock()
-            self.memory.lost_create = True
+            self.memory.lost_race = True
             # The winner's release may be drafted again by a racing drafter right after its
             # publish; a read made at once (and lagged) would still show it published, and
             # this run would end on a release that then vanishes. Settle first, as the winner
@@ -701,13 +701,13 @@ class Engine:
     def _backs_off(self, step: Step, desired: Desired) -> bool:
         """Before writing appended or sectioned notes that another run's write dropped, wait a
         jittered, growing while (once per drop), so that runs racing on the body spread out instead
-        of colliding again. So too before the first such write after losing the create race: every
-        loser looks again at the same moment, after the same settle."""
+        of colliding again. So too before the first such write after a create or publish of ours was
+        refused (a lost race): every loser looks again at the same moment, after the same settle."""
         if not isinstance(step, Update) or self.memory.backed_off or "body" not in step.changes:
             return False
         if self._dropped(step, desired):
             why = "this run's notes were dropped by another run's write (made from an older body); writing them again"
-        elif self.memory.lost_create and self.memory.body_base is None and desired.placement.commutes:
+        elif self.memory.lost_race and self.memory.body_base is None and desired.placement.commutes:
             why = "other runs add their notes to this release too; spreading out the writes"
         else:
             return False
