@@ -250,14 +250,14 @@ class Engine:
                 waits.wait(step.reason)
                 observed = self.observe(desired)
                 continue
-            desired, observed = self.act(step, desired, observed)
+            observed = self.act(step, desired, observed)
 
     def planned(self, desired: Desired, observed: Observed) -> list[Step]:
         """Every step this run would take from `observed` if nobody else wrote (a dry run's plan)."""
         return plan(self.relax(desired, observed), observed, self._context())
 
-    def act(self, step: Step, desired: Desired, observed: Observed) -> tuple[Desired, Observed]:
-        """Take one step; return the (possibly relaxed) goal and a fresh observation."""
+    def act(self, step: Step, desired: Desired, observed: Observed) -> Observed:
+        """Take one step; return a fresh observation (verified after a write, see `_after_write`)."""
         sent_at = self.github.server_now()  # GitHub's clock at the last answer: no later than this write
         try:
             if isinstance(step, Create):
@@ -265,19 +265,17 @@ class Engine:
                 self.memory.owned.add(data["id"])
                 self.memory.created_at = self.deadline.clock()
                 publishes = not data.get("draft")
-                return desired, self._after_write(
-                    desired, data, publishes=publishes, created=True, seen=observed.drafts
-                )
+                return self._after_write(desired, data, publishes=publishes, created=True, seen=observed.drafts)
             if isinstance(step, Update):
                 commuting = "body" in step.changes and desired.placement.commutes
                 self.memory.backed_off = False
-                desired = self._count_repairs(step, desired)
+                self._count_repairs(step, desired)
                 publishes = step.payload.get("draft") is False
                 if publishes:  # ours from now on, even if the answer is lost: not a release that "exists"
                     self.memory.published.add(step.release_id)
                 sent = self.deadline.clock()
                 data = self.github.update_release(step.release_id, step.payload)
-                return desired, self._after_write(
+                return self._after_write(
                     desired,
                     data,
                     publishes=publishes,
@@ -290,7 +288,7 @@ class Engine:
                 self.github.delete_release(step.release_id)
                 self.cache.pop(step.release_id, None)
                 drafts = tuple(d for d in observed.drafts if d.id != step.release_id)
-                return desired, dataclasses.replace(observed, drafts=drafts)
+                return dataclasses.replace(observed, drafts=drafts)
         except Conflict as exc:
             self.log(f"{exc.message}: another run got there first; looking again")
             if isinstance(step, Update):
@@ -302,7 +300,7 @@ class Engine:
             # this run would end on a release that then vanishes. Settle first, as the winner
             # does before its verify read, so both see the same world.
             self.deadline.settle("the winner's release to settle")
-            return desired, self._observe_settled(desired)
+            return self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
             if isinstance(step, Create):
@@ -310,7 +308,7 @@ class Engine:
                 if not step.payload.get("draft"):
                     self.memory.lost_create_at = float("-inf") if sent_at is None else sent_at
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
-            return desired, self._observe_settled(desired)
+            return self._observe_settled(desired)
         except GitHubError as exc:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
@@ -359,7 +357,7 @@ class Engine:
                 self.deadline.wait(2.0, "the new tag to become visible to GitHub")
             else:
                 raise
-        return desired, self.observe(desired)
+        return self.observe(desired)
 
     def _observe_settled(self, desired: Desired) -> Observed:
         """Observe after a settle wait: what is published now has had time for racing writes."""
@@ -661,7 +659,7 @@ class Engine:
             raise ConvergeError(repository_not_found(self.github.repository))
         raise TagMissing(tag_missing(tag, self.github.repository))
 
-    def _count_repairs(self, step: Update, desired: Desired) -> Desired:
+    def _count_repairs(self, step: Update, desired: Desired) -> None:
         """Give up on a field another writer keeps changing; never on publishing.
 
         Appended or sectioned notes that another run's write dropped, while that run added its
@@ -696,7 +694,6 @@ class Engine:
                         times=MAX_REPAIRS + 1,
                     )
                 )
-        return desired
 
     def _backs_off(self, step: Step, desired: Desired) -> bool:
         """Before writing appended or sectioned notes that another run's write dropped, wait a
