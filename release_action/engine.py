@@ -370,9 +370,9 @@ class Engine:
         """The create API cannot take a base tag: ask for the notes, then create with them."""
         if not (desired.generate_notes and desired.previous_tag) or desired.placement.commutes:
             return payload
-        notes = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
+        answer = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
         payload = {k: v for k, v in payload.items() if k != "generate_release_notes"}
-        payload["body"] = "\n\n".join(p for p in (desired.body, notes.get("body")) if p)
+        payload["body"] = "\n\n".join(p for p in (desired.body, answer.get("body")) if p)
         return payload
 
     def _with_generated(self, desired: Desired) -> Desired:
