@@ -175,7 +175,7 @@ class Memory:
     body_base: str | None = None  # the body our last write of appended or sectioned notes was made from
     commuting_repairs: int = 0  # writes of those notes again after another run's write dropped them
     backed_off: bool = False  # waited (jittered) since the notes were found dropped: write now
-    lost_create: bool = False  # a create of ours was refused: other runs are writing this release too
+    lost_race: bool = False  # a create or publish of ours was refused (already_exists): others write here too
 
 
 class Engine:
@@ -250,14 +250,14 @@ class Engine:
                 waits.wait(step.reason)
                 observed = self.observe(desired)
                 continue
-            desired, observed = self.act(step, desired, observed)
+            observed = self.act(step, desired, observed)
 
     def planned(self, desired: Desired, observed: Observed) -> list[Step]:
         """Every step this run would take from `observed` if nobody else wrote (a dry run's plan)."""
         return plan(self.relax(desired, observed), observed, self._context())
 
-    def act(self, step: Step, desired: Desired, observed: Observed) -> tuple[Desired, Observed]:
-        """Take one step; return the (possibly relaxed) goal and a fresh observation."""
+    def act(self, step: Step, desired: Desired, observed: Observed) -> Observed:
+        """Take one step; return a fresh observation (verified after a write, see `_after_write`)."""
         sent_at = self.github.server_now()  # GitHub's clock at the last answer: no later than this write
         try:
             if isinstance(step, Create):
@@ -265,19 +265,17 @@ class Engine:
                 self.memory.owned.add(data["id"])
                 self.memory.created_at = self.deadline.clock()
                 publishes = not data.get("draft")
-                return desired, self._after_write(
-                    desired, data, publishes=publishes, created=True, seen=observed.drafts
-                )
+                return self._after_write(desired, data, publishes=publishes, created=True, seen=observed.drafts)
             if isinstance(step, Update):
                 commuting = "body" in step.changes and desired.placement.commutes
                 self.memory.backed_off = False
-                desired = self._count_repairs(step, desired)
+                self._count_repairs(step, desired)
                 publishes = step.payload.get("draft") is False
                 if publishes:  # ours from now on, even if the answer is lost: not a release that "exists"
                     self.memory.published.add(step.release_id)
                 sent = self.deadline.clock()
                 data = self.github.update_release(step.release_id, step.payload)
-                return desired, self._after_write(
+                return self._after_write(
                     desired,
                     data,
                     publishes=publishes,
@@ -290,19 +288,19 @@ class Engine:
                 self.github.delete_release(step.release_id)
                 self.cache.pop(step.release_id, None)
                 drafts = tuple(d for d in observed.drafts if d.id != step.release_id)
-                return desired, dataclasses.replace(observed, drafts=drafts)
+                return dataclasses.replace(observed, drafts=drafts)
         except Conflict as exc:
             self.log(f"{exc.message}: another run got there first; looking again")
             if isinstance(step, Update):
                 self.memory.published.discard(step.release_id)  # refused: another release is the published one
             self.memory.conflict_at = self.deadline.clock()
-            self.memory.lost_create = True
+            self.memory.lost_race = True
             # The winner's release may be drafted again by a racing drafter right after its
             # publish; a read made at once (and lagged) would still show it published, and
             # this run would end on a release that then vanishes. Settle first, as the winner
             # does before its verify read, so both see the same world.
             self.deadline.settle("the winner's release to settle")
-            return desired, self._observe_settled(desired)
+            return self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
             if isinstance(step, Create):
@@ -310,7 +308,7 @@ class Engine:
                 if not step.payload.get("draft"):
                     self.memory.lost_create_at = float("-inf") if sent_at is None else sent_at
             self.deadline.wait(SETTLE_SECONDS, "GitHub to settle after a lost answer")
-            return desired, self._observe_settled(desired)
+            return self._observe_settled(desired)
         except GitHubError as exc:
             if exc.status == 404 and isinstance(step, Update | Delete):
                 self.log(f"release {step.release_id} is gone (another run removed it); looking again")
@@ -359,7 +357,7 @@ class Engine:
                 self.deadline.wait(2.0, "the new tag to become visible to GitHub")
             else:
                 raise
-        return desired, self.observe(desired)
+        return self.observe(desired)
 
     def _observe_settled(self, desired: Desired) -> Observed:
         """Observe after a settle wait: what is published now has had time for racing writes."""
@@ -372,9 +370,9 @@ class Engine:
         """The create API cannot take a base tag: ask for the notes, then create with them."""
         if not (desired.generate_notes and desired.previous_tag) or desired.placement.commutes:
             return payload
-        notes = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
+        answer = self.github.generate_notes(desired.tag, desired.target_commitish, desired.previous_tag)
         payload = {k: v for k, v in payload.items() if k != "generate_release_notes"}
-        payload["body"] = "\n\n".join(p for p in (desired.body, notes.get("body")) if p)
+        payload["body"] = "\n\n".join(p for p in (desired.body, answer.get("body")) if p)
         return payload
 
     def _with_generated(self, desired: Desired) -> Desired:
@@ -387,8 +385,12 @@ class Engine:
             self.generated = answer.get("body") or ""
             if (line := notes.marker_line(self.generated)) is not None:
                 raise ConvergeError(
-                    f"GitHub's generated notes for {desired.tag} hold the line {line!r}, which reads as a "
-                    "section marker of this action. Set `generate_notes: false` and give the notes yourself."
+                    words(
+                        "GitHub's generated notes for {tag} hold the line {line!r}, which reads as a section "
+                        "marker of this action. Set `generate_notes: false` and give the notes yourself.",
+                        tag=desired.tag,
+                        line=line,
+                    )
                 )
             self.log(f"generated notes: {len(self.generated)} characters from GitHub")
         return dataclasses.replace(desired, generated_notes=self.generated or None)
@@ -657,7 +659,7 @@ class Engine:
             raise ConvergeError(repository_not_found(self.github.repository))
         raise TagMissing(tag_missing(tag, self.github.repository))
 
-    def _count_repairs(self, step: Update, desired: Desired) -> Desired:
+    def _count_repairs(self, step: Update, desired: Desired) -> None:
         """Give up on a field another writer keeps changing; never on publishing.
 
         Appended or sectioned notes that another run's write dropped, while that run added its
@@ -692,18 +694,17 @@ class Engine:
                         times=MAX_REPAIRS + 1,
                     )
                 )
-        return desired
 
     def _backs_off(self, step: Step, desired: Desired) -> bool:
         """Before writing appended or sectioned notes that another run's write dropped, wait a
         jittered, growing while (once per drop), so that runs racing on the body spread out instead
-        of colliding again. So too before the first such write after losing the create race: every
-        loser looks again at the same moment, after the same settle."""
+        of colliding again. So too before the first such write after a create or publish of ours was
+        refused (a lost race): every loser looks again at the same moment, after the same settle."""
         if not isinstance(step, Update) or self.memory.backed_off or "body" not in step.changes:
             return False
         if self._dropped(step, desired):
             why = "this run's notes were dropped by another run's write (made from an older body); writing them again"
-        elif self.memory.lost_create and self.memory.body_base is None and desired.placement.commutes:
+        elif self.memory.lost_race and self.memory.body_base is None and desired.placement.commutes:
             why = "other runs add their notes to this release too; spreading out the writes"
         else:
             return False

@@ -156,8 +156,7 @@ def separator(body: str) -> str:
     """What goes between `body` and a text added after it: enough line breaks for one blank line."""
     if not body.strip():
         return ""
-    tail = re.search(r"(?:\r\n|\r|\n)*\Z", body)
-    breaks = len(re.findall(r"\r\n|\r|\n", tail[0])) if tail else 0
+    breaks = len(lines_of(body[len(body.rstrip("\r\n")) :]))  # the line endings it ends with (CRLF is one)
     return "\n" * max(0, 2 - breaks)
 
 
@@ -184,9 +183,11 @@ def section_text(body: str, name: str) -> str | None:
     """The content of section `name` of `body` (its first), or None when the body has none."""
     lines = lines_of(body)
     found = sections(lines, name)
-    if not found:
-        return None
-    begin, end = found[0]
+    return _content(lines, found[0]) if found else None
+
+
+def _content(lines: Sequence[str], section: tuple[int, int]) -> str:
+    begin, end = section
     return "".join(lines[begin + 1 : end])
 
 
@@ -204,13 +205,6 @@ def _with_section(body: str, name: str, content: str) -> str:
     return "".join([*lines[: begin + 1], content + "\n", *lines[end:]])
 
 
-def _section_holds(body: str, name: str, content: str) -> bool:
-    found = sections(lines_of(body), name)
-    if len(found) != 1:
-        return False
-    return normal_lines(section_text(body, name) or "") == normal_lines(content)
-
-
 # -- the rule ---------------------------------------------------------------------------------
 
 
@@ -223,9 +217,13 @@ def state(body: str | None, texts: Sequence[str], placement: Placement) -> str:
     if placement.kind == APPEND:
         return "holds" if all(holds_text(body, t) for t in texts) else "missing"
     if placement.kind == SECTION:
-        if not sections(lines_of(body), placement.section):
+        lines = lines_of(body)
+        found = sections(lines, placement.section)
+        if not found:
             return "missing"
-        return "holds" if _section_holds(body, placement.section, _joined(texts)) else "differs"
+        # one section (a later pair of the name is dropped when it is written), with the notes
+        holds = len(found) == 1 and normal_lines(_content(lines, found[0])) == normal_lines(_joined(texts))
+        return "holds" if holds else "differs"
     return "holds" if body == _joined_verbatim(texts) else "differs"
 
 

@@ -16,8 +16,9 @@ import pytest
 
 from release_action.budget import Deadline
 from release_action.decide import Desired
-from release_action.engine import MAX_REPAIRS, PROCESS_MARGIN, Engine
+from release_action.engine import MAX_REPAIRS, PROCESS_MARGIN, ConvergeError, Engine
 from release_action.notes import PLACE_APPEND, begin_marker, end_marker, in_section
+from release_action.wording import Mode
 from release_bench.harness import FakeClock
 
 TAG = "v1.0.0"
@@ -170,3 +171,17 @@ def test_generated_notes_are_asked_for_once_and_added_on_their_own():
 
     assert github.generated == 1
     assert first.release["body"] == "Intro\n\n## What's Changed\n* a change\n\nmine"
+
+
+def test_generated_notes_with_a_marker_line_end_the_run_naming_the_input_as_the_user_set_it():
+    engine, github, _, _ = engine_on("Intro")
+    github.generate_notes = lambda tag, target, previous: {"body": f"x\n{end_marker('linux')}"}
+
+    with pytest.raises(ConvergeError) as caught:
+        engine.converge(Desired(tag=TAG, body="mine", placement=PLACE_APPEND, generate_notes=True))
+
+    (in_workflow,) = caught.value.messages(Mode.ACTION)
+    (at_terminal,) = caught.value.messages(Mode.COMMAND)
+    assert repr(end_marker("linux")) in in_workflow and "Set `generate_notes: false`" in in_workflow
+    assert "Set --no-generate-notes" in at_terminal and "generate_notes" not in at_terminal
+    assert github.patches == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import pytest
 
@@ -151,6 +153,20 @@ def test_a_body_that_would_exceed_githubs_limit_is_too_long(placement):
 def test_a_body_over_the_limit_that_already_holds_the_notes_is_left_alone():
     body = "x" * (MAX_BODY + 5) + "\n\nmine"
     assert compose(body, ["mine"], PLACE_APPEND) is body
+
+
+def test_a_body_with_many_blank_crlf_lines_is_composed_at_once():
+    """A body edited in GitHub's web page (CRLF endings) with a run of blank lines inside: the gap
+    before the notes is found in linear time. (It was a regex that backtracked 2**blank-lines
+    times: 60 blank lines would never end, and no deadline stops a regex.) In a subprocess, so
+    that a regression fails at the timeout instead of hanging the suite."""
+    code = (
+        "from release_action.notes import PLACE_APPEND, compose, in_section\n"
+        "body = 'Intro' + '\\r\\n' * 60 + 'Outro'\n"
+        "assert compose(body, ['mine'], PLACE_APPEND) == body + '\\n\\nmine'\n"
+        "assert compose(body, ['mine'], in_section('x')).startswith(body + '\\n\\n<!--')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 @pytest.mark.parametrize("placement", [PLACE_APPEND, LINUX])
