@@ -390,6 +390,13 @@ def test_a_rate_limit_without_retry_after_waits_60_seconds(m, make, fake, limite
     assert fake.sleeps == [60.0]
 
 
+def test_a_retry_after_of_zero_answered_again_and_again_is_retried_once_a_second_not_in_a_busy_loop(m, make, fake):
+    limited = {"status_code": 429, "headers": {"Retry-After": "0"}, "json": {"message": "Too Many Requests"}}
+    m.get(f"{RELEASES}/1", [limited] * 3 + [{"json": {"id": 1}}])
+    assert make().get_release(1) == {"id": 1}
+    assert fake.sleeps == [1.0] * 3
+
+
 def test_a_retry_after_longer_than_the_budget_fails_at_once_without_waiting(m, make, fake):
     m.get(f"{RELEASES}/1", status_code=429, headers={"Retry-After": "120"})
     with pytest.raises(BudgetExhausted):
