@@ -27,6 +27,7 @@ import requests_mock
 from release_action import __version__, bounded_json, transport
 from release_action.budget import Backoff, BudgetExhausted, Deadline
 from release_action.github import (
+    API_ORIGIN,
     ASSET,
     MAX_PAGES,
     RELEASE,
@@ -1447,6 +1448,11 @@ URLS = [
     ("http://127.0.0.1:8080", UPLOAD, "http://127.0.0.1:9090/repos/o/r/releases/1/assets", False),
     ("http://127.0.0.1:8080", WEB, "http://127.0.0.1:8080/o/r/releases/tag/v1", True),
     ("http://127.0.0.1:8080", WEB, "http://localhost:8080/o/r/releases/tag/v1", False),
+    (API, API_ORIGIN, "https://api.github.com/repositories/1/releases?per_page=100&page=2", True),
+    (API, API_ORIGIN, "https://github.com/repositories/1/releases?page=2", False),
+    (API, API_ORIGIN, "http://api.github.com/repositories/1/releases?page=2", False),
+    (API, API_ORIGIN, "https://uploads.github.com/repositories/1/releases?page=2", False),
+    ("https://ghe.example.com/api/v3", API_ORIGIN, "https://ghe.example.com/api/v3/repositories/1/releases", True),
 ]
 
 
