@@ -105,12 +105,17 @@ def _dechunked(source: IO[bytes]) -> Iterator[bytes]:
                     raise requests.exceptions.ChunkedEncodingError("the connection ended inside a chunk")
                 left -= len(piece)
                 yield piece
-            if source.readline(3) not in (b"\r\n", b"\n"):
+            end = source.readline(3)
+            if not end:
+                raise requests.exceptions.ChunkedEncodingError("the connection ended after a chunk, before its CRLF")
+            if end not in (b"\r\n", b"\n"):
                 raise Garbled("a chunk longer than its chunk size says")
         for _ in range(MAX_TRAILERS):  # trailer fields, up to the empty line that ends the body
             if source.readline(MAX_LINE + 1) in (b"\r\n", b"\n", b""):
                 return
         raise Garbled(f"more than {MAX_TRAILERS} trailer lines after the last chunk")
+    except requests.exceptions.RequestException:
+        raise  # raised above: requests' own already (and an OSError too, so not to be wrapped below)
     except TimeoutError as exc:
         raise requests.exceptions.ReadTimeout(exc) from exc
     except OSError as exc:

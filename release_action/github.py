@@ -81,6 +81,7 @@ class Shape:
 
 WEB = "GitHub's web origin"  # html_url, browser_download_url
 UPLOAD = "GitHub's upload origin"  # upload_url
+API_ORIGIN = "the API's origin"  # the Link to a list's next page
 
 
 ASSET = Shape(
@@ -179,11 +180,12 @@ def fields_of(data: Mapping[str, Any]) -> dict[str, object]:
 
 
 def url_problem(url: str, where: str, api: Origin, web: Origin) -> str | None:
-    """Why `url`, read from an answer, is not one GitHub would send for `where` (WEB or UPLOAD), or None.
+    """Why `url`, read from an answer, is not one GitHub would send for `where` (WEB, UPLOAD or API_ORIGIN), or None.
 
     One printable line (origin_of refuses spaces, control and non-ASCII characters), http(s)
-    read alike by every parser, on GitHub's web origin for the API (web_origin_of) or on its
-    upload origin (upload_origin_problem: the API's own, or uploads.<domain> over https).
+    read alike by every parser, on GitHub's web origin for the API (web_origin_of), on its
+    upload origin (upload_origin_problem: the API's own, or uploads.<domain> over https) or on
+    the API's origin itself.
     """
     try:
         target = origin_of(url.split("{", 1)[0] if where == UPLOAD else url)
@@ -192,7 +194,8 @@ def url_problem(url: str, where: str, api: Origin, web: Origin) -> str | None:
     if where == UPLOAD:
         problem = upload_origin_problem(api, target)
         return None if problem is None else f"it is on {target}, which is not GitHub's upload origin: {problem}"
-    return None if target == web else f"it is on {target}, not on {web}"
+    expected = api if where == API_ORIGIN else web
+    return None if target == expected else f"it is on {target}, not on {expected}"
 
 
 # -- the calls ---------------------------------------------------------------------------------
@@ -500,12 +503,7 @@ class GitHub:
             if not link:
                 return
             following = urljoin(url, link)
-            try:
-                target = origin_of(following)
-                problem = None if target == self.api_origin else f"it is on {target}, not on {self.api_origin}"
-            except UnsafeUrl as exc:
-                problem = str(exc)
-            if problem is not None:
+            if (problem := url_problem(following, API_ORIGIN, self.api_origin, self.web_origin)) is not None:
                 raise UnexpectedAnswer(
                     status,
                     f"GitHub, or a proxy in front of it, answered with a Link to the next page that is refused "

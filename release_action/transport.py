@@ -45,6 +45,9 @@ from release_action.wording import Mode, Words, words
 USER_AGENT = f"safe-release-action/{__version__}"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 SECONDARY_DEFAULT_WAIT = 60.0  # GitHub's advice, and octokit's, when no Retry-After is sent
+# The shortest wait a rate limit gets: a `Retry-After: 0` answered again and again is retried once
+# a second, as a spent primary limit whose reset has passed is, not as fast as the server answers.
+MIN_RATE_LIMIT_WAIT = 1.0
 WRITES_PER_MINUTE = 80  # GitHub's secondary limit on content-creating requests
 CONNECT_TIMEOUT = 5.0
 MAX_REDIRECTS = 3  # a renamed repository costs one (301 for GET, 307 for the rest)
@@ -579,7 +582,7 @@ class Transport:
         if retry_after is not None:
             if not RETRY_AFTER.match(retry_after):
                 raise self._garbled(answer, error, "retry-after", retry_after)
-            return float(retry_after)
+            return max(MIN_RATE_LIMIT_WAIT, float(retry_after))
         if status == 429 or "secondary rate limit" in error.message.lower():
             return SECONDARY_DEFAULT_WAIT
         return None

@@ -27,6 +27,7 @@ import requests_mock
 from release_action import __version__, bounded_json, transport
 from release_action.budget import Backoff, BudgetExhausted, Deadline
 from release_action.github import (
+    API_ORIGIN,
     ASSET,
     MAX_PAGES,
     RELEASE,
@@ -388,6 +389,13 @@ def test_a_rate_limit_without_retry_after_waits_60_seconds(m, make, fake, limite
     m.get(f"{RELEASES}/1", [limited, {"json": {"id": 1}}])
     make().get_release(1)
     assert fake.sleeps == [60.0]
+
+
+def test_a_retry_after_of_zero_answered_again_and_again_is_retried_once_a_second_not_in_a_busy_loop(m, make, fake):
+    limited = {"status_code": 429, "headers": {"Retry-After": "0"}, "json": {"message": "Too Many Requests"}}
+    m.get(f"{RELEASES}/1", [limited] * 3 + [{"json": {"id": 1}}])
+    assert make().get_release(1) == {"id": 1}
+    assert fake.sleeps == [1.0] * 3
 
 
 def test_a_retry_after_longer_than_the_budget_fails_at_once_without_waiting(m, make, fake):
@@ -1179,9 +1187,13 @@ def test_an_answer_that_streams_past_the_cap_is_refused_once_past_it(slow, monke
     assert server.sent < 32 << 20, "the client stopped reading soon after the cap"
 
 
+HANG_UP = b""  # in Scripted's answers: the connection ends after the answer before it
+
+
 class Scripted:
     """A loopback HTTP server that answers each request with the next of `answers` (raw bytes),
-    on as few connections as the client uses; `connections` counts them."""
+    on as few connections as the client uses (an answer followed by HANG_UP ends its connection);
+    `connections` counts them."""
 
     def __init__(self, *answers: bytes) -> None:
         self.answers = list(answers)
@@ -1208,6 +1220,9 @@ class Scripted:
                     if not head:
                         break  # the client closed this connection
                     conn.sendall(self.answers.pop(0))
+                    if self.answers[:1] == [HANG_UP]:
+                        self.answers.pop(0)
+                        break
 
 
 def answer_of(body: bytes, *headers: str) -> bytes:
@@ -1250,6 +1265,25 @@ def test_a_chunk_longer_than_its_size_is_an_unexpected_answer():
     server = Scripted(answer_of(b'3\r\n{"id": 1}\r\n0\r\n\r\n', "Transfer-Encoding: chunked"))
     with pytest.raises(UnexpectedAnswer, match="a chunk longer than its chunk size says"):
         client_of(server).get_release(1)
+
+
+CUT_AFTER_A_CHUNK = b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"id"'  # the connection ends before the CRLF
+
+
+def test_a_read_whose_connection_ends_right_after_a_chunk_is_retried_not_taken_for_a_garbled_chunk():
+    server = Scripted(b"HTTP/1.1 200 OK\r\n" + CUT_AFTER_A_CHUNK, HANG_UP, answer_of(b'{"id": 1}', "Content-Length: 9"))
+    logged: list[str] = []
+    client = client_of(server)
+    client.transport.log = logged.append
+    assert client.get_release(1) == {"id": 1}
+    assert server.connections == 2
+    assert "ChunkedEncodingError; retrying" in logged[0]
+
+
+def test_a_write_whose_connection_ends_right_after_a_chunk_has_an_unknown_outcome():
+    server = Scripted(b"HTTP/1.1 200 OK\r\n" + CUT_AFTER_A_CHUNK, HANG_UP)  # (a write without a body to send)
+    with pytest.raises(OutcomeUnknown, match="ChunkedEncodingError after sending"):
+        client_of(server).delete_release(1)
 
 
 def test_a_chunked_answer_past_the_cap_is_refused_before_it_is_held(monkeypatch):
@@ -1414,6 +1448,11 @@ URLS = [
     ("http://127.0.0.1:8080", UPLOAD, "http://127.0.0.1:9090/repos/o/r/releases/1/assets", False),
     ("http://127.0.0.1:8080", WEB, "http://127.0.0.1:8080/o/r/releases/tag/v1", True),
     ("http://127.0.0.1:8080", WEB, "http://localhost:8080/o/r/releases/tag/v1", False),
+    (API, API_ORIGIN, "https://api.github.com/repositories/1/releases?per_page=100&page=2", True),
+    (API, API_ORIGIN, "https://github.com/repositories/1/releases?page=2", False),
+    (API, API_ORIGIN, "http://api.github.com/repositories/1/releases?page=2", False),
+    (API, API_ORIGIN, "https://uploads.github.com/repositories/1/releases?page=2", False),
+    ("https://ghe.example.com/api/v3", API_ORIGIN, "https://ghe.example.com/api/v3/repositories/1/releases", True),
 ]
 
 
