@@ -255,8 +255,8 @@ def action_env(
             if api_url is None and remote.api_url is None:
                 run_env[REMOTE_HOST_VARIABLE] = remote.host  # its API is the user's to say, with --api-url
             api_url = remote.api_url if api_url is None else api_url
-            if api_url is not None:
-                print(f"repository {remote.repository} at {api_url} (from git remote origin)", file=log)
+            if api_url is not None:  # under Actions `log` is stdout as it is: the remote's path is outside text
+                print(neutralise(f"repository {remote.repository} at {api_url} (from git remote origin)"), file=log)
     # As main() would default it (the input's `${{ github.api_url }}`, then api.github.com), made explicit.
     api_url = (api_url if api_url is not None else env.get("GITHUB_API_URL", "")).strip() or GITHUB_API
     run_env["INPUT_API_URL"] = api_url

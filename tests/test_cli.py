@@ -205,6 +205,16 @@ def test_a_remote_on_a_host_without_a_dot_is_named_as_a_likely_ssh_alias_with_th
     assert "give --api-url https://HOST/api/v3 with the real host name (the alias's `HostName`)" in problem
 
 
+def test_the_line_naming_the_remotes_repository_is_no_workflow_command():
+    # A hostile .git/config names any path on github.com; under Actions that line goes to stdout as it is.
+    log = io.StringIO()
+    args = cli.parser().parse_args(["--tag", "v1"])
+    remote = cli.parse_remote("git@github.com:o/r##[warning]PWNED.git")
+    env = cli.action_env(args, {**TOKENS, "GITHUB_ACTIONS": "true"}, Path("."), log, lambda cwd: remote)
+    assert env["INPUT_REPOSITORY"] == "o/r##[warning]PWNED"  # for main() to refuse, as bad input
+    assert log.getvalue() == "repository o/r##\\[warning]PWNED at https://api.github.com (from git remote origin)\n"
+
+
 def test_the_remote_host_variable_is_the_commands_alone():
     env = env_for(REPO_FLAGS, {REMOTE_HOST_VARIABLE: "x.example"})
     assert REMOTE_HOST_VARIABLE not in env  # one set by the caller is dropped
