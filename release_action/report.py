@@ -51,6 +51,10 @@ class Requests:
         """The `requests` output: machine-readable, so tests and the demo never parse the log."""
         return json.dumps({"total": self.total, "writes": self.writes})
 
+    def summary_line(self) -> str:
+        """The job summary's line: "GitHub API requests: 4 (1 write)."."""
+        return f"GitHub API requests: {self.total} ({counted(self.writes, 'write')})."
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -110,7 +114,7 @@ def summary_of(
         *changes_table(changes_of(writes, release.get("id"))),
         *assets_table(outcome, web),
         *removed_line(outcome),
-        f"GitHub API requests: {requests.total} ({counted(requests.writes, 'write')}).",
+        requests.summary_line(),
         "",
     ]
     if outcome.history:  # a release this run made lost the race: say so, beside the status
@@ -211,7 +215,7 @@ def described(write: Write) -> str:
         text = f"created {release}{of_tag}" + (" as a draft" if draft else "")
     elif write.kind == "update":
         fields = [
-            f"{FIELD_NAMES[n]} → {shown_plain(after)}" if isinstance(after, bool) else FIELD_NAMES[n]
+            f"{FIELD_NAMES[n]} → {shown_value(n, after)}" if isinstance(after, bool) else FIELD_NAMES[n]
             for n, _before, after in write.changes
         ]
         text = f"updated {release}{of_tag}" + (f": {', '.join(fields)}" if fields else "")
@@ -226,10 +230,6 @@ def described(write: Write) -> str:
     if write.lost:
         text += " (sent, but its answer was lost: it may or may not have happened)"
     return text
-
-
-def shown_plain(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def anchor(heading: str) -> str:
@@ -272,7 +272,7 @@ def failure_summary(
     else:
         lines += ["Nothing was written.", ""]
     if requests is not None:
-        lines += [f"GitHub API requests: {requests.total} ({counted(requests.writes, 'write')}).", ""]
+        lines += [requests.summary_line(), ""]
     if troubleshooting:
         lines += [f"What to do: see [{md_text(title)}]({troubleshooting}) in the README's Troubleshooting.", ""]
     else:
