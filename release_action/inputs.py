@@ -621,7 +621,7 @@ def masked(url: str) -> str:
 def api_url_input(r: Reader, value: str) -> str | None:
     """The `api_url` input, checked by the rule the client connects by (origin.py), so that a URL it
     would refuse is bad input (exit 2) here, before any request, never echoing credentials."""
-    api_url = value.rstrip("/") or "https://api.github.com"
+    api_url = value.rstrip("/") or GITHUB_API
     shown = masked(api_url)
     try:
         where = origin.origin_of(api_url)
