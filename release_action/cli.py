@@ -41,9 +41,6 @@ from release_action.runner_io import neutralise
 from release_action.wording import FLAGS_VARIABLE, Mode, words
 
 PROG = "safe-release"
-BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN)
-# Inputs the command reads from environment variables, never from a flag (the token).
-FROM_ENV = {name: spec.env for name, spec in INPUTS.items() if spec.env}
 EXIT_INTERRUPTED = 130
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests_mock
 
 from release_action import cli
-from release_action.contract import INPUTS
+from release_action.contract import INPUTS, Kind
 from release_action.inputs import InputError, read_inputs
 from release_action.remote import REMOTE_HOST_VARIABLE, Remote
 from release_action.runner_io import format_outputs
@@ -362,7 +362,7 @@ def test_it_runs_as_the_action_when_a_runner_started_it_without_flags(argv, env,
 
 
 def test_an_input_is_a_boolean_flag_exactly_when_main_reads_it_as_a_boolean():
-    """BOOLEANS is derived from the defaults; read_inputs is the authority on which inputs are booleans."""
+    """The flags' kinds come from contract.INPUTS; read_inputs is the authority on which inputs are booleans."""
     base = {"INPUT_TAG": "v1", "INPUT_TOKEN": "t", "INPUT_REPOSITORY": "o/r", "GITHUB_WORKSPACE": "."}
     read_as_boolean = set()
     for name in INPUTS:
@@ -371,7 +371,7 @@ def test_an_input_is_a_boolean_flag_exactly_when_main_reads_it_as_a_boolean():
         except InputError as exc:
             if "use true or false" in str(exc):
                 read_as_boolean.add(name)
-    assert read_as_boolean == cli.BOOLEANS
+    assert read_as_boolean == {name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN}
 
 
 def test_help_describes_each_flag_with_its_inputs_description_in_flag_words():
