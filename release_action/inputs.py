@@ -684,7 +684,7 @@ def refuse_the_token(r: Reader, token: str | None, body: str | None, name: str |
 
 
 def read_files(r: Reader, token: str | None, deadline: Deadline | None) -> Files | None:
-    """The `files` matched, checked and hashed (assets.collect) within `deadline`, each scanned for
+    """The `files` matched, checked and hashed (asset_files.collect) within `deadline`, each scanned for
     `token`, and the `checksums` asset's name, or None after a problem with the files."""
     patterns = r.value("files")
     given = r.value("working_directory")
