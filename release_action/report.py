@@ -22,6 +22,7 @@ from release_action.asset_files import describe_size
 from release_action.asset_sync import output_of
 from release_action.display import for_terminal, md_code, md_link, md_text
 from release_action.github import FIELDS, Write
+from release_action.inputs import repository_problem
 from release_action.origin import web_origin_of
 from release_action.wording import counted
 
@@ -34,8 +35,8 @@ VERBS = {
 # The release's fields as the summary names them: as the inputs do.
 FIELD_NAMES = {"name": "name", "body": "notes", "draft": "draft", "prerelease": "prerelease", "tag_name": "tag",
                "target_commitish": "target_commitish"}  # fmt: skip
-# Where the action's README is, under Actions: the action's own repository and ref, as the runner names them.
-REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+# Where the action's README is, under Actions: the action's own repository (by the rule for the
+# `repository` input) and ref, as the runner names them.
 REF = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 SERVER = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?$")
 
@@ -246,7 +247,7 @@ def troubleshooting_url(title: str, env: Mapping[str, str]) -> str | None:
     repository = env.get("GITHUB_ACTION_REPOSITORY", "")
     ref = env.get("GITHUB_ACTION_REF", "")
     server = env.get("GITHUB_SERVER_URL", "") or "https://github.com"
-    if not (REPOSITORY.match(repository) and SERVER.match(server)) or (ref and not REF.match(ref)):
+    if repository_problem(repository) or not SERVER.match(server) or (ref and not REF.match(ref)):
         return None
     where = f"blob/{ref}/README.md" if ref else ""
     return f"{server}/{repository}{'/' if where else ''}{where}#{anchor(title)}"
