@@ -41,9 +41,6 @@ from release_action.runner_io import neutralise
 from release_action.wording import FLAGS_VARIABLE, Mode, words
 
 PROG = "safe-release"
-BOOLEANS = frozenset(name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN)
-# Inputs the command reads from environment variables, never from a flag (the token).
-FROM_ENV = {name: spec.env for name, spec in INPUTS.items() if spec.env}
 EXIT_INTERRUPTED = 130
 
 
@@ -163,6 +160,18 @@ def find_program(name: str, path: str | None = None) -> str | None:
     return None
 
 
+def git_output(cwd: Path, *args: str) -> str | None:
+    """What `git ARGS` run in `cwd` prints, or None (no git, it failed, it timed out)."""
+    git = find_program("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run([git, *args], cwd=cwd, capture_output=True, text=True, timeout=15, check=False)
+    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
 def origin_remote(cwd: Path) -> Remote | None:
     """The repository `origin`'s URL names, as configured in `cwd`, or None (no git, no checkout, no origin).
 
@@ -170,36 +179,14 @@ def origin_remote(cwd: Path) -> Remote | None:
     checkout's own .git/config may set to turn github.com into another host. The first URL,
     as `git remote get-url` shows it.
     """
-    git = find_program("git")
-    if git is None:
-        return None
-    try:
-        proc = subprocess.run(
-            [git, "config", "--null", "--get-all", "remote.origin.url"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=15,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-        return None
-    return parse_remote(proc.stdout.split("\0", 1)[0]) if proc.returncode == 0 else None
+    urls = git_output(cwd, "config", "--null", "--get-all", "remote.origin.url")
+    return parse_remote(urls.split("\0", 1)[0]) if urls is not None else None
 
 
 def checkout_top(cwd: Path) -> Path | None:
     """The top level of the checkout `cwd` is in (`git rev-parse --show-toplevel`), or None (no git, no checkout)."""
-    git = find_program("git")
-    if git is None:
-        return None
-    try:
-        proc = subprocess.run(
-            [git, "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=15, check=False
-        )
-    except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-        return None
-    top = proc.stdout.rstrip("\r\n")
-    return Path(top) if proc.returncode == 0 and top else None
+    top = (git_output(cwd, "rev-parse", "--show-toplevel") or "").rstrip("\r\n")
+    return Path(top) if top else None
 
 
 def workspace_of(cwd: Path, env: Mapping[str, str], top_of: Callable[[Path], Path | None] = checkout_top) -> Path:
@@ -255,8 +242,8 @@ def action_env(
             if api_url is None and remote.api_url is None:
                 run_env[REMOTE_HOST_VARIABLE] = remote.host  # its API is the user's to say, with --api-url
             api_url = remote.api_url if api_url is None else api_url
-            if api_url is not None:
-                print(f"repository {remote.repository} at {api_url} (from git remote origin)", file=log)
+            if api_url is not None:  # under Actions `log` is stdout as it is: the remote's path is outside text
+                print(neutralise(f"repository {remote.repository} at {api_url} (from git remote origin)"), file=log)
     # As main() would default it (the input's `${{ github.api_url }}`, then api.github.com), made explicit.
     api_url = (api_url if api_url is not None else env.get("GITHUB_API_URL", "")).strip() or GITHUB_API
     run_env["INPUT_API_URL"] = api_url

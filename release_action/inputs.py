@@ -621,7 +621,7 @@ def masked(url: str) -> str:
 def api_url_input(r: Reader, value: str) -> str | None:
     """The `api_url` input, checked by the rule the client connects by (origin.py), so that a URL it
     would refuse is bad input (exit 2) here, before any request, never echoing credentials."""
-    api_url = value.rstrip("/") or "https://api.github.com"
+    api_url = value.rstrip("/") or GITHUB_API
     shown = masked(api_url)
     try:
         where = origin.origin_of(api_url)
@@ -684,7 +684,7 @@ def refuse_the_token(r: Reader, token: str | None, body: str | None, name: str |
 
 
 def read_files(r: Reader, token: str | None, deadline: Deadline | None) -> Files | None:
-    """The `files` matched, checked and hashed (assets.collect) within `deadline`, each scanned for
+    """The `files` matched, checked and hashed (asset_files.collect) within `deadline`, each scanned for
     `token`, and the `checksums` asset's name, or None after a problem with the files."""
     patterns = r.value("files")
     given = r.value("working_directory")

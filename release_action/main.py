@@ -75,9 +75,8 @@ def converge(
     """Bring the release (then its assets) to what the inputs ask, or plan it in a dry run (the Plan).
 
     `budget` makes the run's Deadline from `timeout_seconds` (by default the one the inputs
-    started), `session` carries its HTTP and
-    `rng` draws the engine's pauses: a simulation passes its own (release_bench/inprocess.py),
-    the action never does.
+    started), `session` carries its HTTP and `rng` draws the engine's pauses: a simulation
+    passes its own (release_bench/inprocess.py), the action never does.
     """
     desired, connection, files = asked.desired, asked.connection, list(asked.files.local)
     overwrite, remove_others = asked.policy.overwrite_files, asked.policy.remove_other_assets

@@ -22,6 +22,7 @@ from release_action.asset_files import describe_size
 from release_action.asset_sync import output_of
 from release_action.display import for_terminal, md_code, md_link, md_text
 from release_action.github import FIELDS, Write
+from release_action.inputs import repository_problem
 from release_action.origin import web_origin_of
 from release_action.wording import counted
 
@@ -34,8 +35,8 @@ VERBS = {
 # The release's fields as the summary names them: as the inputs do.
 FIELD_NAMES = {"name": "name", "body": "notes", "draft": "draft", "prerelease": "prerelease", "tag_name": "tag",
                "target_commitish": "target_commitish"}  # fmt: skip
-# Where the action's README is, under Actions: the action's own repository and ref, as the runner names them.
-REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+# Where the action's README is, under Actions: the action's own repository (by the rule for the
+# `repository` input) and ref, as the runner names them.
 REF = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 SERVER = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?$")
 
@@ -50,6 +51,10 @@ class Requests:
     def as_json(self) -> str:
         """The `requests` output: machine-readable, so tests and the demo never parse the log."""
         return json.dumps({"total": self.total, "writes": self.writes})
+
+    def summary_line(self) -> str:
+        """The job summary's line: "GitHub API requests: 4 (1 write)."."""
+        return f"GitHub API requests: {self.total} ({counted(self.writes, 'write')})."
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,7 @@ def summary_of(
         *changes_table(changes_of(writes, release.get("id"))),
         *assets_table(outcome, web),
         *removed_line(outcome),
-        f"GitHub API requests: {requests.total} ({counted(requests.writes, 'write')}).",
+        requests.summary_line(),
         "",
     ]
     if outcome.history:  # a release this run made lost the race: say so, beside the status
@@ -211,7 +216,7 @@ def described(write: Write) -> str:
         text = f"created {release}{of_tag}" + (" as a draft" if draft else "")
     elif write.kind == "update":
         fields = [
-            f"{FIELD_NAMES[n]} → {shown_plain(after)}" if isinstance(after, bool) else FIELD_NAMES[n]
+            f"{FIELD_NAMES[n]} → {shown_value(n, after)}" if isinstance(after, bool) else FIELD_NAMES[n]
             for n, _before, after in write.changes
         ]
         text = f"updated {release}{of_tag}" + (f": {', '.join(fields)}" if fields else "")
@@ -228,10 +233,6 @@ def described(write: Write) -> str:
     return text
 
 
-def shown_plain(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def anchor(heading: str) -> str:
     """The id GitHub gives a Markdown heading: lower case, punctuation but `-` and `_` dropped, spaces as `-`."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
@@ -246,7 +247,7 @@ def troubleshooting_url(title: str, env: Mapping[str, str]) -> str | None:
     repository = env.get("GITHUB_ACTION_REPOSITORY", "")
     ref = env.get("GITHUB_ACTION_REF", "")
     server = env.get("GITHUB_SERVER_URL", "") or "https://github.com"
-    if not (REPOSITORY.match(repository) and SERVER.match(server)) or (ref and not REF.match(ref)):
+    if repository_problem(repository) or not SERVER.match(server) or (ref and not REF.match(ref)):
         return None
     where = f"blob/{ref}/README.md" if ref else ""
     return f"{server}/{repository}{'/' if where else ''}{where}#{anchor(title)}"
@@ -272,7 +273,7 @@ def failure_summary(
     else:
         lines += ["Nothing was written.", ""]
     if requests is not None:
-        lines += [f"GitHub API requests: {requests.total} ({counted(requests.writes, 'write')}).", ""]
+        lines += [requests.summary_line(), ""]
     if troubleshooting:
         lines += [f"What to do: see [{md_text(title)}]({troubleshooting}) in the README's Troubleshooting.", ""]
     else:

@@ -33,7 +33,6 @@ FILES = {
     "README.md": ("inputs-table", "outputs-table"),
 }
 BEGIN = re.compile(r"^(?P<indent> *)(?:#|<!--) BEGIN generated (?P<block>[a-z-]+)\b.*$")
-NOTE = f"{COMMAND} writes this from release_action/contract.py; edit it there"
 
 Inputs = Mapping[str, Input]
 Outputs = Mapping[str, Output]
@@ -146,9 +145,9 @@ def expected(root: Path = ROOT, inputs: Inputs = INPUTS, outputs: Outputs = OUTP
     return {root / name: regenerate(read(root / name), blocks, inputs, outputs) for name, blocks in FILES.items()}
 
 
-def stale(root: Path = ROOT) -> list[Path]:
-    """The files whose generated parts differ from the declaration."""
-    return [path for path, text in expected(root).items() if read(path) != text]
+def stale(root: Path = ROOT) -> dict[Path, str]:
+    """The files whose generated parts differ from the declaration, each as this script would write it."""
+    return {path: text for path, text in expected(root).items() if read(path) != text}
 
 
 def read(path: Path) -> str:
@@ -160,12 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
     args = parser.parse_args(argv)
     changed = stale()
-    for path in changed:
+    for path, text in changed.items():
         name = path.relative_to(ROOT)
         if args.check:
             print(f"{name} is out of date: run {COMMAND}", file=sys.stderr)
         else:
-            path.write_bytes(expected()[path].encode("utf-8"))
+            path.write_bytes(text.encode("utf-8"))
             print(f"wrote {name}")
     if not changed:
         print("action.yml, portable/action.yml and README.md are up to date")

@@ -16,7 +16,7 @@ import pytest
 import requests_mock
 
 from release_action import cli
-from release_action.contract import INPUTS
+from release_action.contract import INPUTS, Kind
 from release_action.inputs import InputError, read_inputs
 from release_action.remote import REMOTE_HOST_VARIABLE, Remote
 from release_action.runner_io import format_outputs
@@ -205,6 +205,16 @@ def test_a_remote_on_a_host_without_a_dot_is_named_as_a_likely_ssh_alias_with_th
     assert "give --api-url https://HOST/api/v3 with the real host name (the alias's `HostName`)" in problem
 
 
+def test_the_line_naming_the_remotes_repository_is_no_workflow_command():
+    # A hostile .git/config names any path on github.com; under Actions that line goes to stdout as it is.
+    log = io.StringIO()
+    args = cli.parser().parse_args(["--tag", "v1"])
+    remote = cli.parse_remote("git@github.com:o/r##[warning]PWNED.git")
+    env = cli.action_env(args, {**TOKENS, "GITHUB_ACTIONS": "true"}, Path("."), log, lambda cwd: remote)
+    assert env["INPUT_REPOSITORY"] == "o/r##[warning]PWNED"  # for main() to refuse, as bad input
+    assert log.getvalue() == "repository o/r##\\[warning]PWNED at https://api.github.com (from git remote origin)\n"
+
+
 def test_the_remote_host_variable_is_the_commands_alone():
     env = env_for(REPO_FLAGS, {REMOTE_HOST_VARIABLE: "x.example"})
     assert REMOTE_HOST_VARIABLE not in env  # one set by the caller is dropped
@@ -352,7 +362,7 @@ def test_it_runs_as_the_action_when_a_runner_started_it_without_flags(argv, env,
 
 
 def test_an_input_is_a_boolean_flag_exactly_when_main_reads_it_as_a_boolean():
-    """BOOLEANS is derived from the defaults; read_inputs is the authority on which inputs are booleans."""
+    """The flags' kinds come from contract.INPUTS; read_inputs is the authority on which inputs are booleans."""
     base = {"INPUT_TAG": "v1", "INPUT_TOKEN": "t", "INPUT_REPOSITORY": "o/r", "GITHUB_WORKSPACE": "."}
     read_as_boolean = set()
     for name in INPUTS:
@@ -361,7 +371,7 @@ def test_an_input_is_a_boolean_flag_exactly_when_main_reads_it_as_a_boolean():
         except InputError as exc:
             if "use true or false" in str(exc):
                 read_as_boolean.add(name)
-    assert read_as_boolean == cli.BOOLEANS
+    assert read_as_boolean == {name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN}
 
 
 def test_help_describes_each_flag_with_its_inputs_description_in_flag_words():

@@ -213,16 +213,17 @@ def command_flags() -> dict[str, argparse.Action]:
 
 def test_the_command_has_a_flag_for_every_input_but_the_token_and_no_other_but_its_own():
     flags = command_flags()
-    assert set(flags) == (set(INPUTS) - set(cli.FROM_ENV)) | {"help", "json", "version"}
-    assert cli.FROM_ENV == {"token": ("GH_TOKEN", "GITHUB_TOKEN")}  # flags show in process lists
-    for name in INPUTS.keys() - cli.FROM_ENV.keys():
+    from_env = {name: spec.env for name, spec in INPUTS.items() if spec.env}
+    assert set(flags) == (set(INPUTS) - set(from_env)) | {"help", "json", "version"}
+    assert from_env == {"token": ("GH_TOKEN", "GITHUB_TOKEN")}  # flags show in process lists
+    for name in INPUTS.keys() - from_env.keys():
         assert flags[name].option_strings[0] == "--" + name.replace("_", "-"), name
 
 
 def test_the_commands_help_is_the_inputs_descriptions_in_flag_words(action):
     flags = command_flags()
     for name, spec in action["inputs"].items():
-        if name in cli.FROM_ENV:
+        if INPUTS[name].env:
             continue
         first_sentence = spec["description"].split(". ")[0]
         for input_name in re.findall(r"`([a-z_]+)`", first_sentence):
@@ -257,7 +258,6 @@ def test_each_inputs_kind_makes_its_flag():
             assert (flag_action.nargs, flag_action.metavar) == ("+", INPUTS[name].placeholder), name
         else:
             assert (flag_action.nargs, flag_action.metavar) == (None, INPUTS[name].placeholder), name
-    assert {name for name, spec in INPUTS.items() if spec.kind is Kind.BOOLEAN} == cli.BOOLEANS
 
 
 # -- the generated parts: written from the declaration, never by hand -------------------------------

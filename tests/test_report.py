@@ -326,6 +326,9 @@ def test_the_error_in_a_failed_run_summary_is_data():
          "https://github.com/octo/safe-release-action#safe-release-action-the-api-rate-limit-is-spent"),
         ({"GITHUB_ACTION_REPOSITORY": "o/a", "GITHUB_ACTION_REF": "0123abc", "GITHUB_SERVER_URL": "https://ghes.example"},
          "https://ghes.example/o/a/blob/0123abc/README.md#safe-release-action-the-api-rate-limit-is-spent"),
+        ({"GITHUB_ACTION_REPOSITORY": "octo_acme/tool", "GITHUB_ACTION_REF": "v1"},  # a managed user's repository
+         "https://github.com/octo_acme/tool/blob/v1/README.md#safe-release-action-the-api-rate-limit-is-spent"),
+        ({"GITHUB_ACTION_REPOSITORY": "o/..", "GITHUB_ACTION_REF": "v1"}, None),  # not a repository name
         ({}, None),  # `uses: ./`, or a terminal: the runner names no action repository
         ({"GITHUB_ACTION_REPOSITORY": "o/a)![x](https://evil.example/p.png"}, None),
         ({"GITHUB_ACTION_REPOSITORY": "o/a", "GITHUB_ACTION_REF": "v1#x"}, None),
