@@ -315,10 +315,13 @@ class Syncer:
         if exc.status == 404:
             self.log(f"{file.name}: {exc.message}; looking again")
             return
-        if exc.status == 422 and "immutable" in exc.message.lower():
-            problem = f"{file.name}: {exc.message}"
-            raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+        self.refuse_if_immutable(file.name, exc)
         raise exc
+
+    def refuse_if_immutable(self, name: str, exc: GitHubError) -> None:
+        """AssetError if GitHub refused a write about the asset `name` because the release is immutable."""
+        if exc.status == 422 and "immutable" in exc.message.lower():
+            raise AssetError(locked_problem(self.release.get("tag_name", ""), [f"{name}: {exc.message}"])) from exc
 
     def count_replace(self, file: LocalFile) -> None:
         """Count a replacement of `file`'s asset; AssetError once another writer evidently fights over it."""
@@ -363,9 +366,7 @@ class Syncer:
             self.log(f"{exc}; the deletion may have happened, looking again")
             return
         except GitHubError as exc:
-            if exc.status == 422 and "immutable" in exc.message.lower():
-                problem = f"{name}: {exc.message}"
-                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+            self.refuse_if_immutable(name, exc)
             raise
         self.deleted.add(asset_id)
         self.changes += 1
