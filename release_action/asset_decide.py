@@ -276,7 +276,7 @@ def plan_checksums(
         if locked:
             return Refuse(f"{name} lists assets the release no longer has")
         return DeleteOther(f"delete {name}: the release has no other asset to list", asset)
-    count = f"{len(sums.names)} {'asset' if len(sums.names) == 1 else 'assets'}"
+    count = counted(len(sums.names), "asset")
     if asset is None:
         if recently_ours:
             return WaitFor(f"{name}: our upload is not listed yet (read lag)")

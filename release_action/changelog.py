@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from release_action.wording import counted
+
 # The opening of an ATX heading; its closing run of `#` is cut off in `atx` by hand: as a regular
 # expression (a lazy text, then `[ \t]+#+[ \t]*` at the end) a long run of blanks in one line of
 # the changelog made the match backtrack quadratically.
@@ -58,8 +60,8 @@ class Section:
 
     def describe(self) -> str:
         """Where the notes come from, for the log."""
-        count = f"{self.lines} line{'s' if self.lines != 1 else ''}"
-        return f"the section of {self.path} under {self.heading.source!r} (line {self.heading.line}, {count})"
+        where = f"line {self.heading.line}, {counted(self.lines, 'line')}"
+        return f"the section of {self.path} under {self.heading.source!r} ({where})"
 
 
 class NotFound(LookupError):
