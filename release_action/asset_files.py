@@ -82,12 +82,6 @@ def content_type(name: str) -> str:
     return kind or "application/octet-stream"
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks (constant memory whatever its size)."""
-    with open(path, "rb") as stream:
-        return sha256_of_stream(stream)
-
-
 def sha256_of_stream(stream: BinaryIO, scanner: Scanner | None = None, deadline: Deadline | None = None) -> str:
     """Hex sha256 of what `stream` holds; `scanner` (if any) is fed every piece, as it is hashed, and
     `deadline` (if any) is asked before each piece."""

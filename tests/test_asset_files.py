@@ -25,7 +25,7 @@ from release_action.asset_files import (
     describe_size,
     github_asset_name,
     label_problem,
-    sha256_of,
+    sha256_of_stream,
     split_label,
 )
 from release_action.asset_sync import AssetError, upload
@@ -83,7 +83,8 @@ def test_content_type_comes_from_the_file_name(name, kind):
 def test_sha256_is_streamed_over_files_larger_than_one_chunk(tmp_path):
     data = bytes(range(256)) * (CHUNK // 256 * 3 + 7)
     (tmp_path / "f").write_bytes(data)
-    assert sha256_of(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+    with open(tmp_path / "f", "rb") as stream:
+        assert sha256_of_stream(stream) == hashlib.sha256(data).hexdigest()
 
 
 def test_collect_expands_recursive_globs_to_files_only_sorted_and_deduplicated(tmp_path):
