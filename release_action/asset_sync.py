@@ -194,19 +194,8 @@ class Syncer:
         out = []
         for file in self.files:
             asset, age, recent = self.situation(file.name, assets, now)
-            out.append(
-                (
-                    file,
-                    plan_file(
-                        file,
-                        asset,
-                        overwrite=self.overwrite,
-                        locked=self.locked,
-                        age=age,
-                        recently_ours=recent,
-                    ),
-                )
-            )
+            step = plan_file(file, asset, overwrite=self.overwrite, locked=self.locked, age=age, recently_ours=recent)
+            out.append((file, step))
         return out
 
     def other_steps(self, assets: dict[str, dict], now: float) -> list[Step]:
