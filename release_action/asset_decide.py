@@ -192,23 +192,27 @@ def plan_file(
         reason = f"delete the unfinished upload of {file.name} and upload it again"
         return DeleteStarter(reason, asset, upload_label(file, asset))
     if locked:
-        reason = f"{file.name} differs ({asset.get('digest')}, {asset.get('size')} bytes)"
-        return Refuse(reason)
+        return Refuse(f"{file.name} differs ({asset.get('digest')}, {size_of(asset.get('size'))})")
     if not overwrite:
         return Refuse(
             words(
-                "The release already has an asset {name} with different content ({digest}, {size} bytes; the file "
-                "is {file_digest}, {file_size} bytes) and `overwrite_files` is false. Set `overwrite_files: true` "
+                "The release already has an asset {name} with different content ({digest}, {size}; the file "
+                "is {file_digest}, {file_size}) and `overwrite_files` is false. Set `overwrite_files: true` "
                 "to replace it, or delete the asset.",
                 name=file.name,
                 digest=asset.get("digest") or "no digest",
-                size=asset.get("size"),
+                size=size_of(asset.get("size")),
                 file_digest=file.digest,
-                file_size=file.size,
+                file_size=size_of(file.size),
             )
         )
-    reason = f"replace {file.name} ({asset.get('size')} → {file.size} bytes{labelled(upload_label(file, asset))})"
+    reason = f"replace {file.name} ({asset.get('size')} → {size_of(file.size)}{labelled(upload_label(file, asset))})"
     return Replace(reason, asset, upload_label(file, asset))
+
+
+def size_of(size: object) -> str:
+    """A size in bytes, in the right plural; GitHub's (an asset's) as it came when it is no count."""
+    return counted(size, "byte") if type(size) is int else f"{size} bytes"
 
 
 def labelled(label: str | None) -> str:
@@ -238,10 +242,7 @@ def plan_other(asset: dict, *, locked: bool, age: float | None) -> Step:
             "in progress is never cut off. Run the workflow again once that upload has finished to remove it.",
             asset,
         )
-    size = asset.get("size")
-    what = counted(size, "byte") if type(size) is int else f"{size} bytes"
-    if asset.get("state") == "starter":
-        what = "an unfinished upload"
+    what = "an unfinished upload" if asset.get("state") == "starter" else size_of(asset.get("size"))
     return DeleteOther(f"delete {name} ({what}): not in `files`", asset)
 
 
@@ -276,7 +277,7 @@ def plan_checksums(
         if locked:
             return Refuse(f"{name} lists assets the release no longer has")
         return DeleteOther(f"delete {name}: the release has no other asset to list", asset)
-    count = f"{len(sums.names)} {'asset' if len(sums.names) == 1 else 'assets'}"
+    count = counted(len(sums.names), "asset")
     if asset is None:
         if recently_ours:
             return WaitFor(f"{name}: our upload is not listed yet (read lag)")

@@ -15,6 +15,7 @@ import hashlib
 import mimetypes
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -80,12 +81,6 @@ def content_type(name: str) -> str:
     if encoding:
         return ENCODING_TYPES.get(encoding, "application/octet-stream")
     return kind or "application/octet-stream"
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks (constant memory whatever its size)."""
-    with open(path, "rb") as stream:
-        return sha256_of_stream(stream)
 
 
 def sha256_of_stream(stream: BinaryIO, scanner: Scanner | None = None, deadline: Deadline | None = None) -> str:
@@ -203,10 +198,11 @@ def collect(
         if label is not None and (problem := label_problem(label)):
             raise InputError(f"Input `files`: the label of {line!r} is refused: {problem}.")
         matched = 0
-        if problem := platforms.pattern_problem(platforms.normalise_pattern(pattern)):
+        normalised = platforms.normalise_pattern(pattern)
+        if problem := platforms.pattern_problem(normalised):
             raise InputError(f"Input `files`: the pattern {pattern!r} is refused: {problem}.")
         try:
-            hits = file_globs.expand(platforms.normalise_pattern(pattern), root, deadline=deadline, limit=MAX_PATHS)
+            hits = file_globs.expand(normalised, root, deadline=deadline, limit=MAX_PATHS)
         except file_globs.TooMany as exc:
             raise InputError(
                 f"Input `files`: the pattern {pattern!r} matches {exc} under {root}; a release holds at "
@@ -220,10 +216,11 @@ def collect(
                     f"Input `files`: the pattern {pattern!r} matches {hit!r}, which {exc}. Only regular "
                     "files inside the workspace or RUNNER_TEMP are attached: fix or narrow the pattern."
                 ) from None
-            if real.is_dir():
+            info = real.stat()
+            if stat.S_ISDIR(info.st_mode):
                 continue
             matched += 1
-            same = seen.setdefault(local_files.identity_of(real.stat()), real)  # App.zip = app.zip on macOS
+            same = seen.setdefault(local_files.identity_of(info), real)  # App.zip = app.zip on macOS
             found.setdefault(same, root / hit)
             if label is not None and labels.setdefault(same, (label, line))[0] != label:
                 raise InputError(

@@ -85,6 +85,15 @@ def upload(github: GitHub, upload_url: str, file: LocalFile, label: str | None =
         body.close()
 
 
+def starter_age(asset: dict, now: float) -> float | None:
+    """Seconds since a `starter` asset was created, on GitHub's clock (`now`); None for a finished
+    asset, or a starter whose creation time is not given."""
+    if asset.get("state") != "starter":
+        return None
+    created = github_time(asset.get("created_at"))
+    return None if created is None else max(0.0, now - created)
+
+
 # -- syncing -----------------------------------------------------------------------------------
 
 
@@ -174,10 +183,7 @@ class Syncer:
         """The asset of `name`, its age if it is a starter (GitHub's clock), and whether this run's
         upload of it (or a 422 for it) came within the lag window, so that missing means read lag."""
         asset = assets.get(platforms.asset_key(name))
-        age = None
-        if asset is not None and asset.get("state") == "starter":
-            created = github_time(asset.get("created_at"))
-            age = None if created is None else max(0.0, now - created)
+        age = None if asset is None else starter_age(asset, now)
         if asset is not None:
             self.uploaded_at.pop(name, None)  # seen: from now on, missing means deleted
         ours = self.uploaded_at.get(name)
@@ -188,19 +194,8 @@ class Syncer:
         out = []
         for file in self.files:
             asset, age, recent = self.situation(file.name, assets, now)
-            out.append(
-                (
-                    file,
-                    plan_file(
-                        file,
-                        asset,
-                        overwrite=self.overwrite,
-                        locked=self.locked,
-                        age=age,
-                        recently_ours=recent,
-                    ),
-                )
-            )
+            step = plan_file(file, asset, overwrite=self.overwrite, locked=self.locked, age=age, recently_ours=recent)
+            out.append((file, step))
         return out
 
     def other_steps(self, assets: dict[str, dict], now: float) -> list[Step]:
@@ -210,13 +205,8 @@ class Syncer:
         ours = {platforms.asset_key(file.name) for file in self.files} | self.exempt
         out = []
         for key, asset in assets.items():
-            if key in ours:
-                continue
-            age = None
-            if asset.get("state") == "starter":
-                created = github_time(asset.get("created_at"))
-                age = None if created is None else max(0.0, now - created)
-            out.append(plan_other(asset, locked=self.locked, age=age))
+            if key not in ours:
+                out.append(plan_other(asset, locked=self.locked, age=starter_age(asset, now)))
         return out
 
     def plan_only(self) -> list[Step]:
@@ -314,10 +304,13 @@ class Syncer:
         if exc.status == 404:
             self.log(f"{file.name}: {exc.message}; looking again")
             return
-        if exc.status == 422 and "immutable" in exc.message.lower():
-            problem = f"{file.name}: {exc.message}"
-            raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+        self.refuse_if_immutable(file.name, exc)
         raise exc
+
+    def refuse_if_immutable(self, name: str, exc: GitHubError) -> None:
+        """AssetError if GitHub refused a write about the asset `name` because the release is immutable."""
+        if exc.status == 422 and "immutable" in exc.message.lower():
+            raise AssetError(locked_problem(self.release.get("tag_name", ""), [f"{name}: {exc.message}"])) from exc
 
     def count_replace(self, file: LocalFile) -> None:
         """Count a replacement of `file`'s asset; AssetError once another writer evidently fights over it."""
@@ -362,9 +355,7 @@ class Syncer:
             self.log(f"{exc}; the deletion may have happened, looking again")
             return
         except GitHubError as exc:
-            if exc.status == 422 and "immutable" in exc.message.lower():
-                problem = f"{name}: {exc.message}"
-                raise AssetError(locked_problem(self.release.get("tag_name", ""), [problem])) from exc
+            self.refuse_if_immutable(name, exc)
             raise
         self.deleted.add(asset_id)
         self.changes += 1

@@ -25,7 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ATX = re.compile(r" {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*")
+from release_action.wording import counted
+
+# The opening of an ATX heading; its closing run of `#` is cut off in `atx` by hand: as a regular
+# expression (a lazy text, then `[ \t]+#+[ \t]*` at the end) a long run of blanks in one line of
+# the changelog made the match backtrack quadratically.
+ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 SETEXT = re.compile(r" {0,3}(?P<line>=+|-+)[ \t]*")
 FENCE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 # A line that cannot be the text of a setext heading: a list item, a quote, a thematic break,
@@ -55,8 +60,8 @@ class Section:
 
     def describe(self) -> str:
         """Where the notes come from, for the log."""
-        count = f"{self.lines} line{'s' if self.lines != 1 else ''}"
-        return f"the section of {self.path} under {self.heading.source!r} (line {self.heading.line}, {count})"
+        where = f"line {self.heading.line}, {counted(self.lines, 'line')}"
+        return f"the section of {self.path} under {self.heading.source!r} ({where})"
 
 
 class NotFound(LookupError):
@@ -100,9 +105,8 @@ def headings(text: str) -> list[Heading]:
         if block_ends and line.startswith(("    ", "\t")) and line.strip():
             starts = False
             continue  # indented code: the block goes on while lines stay indented (or blank)
-        atx = ATX.fullmatch(line)
-        if atx:
-            found.append(Heading(i + 1, len(atx["hashes"]), (atx["text"] or "").strip(), line.strip(), i + 1))
+        if heading := atx(line):
+            found.append(Heading(i + 1, heading[0], heading[1], line.strip(), i + 1))
             block_ends, starts = True, False
             continue
         underline = SETEXT.fullmatch(line)
@@ -116,13 +120,25 @@ def headings(text: str) -> list[Heading]:
     return found
 
 
+def atx(line: str) -> tuple[int, str] | None:
+    """The level and text of the ATX heading `line`, or None if it is none (the module's docstring)."""
+    opening = ATX_OPEN.match(line)
+    if opening is None:
+        return None
+    text = line[opening.end() :].strip(" \t")
+    bare = text.rstrip("#")
+    if bare.endswith((" ", "\t")):  # a closing run of `#` after a blank (`## #` keeps its text "#")
+        text = bare
+    return len(opening[1]), text.strip()
+
+
 def setext_text(lines: list[str], i: int, starts: bool) -> bool:
     """Whether line `i - 1`, underlined by line `i`, is the one line of text of a setext heading: it
     begins a paragraph (`starts`) and is text (not blank, a list item, a quote, a heading or a fence)."""
     if not starts:
         return False
     text = lines[i - 1]
-    return bool(text.strip()) and not (NOT_PARAGRAPH.match(text) or ATX.fullmatch(text) or FENCE.fullmatch(text))
+    return bool(text.strip()) and not (NOT_PARAGRAPH.match(text) or atx(text) or FENCE.fullmatch(text))
 
 
 def names_tag(text: str, tag: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _identity(path: Path) -> tuple[int, int] | None:
         info = path.stat()
     except (OSError, ValueError):
         return None
-    return (info.st_dev, info.st_ino) if os.path.isdir(path) else None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
 
 
 def _entries(directory: Path, deadline: Deadline | None) -> list[tuple[str, Path, bool]]:

@@ -175,9 +175,8 @@ def resolve_inside(path: Path | str, roots: Sequence[Path]) -> Path:
     except OSError as exc:  # changed under our feet since realpath
         raise Refused(f"cannot be resolved ({exc.strerror or exc})") from None
     for place, target in links:
-        home = root_index(place, roots)
-        if home is not None and root_index(target, roots) != home:
-            lands = root_index(target, roots)
+        home, lands = root_index(place, roots), root_index(target, roots)
+        if home is not None and lands != home:
             to = f"to {str(target)!r}, outside it" if lands is None else f"into {root_name(lands)} ({target})"
             raise Refused(
                 f"passes through the symlink {str(place)!r} in {root_name(home)}, which leads {to}; a symlink "

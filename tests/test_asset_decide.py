@@ -290,6 +290,28 @@ def test_a_different_file_without_overwrite_is_refused_with_how_to_fix_it():
     assert "Set --overwrite-files to replace it" in step.reason.render(Mode.COMMAND)
 
 
+ONE_BYTE = LocalFile(Path("a.zip"), "a.zip", 1, "cd" * 32, "application/zip")
+
+
+@pytest.mark.parametrize(
+    ("observed", "options", "expected"),
+    [
+        (asset(size=1, digest=OTHER_DIGEST), {}, "replace a.zip (1 → 1 byte)"),
+        (asset(size=1, digest=OTHER_DIGEST), {"locked": True}, f"a.zip differs ({OTHER_DIGEST}, 1 byte)"),
+        (
+            asset(size=1, digest=OTHER_DIGEST),
+            {"overwrite": False},
+            f"an asset a.zip with different content ({OTHER_DIGEST}, 1 byte; the file is {ONE_BYTE.digest}, 1 byte)",
+        ),
+        (asset(size="?", digest=OTHER_DIGEST), {"locked": True}, f"a.zip differs ({OTHER_DIGEST}, ? bytes)"),
+    ],
+)
+def test_a_size_of_one_byte_is_one_byte_in_every_reason(observed, options, expected):
+    """The right plural for the file's size and the asset's (GitHub's, so any JSON: not always a count)."""
+    kwargs = {"overwrite": True, "locked": False, "age": None, **options}
+    assert expected in str(plan_file(ONE_BYTE, observed, **kwargs).reason)
+
+
 @pytest.mark.parametrize(
     ("observed", "same"),
     [(SAME, True), (BIGGER, False), (DIFFERENT, False), (asset(state="starter"), False), (asset(digest=None), False)],

@@ -25,7 +25,7 @@ from release_action.asset_files import (
     describe_size,
     github_asset_name,
     label_problem,
-    sha256_of,
+    sha256_of_stream,
     split_label,
 )
 from release_action.asset_sync import AssetError, upload
@@ -83,7 +83,8 @@ def test_content_type_comes_from_the_file_name(name, kind):
 def test_sha256_is_streamed_over_files_larger_than_one_chunk(tmp_path):
     data = bytes(range(256)) * (CHUNK // 256 * 3 + 7)
     (tmp_path / "f").write_bytes(data)
-    assert sha256_of(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+    with open(tmp_path / "f", "rb") as stream:
+        assert sha256_of_stream(stream) == hashlib.sha256(data).hexdigest()
 
 
 def test_collect_expands_recursive_globs_to_files_only_sorted_and_deduplicated(tmp_path):
@@ -184,7 +185,7 @@ def test_two_different_labels_for_one_file_are_an_input_error_naming_both_lines(
 
 def test_a_refused_label_is_an_input_error_before_any_file_is_hashed(tmp_path, monkeypatch):
     make(tmp_path, {"dist/a.zip": b"a"})
-    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda *_args: pytest.fail("hashed"))
     with pytest.raises(InputError, match=r"Input `files`: the label of 'dist/a\.zip#a\\x1bb' is refused"):
         collect(["dist/a.zip#a\x1bb"], tmp_path, True)
 
@@ -427,7 +428,7 @@ def test_as_many_files_as_a_release_holds_are_collected(tmp_path):
 
 def test_more_files_than_a_release_holds_refuse_the_run_before_hashing(tmp_path, monkeypatch):
     make(tmp_path, {f"dist/f{i:04}.txt": b"" for i in range(MAX_ASSETS + 1)})
-    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda *_args: pytest.fail("hashed"))
     with pytest.raises(InputError) as caught:
         collect(["dist/*"], tmp_path, True)
     assert "Input `files`" in str(caught.value)
@@ -438,7 +439,7 @@ def test_a_file_over_githubs_size_limit_refuses_the_run_before_any_file_is_hashe
     make(tmp_path, {"dist/a-small.txt": b"x"})
     with open(tmp_path / "dist" / "b-huge.bin", "wb") as stream:
         stream.truncate(MAX_ASSET_SIZE + 1)  # sparse: no disk space
-    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda stream: pytest.fail("hashed"))
+    monkeypatch.setattr(asset_files, "sha256_of_stream", lambda *_args: pytest.fail("hashed"))
     with pytest.raises(InputError) as caught:
         collect(["dist/*"], tmp_path, True)
     assert "'dist/b-huge.bin'" in str(caught.value) and "2.0 GiB" in str(caught.value)

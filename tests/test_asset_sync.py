@@ -19,7 +19,7 @@ from release_action.asset_sync import MAX_REPLACES, MAX_REWRITES, AssetError, Ch
 from release_action.budget import SETTLE_SECONDS, Deadline
 from release_action.checksums import unlisted
 from release_action.publish_assets import published
-from release_action.transport import Conflict
+from release_action.transport import Conflict, GitHubError
 from release_bench.harness import FakeClock
 
 NOW = "2026-01-02T03:04:05Z"
@@ -475,3 +475,29 @@ def test_the_checksums_of_an_immutable_published_release_that_disagree_are_refus
     with pytest.raises(AssetError, match=r"published and immutable.*SHA256SUMS is missing.*new tag"):
         ChecksumsSync(github, release, "SHA256SUMS", deadline=deadline, log=lambda _line: None).run()
     assert github.calls == []
+
+
+class ImmutableGitHub(FakeGitHub):
+    """A release that turned immutable after it was observed: GitHub refuses every write with 422."""
+
+    def _refuse(self, *_args, **_kwargs):
+        raise GitHubError(422, "Cannot modify an immutable release", method="POST", url="https://x")
+
+    upload_asset = delete_asset = update_asset = _refuse
+
+
+@pytest.mark.parametrize(
+    ("assets", "options", "refused"),
+    [
+        ([], {}, "app.zip: Cannot modify an immutable release"),  # an upload
+        ([OLD], {"remove_others": True}, "app-1.0.dev7.tar.gz: Cannot modify an immutable release"),  # a removal
+    ],
+)
+def test_an_immutable_releases_refusal_of_a_write_ends_the_run_asking_for_a_new_tag(tmp_path, assets, options, refused):
+    file = local(tmp_path, "app.zip", b"app")
+    github = ImmutableGitHub([*assets, asset_of(file, 3)] if options else assets)
+
+    with pytest.raises(AssetError, match="published and immutable") as raised:
+        syncer(github, [file], **options)[0].run()
+
+    assert refused in str(raised.value) and "new tag" in str(raised.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from release_action.changelog import Empty, NotFound, find, headings, names_tag
@@ -189,3 +191,20 @@ def test_headings_skips_code_and_reads_both_styles():
 )
 def test_a_line_of_dashes_or_equals_signs_under_no_paragraph_is_no_heading(text):
     assert [h for h in headings(text) if h.last != h.line] == []  # no setext heading (its underline is its last line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "# a" + " \t" * 20_000 + "x",  # a long run of blanks, then no closing `#`
+        "# a" + " " * 20_000 + "#" * 20_000 + "x",  # blanks and `#`, then text
+    ],
+)
+def test_a_long_run_of_blanks_in_a_heading_line_is_read_in_linear_time(line):
+    """The changelog is workspace text (any merged pull request can change it), read up to 16 MiB:
+    a heading line with a long run of blanks must not take a backtracking match quadratic time.
+    CPU time of this process, so another's load does not count; the old reading took 10 s and more."""
+    started = time.process_time()
+    found = headings(line + "\n## v1\n")
+    assert time.process_time() - started < 1.0
+    assert [(h.level, h.text) for h in found] == [(1, line[2:].strip()), (2, "v1")]
