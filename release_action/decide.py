@@ -360,9 +360,16 @@ def apply(step: Step, observed: Observed) -> Observed:
 
 
 def plan(desired: Desired, observed: Observed, context: Context = Context(), limit: int = 20) -> list[Step]:
-    """Every step a run would take from `observed`, ending with Done, Wait, Skip or Refuse (a dry run's plan)."""
+    """Every step a run would take from `observed`, ending with Done, Wait, Skip or Refuse (a dry run's plan).
+
+    What the planned steps make is the run's own, as the engine's memory holds it in a real run:
+    the release a planned create makes (NEW_ID: it exists only in a plan, so only this run can have
+    made it) and a draft a planned update publishes are no release that "already exists".
+    """
     steps: list[Step] = []
     for _ in range(limit):
+        if NEW_ID not in context.owned and any(r.id == NEW_ID for r in (observed.published, *observed.drafts) if r):
+            context = dataclasses.replace(context, owned=context.owned | {NEW_ID})
         step = decide(desired, observed, context)
         if isinstance(step, Wait) and step.spread:  # a pause to break ties with racing runs: not a step
             context = dataclasses.replace(context, staggered=True)
@@ -370,5 +377,7 @@ def plan(desired: Desired, observed: Observed, context: Context = Context(), lim
         steps.append(step)
         if isinstance(step, Done | Wait | Skip | Refuse):
             break
+        if isinstance(step, Update) and step.payload.get("draft") is False:
+            context = dataclasses.replace(context, published=context.published | {step.release_id})
         observed = apply(step, observed)
     return steps

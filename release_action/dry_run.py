@@ -101,6 +101,7 @@ class Plan:
 def plan_run(engine: Engine, desired: Desired, *, assets: AssetPlanner | None = None) -> Plan:
     """Observe once, and plan what the real run would do from there (with `assets`: as AssetRun does)."""
     scene = Scene(desired.tag, desired.placement)
+    desired = engine.with_generated(desired)  # appended or in a section: GitHub's notes, as the real run takes them
     observed = engine.observe(desired)
     goal = desired
     if assets is not None:  # held as a draft until the assets are in, as AssetRun holds it

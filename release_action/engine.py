@@ -176,6 +176,7 @@ class Memory:
     commuting_repairs: int = 0  # writes of those notes again after another run's write dropped them
     backed_off: bool = False  # waited (jittered) since the notes were found dropped: write now
     lost_race: bool = False  # a create or publish of ours was refused (already_exists): others write here too
+    made_unanswered: set[int] = field(default_factory=set)  # under update: made by a create whose answer was lost
 
 
 class Engine:
@@ -204,7 +205,7 @@ class Engine:
 
     def converge(self, desired: Desired) -> Result:
         """Bring the tag's release to `desired`; return it as read back."""
-        desired = self._with_generated(desired)
+        desired = self.with_generated(desired)
         try:
             return self._converge(desired)
         except notes.TooLong as exc:
@@ -254,7 +255,10 @@ class Engine:
 
     def planned(self, desired: Desired, observed: Observed) -> list[Step]:
         """Every step this run would take from `observed` if nobody else wrote (a dry run's plan)."""
-        return plan(self.relax(desired, observed), observed, self._context())
+        try:
+            return plan(self.relax(desired, observed), observed, self._context())
+        except notes.TooLong as exc:  # the error the real run would end with
+            raise ConvergeError(too_long(desired, exc)) from exc
 
     def act(self, step: Step, desired: Desired, observed: Observed) -> Observed:
         """Take one step; return a fresh observation (verified after a write, see `_after_write`)."""
@@ -303,6 +307,8 @@ class Engine:
             return self._observe_settled(desired)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; its outcome is unknown, so looking again before anything else")
+            if isinstance(step, Update):  # sent, and most likely taken: the status must not say "no write"
+                self.memory.writes_to[step.release_id] += 1
             if isinstance(step, Create):
                 self.memory.create_lost = True
                 if not step.payload.get("draft"):
@@ -375,9 +381,10 @@ class Engine:
         payload["body"] = "\n\n".join(p for p in (desired.body, answer.get("body")) if p)
         return payload
 
-    def _with_generated(self, desired: Desired) -> Desired:
+    def with_generated(self, desired: Desired) -> Desired:
         """Appending or in a section, generated notes are a text of the run like its notes: ask GitHub
-        for them once (one request), so that every pass composes the body from the same text."""
+        for them once (one request, which writes nothing), so that every pass composes the body from
+        the same text, and a dry run plans with the text the real run would append."""
         if not (desired.generate_notes and desired.placement.commutes) or desired.generated_notes is not None:
             return desired
         if self.generated is None:
@@ -636,20 +643,24 @@ class Engine:
     def _claim_lost_create(self, desired: Desired, observed: Observed) -> None:
         """After a create of ours went unanswered, is the published release the one it made?
 
-        Under `if_exists: skip` or `fail` that decides whether the run succeeds: the first
-        published release seen after such a create is taken as ours when it is exactly what was
-        asked and was created no earlier than the answer before the create (by GitHub's clock,
-        in whole seconds; any time, when no answer told it). Under `update` the run goes on as
+        The first published release seen after such a create is taken as ours when it is exactly
+        what was asked and was created no earlier than the answer before the create (by GitHub's
+        clock, in whole seconds; any time, when no answer told it). Under `if_exists: skip` or
+        `fail` that decides whether the run succeeds; under `update` it changes only the status
+        the run reports (`created`, not `unchanged`: the run did write), and the run goes on as
         for any release.
         """
         sent, release = self.memory.lost_create_at, observed.published
-        if sent is None or release is None or desired.if_exists == "update" or self._context().made(release.id):
+        if sent is None or release is None or self._context().made(release.id):
             return
         self.memory.lost_create_at = None
         created = github_time(self.cache.get(release.id, {}).get("created_at"))
         if created is not None and created >= sent - 1 and not differences(desired, release):
             self.log(f"release {release.id} was made by this run's create whose answer was lost")
-            self.memory.owned.add(release.id)
+            if desired.if_exists == "update":
+                self.memory.made_unanswered.add(release.id)
+            else:
+                self.memory.owned.add(release.id)
 
     def require_tag(self, tag: str) -> None:
         """`verify_tag`: the tag must be in the repository already (one read), or the run ends here."""
@@ -757,7 +768,7 @@ class Engine:
 
     def _result(self, release_id: int, status: str | None = None) -> Result:
         if status is None:
-            if release_id in self.memory.owned:
+            if release_id in self.memory.owned or release_id in self.memory.made_unanswered:
                 status = "created"
             else:
                 status = "updated" if self.memory.writes_to[release_id] else "unchanged"

@@ -36,6 +36,9 @@ class Seen:
         self.cache = {r.id: {"id": r.id, "html_url": f"https://github.com/o/r/releases/{r.id}"} for r in releases}
         self.context = Context(ages={r.id: LAG_WINDOW * 10 for r in releases})
 
+    def with_generated(self, desired: Desired) -> Desired:
+        return desired
+
     def observe(self, _desired: Desired) -> Observed:
         return self.observed
 
@@ -100,6 +103,17 @@ ROWS = [
     ("if_exists skip: someone else's release is left as it is, its assets too",
      dataclasses.replace(WANT, body="new", if_exists="skip"), Observed(published()), uploads, [], "skipped",
      (False, False), "nothing to write: release 10 is already published, and if_exists is skip"),
+    # Under skip and fail, what the plan itself creates or publishes is the run's own, as in a real
+    # run: no release that "already exists" (the plan skipped or refused its own create before).
+    ("if_exists skip, a new tag: created like any run", dataclasses.replace(WANT, if_exists="skip"), Observed(),
+     None, CREATE, "created", (False, False), "would create a new release for tag v1.0.0 (published)"),
+    ("if_exists fail, a new tag with files: its own draft filled, then published",
+     dataclasses.replace(WANT, if_exists="fail"), Observed(), uploads,
+     [*CREATE_DRAFT, "would upload a.zip (3 bytes)", "would upload b.zip (4 bytes)", "would publish the new release"],
+     "created", (False, False), "would create a new release for tag v1.0.0 (published)"),
+    ("if_exists fail, a draft of the tag: adopted and published", dataclasses.replace(WANT, if_exists="fail"),
+     Observed(None, (draft(5),)), None, ["would publish release 5"], "updated", (False, False),
+     "would update release 5 (published)"),
 ]  # fmt: skip
 
 

@@ -31,6 +31,7 @@ def test_a_create_that_commits_and_then_fails_makes_no_duplicate(sb, action: Act
     assert_converged(sb, [run], bodies=("notes",))
     assert [e["fault"] for e in requests_to(sb, "create_release")] == [kind], "never blindly re-POSTed"
     assert "outcome is unknown" in run.stdout, run
+    assert run.outputs["status"] == "created", "the run made the release: not 'unchanged' (no write needed)"
 
 
 @pytest.mark.parametrize("kind", ["502_after_commit", "reset_after_commit", "stall_after_commit"])
@@ -46,6 +47,7 @@ def test_an_update_that_commits_and_then_fails_is_verified_not_repeated(sb, acti
 
     assert_converged(sb, [run], bodies=("new",))
     assert [e["fault"] for e in requests_to(sb, "update_release")] == [kind], "seen done: not repeated"
+    assert run.outputs["status"] == "updated", "the run wrote the notes: not 'unchanged' (no write needed)"
 
 
 @pytest.mark.parametrize("kind", ["502_after_commit", "reset_after_commit"])
@@ -57,6 +59,7 @@ def test_a_publish_of_a_draft_that_commits_and_then_fails_makes_no_duplicate(sb,
 
     release = assert_converged(sb, [run], bodies=("final",))
     assert release["id"] == seeded["id"]
+    assert run.outputs["status"] == "updated", run
 
 
 def test_concurrent_runs_whose_creates_commit_and_fail_converge(sb, action: Action):

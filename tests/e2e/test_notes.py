@@ -103,10 +103,12 @@ def test_appended_generated_notes_are_added_once_beside_each_runs_notes(sb, acti
     assert sb.releases(REPO)[0]["body"] == body
 
 
-def test_notes_that_would_make_the_body_too_long_fail_clearly_writing_nothing(sb, action: Action) -> None:
+@pytest.mark.parametrize("dry_run", ["false", "true"])
+def test_notes_that_would_make_the_body_too_long_fail_clearly_writing_nothing(sb, action: Action, dry_run) -> None:
+    """The dry run ends with the error the real run would give (it ended as "a bug" before)."""
     sb.seed_release(REPO, TAG, name=TAG, body="x" * 124_990)
 
-    run = action.run({"notes": "* one more line of notes", "append_notes": "true"})
+    run = action.run({"notes": "* one more line of notes", "append_notes": "true", "dry_run": dry_run})
 
     assert run.code == 1, run
     (error,) = run.errors
@@ -218,3 +220,26 @@ def test_changelog_notes_kept_in_a_section_of_a_release_made_by_hand(sb, action:
     assert body == (
         "Download below.\n\n<!-- safe-release:begin changes -->\n### Added\n- it\n<!-- safe-release:end changes -->"
     )
+
+
+def test_a_dry_run_that_appends_generated_notes_plans_what_the_real_run_then_writes(sb, action: Action) -> None:
+    """Appended (or in a section), GitHub's generated notes are a text of the run like its notes: the
+    dry run asks GitHub for them too (a request that writes nothing), so its plan is the real run's."""
+    sb.seed_release(REPO, TAG, name=TAG, body="Written by hand.")
+    inputs = {"notes": "* linux: ok", "append_notes": "true", "generate_notes": "true"}
+
+    dry = action.run({**inputs, "dry_run": "true"})
+
+    assert dry.code == 0, dry
+    assert release_writes(sb) == []
+    assert dry.outputs["status"] == "updated", dry
+    assert "would update release" in dry.stdout and "notes: append" in dry.stdout, dry
+    planned = next(line for line in dry.stdout.splitlines() if "notes: append" in line)
+    sb.clear_log()
+
+    real = action.run(inputs)
+
+    assert real.outputs["status"] == "updated"
+    body = assert_converged(sb, [real])["body"]
+    assert body.startswith("Written by hand.\n\n* linux: ok\n\n## What's Changed"), body
+    assert planned.replace("would ", "").strip() in real.stdout, (planned, real.stdout)
