@@ -307,7 +307,8 @@ INPUTS: dict[str, Input] = _by_name(
             "as a draft, the uploads, then the publish), ends in one verdict, and goes to the job summary too. "
             "The outputs are the ones the real run would give: `status` is the verdict, `draft` and "
             "`prerelease` the state the plan ends in, and `id` and the URLs are empty for a release it would "
-            "create."
+            "create. It only reads: what GitHub refuses only when asked to write (a token without write "
+            "permission, a `target_commitish` that is no branch or commit) shows in the real run."
         ),
     ),
     Input(
