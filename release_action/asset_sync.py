@@ -350,7 +350,7 @@ class Syncer:
             )
         self.log(step.reason)
         try:
-            self.github.delete_asset(asset_id)  # False: already gone, fine
+            deleted = self.github.delete_asset(asset_id)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; the deletion may have happened, looking again")
             return
@@ -358,6 +358,9 @@ class Syncer:
             self.refuse_if_immutable(name, exc)
             raise
         self.deleted.add(asset_id)
+        if not deleted:  # already gone (a lagging list showed it): no change of this run's
+            self.log(f"{name} was deleted already")
+            return
         self.changes += 1
         if name not in self.removed:
             self.removed.append(name)
@@ -508,11 +511,14 @@ class ChecksumsSync(Syncer):
         self.log(step.reason)
         asset_id = int(step.asset["id"])
         try:
-            self.github.delete_asset(asset_id)  # False: already gone, fine
+            deleted = self.github.delete_asset(asset_id)
         except OutcomeUnknown as exc:
             self.log(f"{exc}; the deletion may have happened, looking again")
             return
         self.deleted.add(asset_id)
+        if not deleted:  # already gone (a lagging list showed it): no change of this run's
+            self.log(f"{self.name} was deleted already")
+            return
         self.changes += 1
         self.done[self.name] = "deleted"
 

@@ -177,6 +177,24 @@ def test_a_deletion_a_lagging_list_still_shows_is_not_sent_again(tmp_path):
     assert github.calls == [("delete", "app-1.0.dev7.tar.gz")]
 
 
+def test_a_deletion_answered_already_gone_is_no_change_of_this_runs(tmp_path):
+    """A re-run right after the first (or a racing run) lists an asset that is gone already: its
+    delete is answered 404. That is no removal of this run's, and no reason to say `updated`."""
+    file = local(tmp_path, "a.zip", b"a")
+
+    class Lagging(FakeGitHub):
+        def list_assets(self, release_id: int) -> list[dict]:
+            return [*super().list_assets(release_id), OLD]  # gone, but the list still shows it
+
+    github = Lagging([asset_of(file, 3)])
+    sync, lines = syncer(github, [file], remove_others=True)
+    sync.run()
+
+    assert github.calls == [("delete", 1)]  # sent once, answered "already gone"
+    assert sync.changes == 0 and sync.removed == []
+    assert "app-1.0.dev7.tar.gz was deleted already" in lines
+
+
 def test_an_asset_that_keeps_coming_back_ends_the_run_naming_it(tmp_path):
     file = local(tmp_path, "a.zip", b"a")
 
