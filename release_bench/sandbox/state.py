@@ -187,12 +187,15 @@ class Store:
         list_cap: int = LIST_CAP,
         *,
         clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
+        wall: Callable[[], float] | None = None,
         tmpdir: str | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock  # for lag and tag validity
-        self.wall = wall  # for timestamps (created_at, updated_at), as GitHub's clock
+        # For timestamps (created_at, updated_at), as GitHub's clock. By default time.time as it is
+        # when called, not as it was at import: a test that stops GitHub's clock by patching
+        # time.time (tests/e2e/github_clock.py) must stop this one too.
+        self.wall = wall or (lambda: time.time())
         self.lag = lag  # the default view: every read as of `lag` seconds ago
         self.view_lag = 0.0  # the longest lag of a reader's own view (core.Sandbox.set_read_view)
         self.untag_edited_drafts = untag_edited_drafts  # RULES.md: "a draft edited without tag_name"

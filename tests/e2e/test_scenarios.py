@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
+
+import requests
+
 from .conftest import REPO, TAG, Action, assert_converged, releases_for, writes
 from .github_clock import github_clock_stopped
 
@@ -223,3 +228,16 @@ def test_adopting_a_draft_under_read_lag_patches_it_once(sb, action: Action):
     assert run.outputs["id"] == str(seeded["id"])
     patches = [e for e in sb.log if e["method"] == "PATCH"]
     assert len(patches) == 1, patches
+
+
+def test_githubs_stopped_clock_stops_the_simulators_clock_and_date_header(sb):
+    """The re-run-moments-after scenarios rely on it: a clock bound before the patch (a default
+    argument `wall=time.time`) once left the simulator's clock running, and those tests failed
+    on a busy machine where a process takes seconds to start."""
+    with github_clock_stopped() as now:
+        time.sleep(1.1)
+        stamped = sb.store.wall()
+        date = requests.get(f"{sb.api_url}/repos/{REPO}/releases", timeout=30).headers["Date"]
+    assert stamped == now
+    assert parsedate_to_datetime(date).timestamp() == int(now)
+    assert sb.store.wall() > now  # running again after the block
