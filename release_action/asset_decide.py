@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from release_action.asset_files import MAX_ASSET_SIZE, LocalFile
 from release_action.checksums import Sums, sha256_of
-from release_action.wording import Words, counted, words
+from release_action.wording import Words, counted, joined, words
 
 STARTER_GRACE_BASE = 10.0  # seconds a fresh starter (another run's upload) is left alone
 STARTER_GRACE_RATE = 10_000_000  # ... plus one second per this many bytes of the file
@@ -107,7 +107,7 @@ class DeleteOther:
 class Leave:
     """Another run's upload in progress of a file this run did not ask for: neither deleted nor waited for."""
 
-    reason: str
+    reason: Words | str  # a warning, worded for the reader (wording.py)
     asset: dict
 
 
@@ -234,12 +234,20 @@ def plan_other(asset: dict, *, locked: bool, age: float | None) -> Step:
     """
     name = asset.get("name")
     if locked:
-        return Refuse(f"{name} is not in `files`, and `remove_other_assets` is true")
+        return Refuse(words("{name} is not in `files`, and `remove_other_assets: true` is set", name=name))
     if asset.get("state") == "starter" and (age is None or age < other_starter_grace()):
         since = "of unknown age" if age is None else f"{age:.0f}s old"
+        left = (
+            "{name} is being uploaded by another run ({since}), so `remove_other_assets` left it: an upload "
+            "in progress is never cut off."
+        )
         return Leave(
-            f"{name} is being uploaded by another run ({since}), so `remove_other_assets` left it: an upload "
-            "in progress is never cut off. Run the workflow again once that upload has finished to remove it.",
+            words(
+                left + " Run the workflow again once that upload has finished to remove it.",
+                command=left + " Run the command again once that upload has finished to remove it.",
+                name=name,
+                since=since,
+            ),
             asset,
         )
     what = "an unfinished upload" if asset.get("state") == "starter" else size_of(asset.get("size"))
@@ -252,7 +260,7 @@ def plan_checksums(
     asset: dict | None,
     *,
     known: Mapping[int, str],
-    problems: Sequence[str] = (),
+    problems: Sequence[Words | str] = (),
     locked: bool,
     age: float | None,
     recently_ours: bool = False,
@@ -268,7 +276,7 @@ def plan_checksums(
     no download is ever needed to tell whether it is right.
     """
     if problems:
-        return Refuse("; ".join(problems) + ".")
+        return Refuse(words("{problems}.", problems=joined(problems)))
     if sums is None:
         if asset is None:
             return Keep(f"the release has no other asset to list, so no {name}", {})
@@ -298,10 +306,12 @@ def plan_checksums(
     return Replace(f"rewrite {name}: the assets or their digests changed (now {count})", asset, label)
 
 
-def locked_problem(tag: str, problems: list[str]) -> str:
+def locked_problem(tag: str, problems: Sequence[Words | str]) -> Words:
     """Why the assets of a published immutable release cannot change, and what to do instead."""
-    return (
-        f"The release {tag} is published and immutable: GitHub refuses to add, replace, relabel or "
-        f"delete its assets ({'; '.join(problems)}). Publish these files under a new tag (a new "
-        "version); an immutable release can never change."
+    return words(
+        "The release {tag} is published and immutable: GitHub refuses to add, replace, relabel or "
+        "delete its assets ({problems}). Publish these files under a new tag (a new version); an "
+        "immutable release can never change.",
+        tag=tag,
+        problems=joined(problems),
     )

@@ -48,6 +48,7 @@ from release_action.decide import LAG_WINDOW  # our own upload missing from a li
 from release_action.errors import TITLE_PREFIX, ActionError
 from release_action.github import GitHub, github_time
 from release_action.transport import Conflict, GitHubError, OutcomeUnknown
+from release_action.wording import Words, joined, words
 
 POLL_SECONDS = 1.0  # between observations while waiting for another run's upload
 MAX_REPLACES = 3  # replacements (or removals) of one asset before deciding another writer fights over it
@@ -116,7 +117,7 @@ class Syncer:
         overwrite: bool,
         remove_others: bool = False,
         exempt: Collection[str] = (),
-        vet: Callable[[list[dict]], list[str]] | None = None,
+        vet: Callable[[list[dict]], list[Words | str]] | None = None,
         immutable: bool | None = None,
         log: Callable[[str], None] = print,
         wall_clock: Callable[[], float] = time.time,
@@ -143,7 +144,7 @@ class Syncer:
         self.waited_for: dict[int, str] = {}
         self.done: dict[str, str] = {}  # name → "uploaded" | "replaced" | "relabelled", for the summary
         self.removed: list[str] = []  # assets deleted as not in `files`, in the order deleted
-        self.warnings: list[str] = []  # what the run left undone on purpose (another run's upload in progress)
+        self.warnings: list[Words | str] = []  # what the run left undone on purpose (another run's upload in progress)
         self.listed: list[dict] = []  # the last observation: every asset of the release
         self.sent: dict[int, str] = {}  # asset id → the sha256 of the file this run uploaded as it
 
@@ -255,14 +256,14 @@ class Syncer:
 
     def _vet(self) -> None:
         if self.vet is not None and (problems := self.vet(self.listed)):
-            raise AssetError("; ".join(problems) + ".")
+            raise AssetError(words("{problems}.", problems=joined(problems)))
 
     def _refuse(self, steps: list[Step]) -> None:
         refused = [step.reason for step in steps if isinstance(step, Refuse)]
         if not refused:
             return
         if self.locked:
-            raise AssetError(locked_problem(self.release.get("tag_name", ""), list(map(str, refused))))
+            raise AssetError(locked_problem(self.release.get("tag_name", ""), refused))
         raise AssetError(*refused)  # each rendered for the run's mode (errors.ActionError.messages)
 
     def act(self, file: LocalFile, step: Write) -> None:
@@ -344,9 +345,13 @@ class Syncer:
         count = self.replaces[name] = self.replaces.get(name, 0) + 1
         if count > MAX_REPLACES:
             raise AssetError(
-                f"Asset {name} was deleted {MAX_REPLACES} times as not in `files` (`remove_other_assets` is true), "
-                "and is back again: another workflow keeps uploading it to this release. Add it to `files`, "
-                "or stop the other workflow from uploading it."
+                words(
+                    "Asset {name} was deleted {times} times as not in `files` (`remove_other_assets: true` is set), "
+                    "and is back again: another workflow keeps uploading it to this release. Add it to `files`, "
+                    "or stop the other workflow from uploading it.",
+                    name=name,
+                    times=MAX_REPLACES,
+                )
             )
         self.log(step.reason)
         try:
@@ -409,7 +414,7 @@ class ChecksumsSync(Syncer):
         )
         self.name = name
         self.sums: Sums | None = None  # what the last look called for
-        self.problems: list[str] = []  # why the last look's assets cannot all be listed
+        self.problems: list[Words | str] = []  # why the last look's assets cannot all be listed
         self.waiting = ""  # the last wait's reason, logged once
         self.fresh = after is not None  # the files' sync's last listing is still to be used
         if after is not None:
@@ -492,7 +497,7 @@ class ChecksumsSync(Syncer):
 
     def _refuse(self, steps: list[Step]) -> None:
         if self.problems:  # an asset the checksums cannot list: no matter of an immutable release's lock
-            raise AssetError(" ".join(step.reason for step in steps if isinstance(step, Refuse)))
+            raise AssetError(*(step.reason for step in steps if isinstance(step, Refuse)))  # each worded for the reader
         super()._refuse(steps)
 
     def count_replace(self, file: LocalFile) -> None:
@@ -500,10 +505,14 @@ class ChecksumsSync(Syncer):
         count = self.replaces[file.sha256] = self.replaces.get(file.sha256, 0) + 1
         if count > self.max_replaces:
             raise AssetError(
-                f"{self.name} was rewritten {self.max_replaces} times with the same content, and each time "
-                f"another writer replaced it while the assets stayed the same: another workflow or tool writes "
-                f"its own {self.name} to this release (a `files` line, or another release step). Let only one of "
-                "them write it: drop it from the other, or give `checksums` another name."
+                words(
+                    "{name} was rewritten {times} times with the same content, and each time another writer "
+                    "replaced it while the assets stayed the same: another workflow or tool writes its own {name} "
+                    "to this release (a `files` line, or another release step). Let only one of them write it: "
+                    "drop it from the other, or give `checksums` another name.",
+                    name=self.name,
+                    times=self.max_replaces,
+                )
             )
 
     def drop(self, step: DeleteOther) -> None:

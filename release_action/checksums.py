@@ -24,6 +24,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from release_action import platforms
+from release_action.wording import Words, words
 
 DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 # What a line cannot hold: `sha256sum -c` reads a line break as the end of the line and a
@@ -89,13 +90,13 @@ def sums_of(assets: Iterable[Mapping], name: str, known: Mapping[int, str]) -> S
 
 def unlisted(
     assets: Iterable[Mapping], name: str, known: Mapping[int, str], *, skip: Collection[str] = ()
-) -> list[str]:
+) -> list[Words | str]:
     """Why some assets cannot be listed in the checksums file `name`: one reason per asset, in listing order.
 
     `skip`: asset keys (platforms.asset_key) this run replaces or deletes before it writes the
     checksums, so their state now does not matter.
     """
-    problems = []
+    problems: list[Words | str] = []
     for asset in listed(assets, name):
         asset_name = str(asset.get("name"))
         if platforms.asset_key(asset_name) in skip:
@@ -107,8 +108,13 @@ def unlisted(
             )
         elif sha256_of(asset, known) is None:
             problems.append(
-                f"{name} cannot list {asset_name}: GitHub reports no sha256 digest for it (assets uploaded before "
-                "June 2025 have none), and the action does not download assets to hash them. Upload it again "
-                "(list its file in `files`, so that this run replaces it, or delete it and upload it), or delete it"
+                words(
+                    "{name} cannot list {asset}: GitHub reports no sha256 digest for it (assets uploaded before "
+                    "June 2025 have none), and the action does not download assets to hash them. Upload it again "
+                    "(list its file in `files`, so that this run replaces it, or delete it and upload it), or "
+                    "delete it",
+                    name=name,
+                    asset=asset_name,
+                )
             )
     return problems

@@ -10,6 +10,7 @@ before it (its `Trail`), and the README's Troubleshooting entry for the error's 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import traceback
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from release_action.asset_files import describe_size
 from release_action.budget import Deadline
 from release_action.dry_run import Plan, plan_run
 from release_action.engine import Engine, stays_published
+from release_action.errors import rendered
 from release_action.failures import Failure, failure_of
 from release_action.github import GitHub, Write
 from release_action.inputs import Asked, read_inputs
@@ -175,7 +177,8 @@ def run(env: Mapping[str, str], runner: Runner, mode: Mode, trail: Trail | None 
                 runner.echo(f"file {file.path} → asset {file.name} ({describe_size(file.size)}, {file.digest}{label})")
     trail = trail if trail is not None else Trail()
     outcome, requests, plan = converge(asked, runner, trail)
-    report(asked, runner, outcome, requests, trail.writes, plan)
+    worded = tuple(rendered(warning, mode) for warning in outcome.warnings)  # for the reader, as errors are
+    report(asked, runner, dataclasses.replace(outcome, warnings=worded), requests, trail.writes, plan)
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

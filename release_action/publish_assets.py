@@ -21,7 +21,7 @@ from release_action.engine import ConvergeError, Engine, Result
 from release_action.github import GitHub
 from release_action.report import Outcome
 from release_action.runner_io import Runner
-from release_action.wording import counted, words
+from release_action.wording import Words, counted, words
 
 MAX_SYNC_ROUNDS = 5  # a release we filled lost to another (or vanished): fill the winner, so often
 
@@ -57,7 +57,7 @@ class AssetRun:
         self.changes = 0
         self.done: dict[str, str] = {}
         self.removed: list[str] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Words | str] = []
 
     def converge(self, desired: Desired, files: list[LocalFile], repository: str) -> Outcome:
         held = dataclasses.replace(desired, draft=True, held=not desired.draft)
@@ -160,13 +160,13 @@ class AssetRun:
                 assets += kept
         return assets
 
-    def skipped(self, release: dict, warnings: list[str], files: list[LocalFile]) -> Outcome:
+    def skipped(self, release: dict, warnings: list[Words | str], files: list[LocalFile]) -> Outcome:
         """`if_exists: skip`: the release as it is, with those of its assets that `files` names."""
         listed = {a.get("name"): a for a in release.get("assets") or ()}
         assets = [listed[f.name] for f in files if f.name in listed]  # in the order of `files`, as ever
         return Outcome(release, "skipped", tuple(warnings), tuple(assets))  # nothing of it is this run's doing
 
-    def vet(self, files: list[LocalFile]) -> Callable[[list[dict]], list[str]] | None:
+    def vet(self, files: list[LocalFile]) -> Callable[[list[dict]], list[Words | str]] | None:
         """Before the files' sync writes: an asset the checksums could never list refuses the run (one
         this run replaces, or deletes with `remove_other_assets`, does not count)."""
         if not self.checksums or self.remove_others:
@@ -194,7 +194,7 @@ def held_back(release: dict, files: int) -> str:
     return f"release {release.get('id')} is published already: its assets are synced in place"
 
 
-def left_alone(warnings: list[str]) -> str:
+def left_alone(warnings: list[Words | str]) -> str:
     return f", except {counted(len(warnings), 'upload')} in progress, left alone" if warnings else ""
 
 

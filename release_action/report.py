@@ -24,7 +24,7 @@ from release_action.display import for_terminal, md_code, md_link, md_text
 from release_action.github import FIELDS, Write
 from release_action.inputs import repository_problem
 from release_action.origin import web_origin_of
-from release_action.wording import counted
+from release_action.wording import Words, counted
 
 VERBS = {
     "created": "Created",
@@ -67,7 +67,7 @@ class Outcome:
 
     release: dict
     status: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Words | str, ...] = ()  # str once main.run worded them for the reader
     assets: tuple[dict, ...] = ()  # the release's assets from `files`, as GitHub lists them
     done: Mapping[str, str] = field(default_factory=dict)  # asset name → what this run did to it
     removed: tuple[str, ...] = ()  # assets this run deleted as not in `files` (remove_other_assets)

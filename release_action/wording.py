@@ -45,7 +45,7 @@ them with `words(...)` (with `command=` where the fix differs, e.g. "use a token
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -88,17 +88,19 @@ class Words:
         return self.render(Mode.ACTION)
 
     def _slots(self, text: str) -> str:
-        return MARKUP.sub(lambda match: self._value(match) if match["key"] else match[0], text)
+        return MARKUP.sub(lambda match: self._value(match, Mode.ACTION) if match["key"] else match[0], text)
 
-    def _value(self, match: re.Match[str]) -> str:
+    def _value(self, match: re.Match[str], mode: Mode) -> str:
         if match["key"] not in self.values:
             return match[0]
         value = self.values[match["key"]]
+        if isinstance(value, Words):  # a message within the message: worded for the same reader
+            return value.render(mode)
         return repr(value) if match["repr"] else str(value)
 
     def _part(self, match: re.Match[str], mode: Mode) -> str:
         if match["key"]:
-            return self._value(match)
+            return self._value(match, mode)
         subject, code = match["subject"] or "", match["code"]
         reference = REFERENCE.fullmatch(code)
         spec = None
@@ -131,6 +133,12 @@ def as_typed(spec: Input, value: str | None = None) -> str:
 def words(template: str, *, command: str | None = None, **values: object) -> Words:
     """A message: `template` with `values` (see the module's docstring)."""
     return Words(template, values, command)
+
+
+def joined(parts: Sequence[Words | str], separator: str = "; ") -> Words:
+    """`parts` one after the other, each worded for the reader (outside text in a str part stays text)."""
+    template = separator.join(f"{{part{i}}}" for i in range(len(parts)))  # the separator is trusted text
+    return Words(template, {f"part{i}": part for i, part in enumerate(parts)})
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:

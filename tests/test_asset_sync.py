@@ -20,6 +20,7 @@ from release_action.budget import SETTLE_SECONDS, Deadline
 from release_action.checksums import unlisted
 from release_action.publish_assets import published
 from release_action.transport import Conflict, GitHubError
+from release_action.wording import Mode
 from release_bench.harness import FakeClock
 
 NOW = "2026-01-02T03:04:05Z"
@@ -221,7 +222,11 @@ def test_another_runs_upload_in_progress_is_left_with_a_warning_and_the_sync_end
 
     assert github.calls == []
     (warning,) = sync.warnings
-    assert "b.zip is being uploaded by another run (0s old)" in warning
+    assert "b.zip is being uploaded by another run (0s old)" in str(warning)
+    assert "Run the workflow again" in str(warning)
+    assert "Run the command again" in warning.render(Mode.COMMAND) and "--remove-other-assets" in warning.render(
+        Mode.COMMAND
+    )
 
 
 def test_a_label_change_is_one_patch_even_while_reads_still_show_the_old_label(tmp_path):

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from release_action.checksums import Sums, sha256_of, sums_of, unlisted
+from release_action.wording import Mode
 
 HEX_A, HEX_B, HEX_C = "a" * 64, "b" * 64, "c" * 64
 
@@ -118,14 +119,16 @@ UNLISTED_ROWS = [
 def test_unlisted(rule, listing, known, skip, starts):
     problems = unlisted(listing, "SHA256SUMS", known, skip=skip)
     assert len(problems) == len(starts), problems
-    for problem, start in zip(problems, starts, strict=True):
+    for problem, start in zip(map(str, problems), starts, strict=True):
         assert problem.startswith(start), problem
 
 
 def test_a_digestless_asset_is_explained_with_what_to_do():
     (problem,) = unlisted([asset("old.pdf", None)], "SHA256SUMS", {})
-    assert "GitHub reports no sha256 digest" in problem and "does not download" in problem
-    assert "list its file in `files`" in problem and "delete it" in problem
+    in_workflow, at_terminal = problem.render(Mode.ACTION), problem.render(Mode.COMMAND)
+    assert "GitHub reports no sha256 digest" in in_workflow and "does not download" in in_workflow
+    assert "list its file in `files`" in in_workflow and "delete it" in in_workflow
+    assert "list its file in --files" in at_terminal
 
 
 def test_sums_of_refuses_to_guess_a_missing_hash():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from release_action.contract import INPUTS
-from release_action.wording import FLAGS_VARIABLE, InputError, Mode, counted, mode_of, words
+from release_action.wording import FLAGS_VARIABLE, InputError, Mode, counted, joined, mode_of, words
 
 # template, values → (under Actions, with flags)
 RENDERED = [
@@ -84,3 +84,19 @@ def test_an_input_error_holds_every_problem_and_reads_as_a_workflows_words():
 )
 def test_counted_takes_the_singular_for_one_and_the_plural_otherwise(count, noun, plural, said):
     assert counted(count, noun, plural) == said
+
+
+def test_a_message_within_a_message_is_worded_for_the_same_reader_and_outside_text_stays_text():
+    """Asset errors list several reasons in one message (locked_problem): each reason that names an
+    input is worded for the reader; a str part (a file name, a server's message) is never markup."""
+    reasons = [words("{name} is not in `files`", name="a.zip"), "b.zip: `token` {x} from the server"]
+    message = words("Cannot change the assets ({problems}).", problems=joined(reasons))
+
+    assert (
+        message.render(Mode.ACTION)
+        == "Cannot change the assets (a.zip is not in `files`; b.zip: `token` {x} from the server)."
+    )
+    assert (
+        message.render(Mode.COMMAND)
+        == "Cannot change the assets (a.zip is not in --files; b.zip: `token` {x} from the server)."
+    )

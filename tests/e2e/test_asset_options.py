@@ -175,7 +175,7 @@ def test_on_a_published_immutable_release_other_assets_are_refused_before_any_wr
     assert run.code == 1, run
     (error,) = run.errors
     assert "immutable" in error and "mytool-2.1.0.dev7.tar.gz is not in `files`" in error, error
-    assert "`remove_other_assets` is true" in error and "new tag" in error
+    assert "`remove_other_assets: true` is set" in error and "new tag" in error
     assert writes(laggy) == []
 
 
