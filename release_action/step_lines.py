@@ -25,7 +25,7 @@ from release_action.asset_decide import DeleteStarter, Keep, Replace, WaitFor, W
 from release_action.decide import NEW_ID, Create, Delete, Done, Skip, Update, Wait
 from release_action.decide import Refuse as Refused
 from release_action.display import for_terminal, md_code, md_text
-from release_action.wording import counted
+from release_action.wording import Words, counted
 
 QUOTE_LIMIT = 60  # characters of outside text a line shows before it is cut with "…"
 KEPT_NAMES = 5  # asset names a "kept as they are" line lists before "and N more"
@@ -44,9 +44,11 @@ class Name:
 
 @dataclass(frozen=True)
 class Plain:
-    """A sentence of ours that holds outside names (a step's `reason`): shown as it is, escaped as text."""
+    """A sentence of ours that holds outside names (a step's `reason`): shown as it is, escaped as text.
 
-    text: str
+    A reason in Words (one that names an input) reads as in a workflow: the plan's lines are the log's."""
+
+    text: str | Words
 
 
 def quoted(text: str, limit: int = QUOTE_LIMIT) -> tuple[str, str]:
@@ -71,7 +73,7 @@ def value_for_log(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, Name | Plain):
-        return for_terminal(value.text)
+        return for_terminal(str(value.text))
     if value == "":
         return "empty"
     first, more = quoted(str(value))
@@ -84,7 +86,7 @@ def value_for_markdown(value: object) -> str:
     if isinstance(value, Name):
         return md_code(value.text)
     if isinstance(value, Plain):
-        return md_text(value.text)
+        return md_text(str(value.text))
     first, more = quoted(str(value))
     return md_code(first) + md_text(more)
 

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from release_action.asset_decide import Keep, Replace, Upload, WaitFor
+from release_action.asset_decide import Keep, Leave, Replace, Upload, WaitFor
 from release_action.asset_files import LocalFile
 from release_action.decide import NEW_ID, Create, Delete, Desired, Done, Update, Wait, create_payload
+from release_action.display import md_text
 from release_action.step_lines import Name, Plain, Said, Scene, kept, line, quoted, said, value_for_log
+from release_action.wording import words
 
 SCENE = Scene("v1.0.0")
 NOTES = "## What's changed\n\n* The release survives a race."
@@ -108,6 +110,15 @@ def test_a_step_with_no_wording_of_its_own_is_said_by_its_reason_and_writes_noth
         reason = "the release exists: left as it is"
 
     assert said(Skip(), SCENE).log_lines(would=True) == ["the release exists: left as it is"]
+
+
+def test_a_reason_that_names_an_input_reads_as_in_a_workflow_in_the_log_and_the_summary():
+    """Another run's upload that remove_other_assets leaves: its reason is Words (it names an input),
+    and a dry run's plan says it (it once ended that dry run in a TypeError)."""
+    left = said(Leave(words("{name} is left: not in `files`", name="b`.zip"), {}), SCENE)
+    assert left.log_lines(would=True) == ["b`.zip is left: not in `files`"]
+    assert left.writes == 0
+    assert left.head.for_markdown() == md_text("b`.zip is left: not in `files`")
 
 
 def test_assets_kept_as_they_are_are_one_line_with_the_right_plural():
