@@ -320,7 +320,9 @@ class GitHub:
         if previous_tag:
             payload["previous_tag_name"] = previous_tag
         url = self._api(f"{self.repo_path}/releases/generate-notes")
-        notes = self._shaped(self.transport.request("POST", url, json=payload), NOTES, "POST", url)
+        # A POST that writes nothing: retried like a read when its answer is lost, and counted as one.
+        answer = self.transport.request("POST", url, json=payload, writes=False)
+        notes = self._shaped(answer, NOTES, "POST", url)
         self._refuse_the_secret(notes, f"The release notes GitHub generated for {tag}")
         return notes
 

@@ -335,19 +335,28 @@ class Transport:
     # -- what the endpoints use ---------------------------------------------------------------
 
     def request(
-        self, method: str, url: str, *, origin: Origin | None = None, cap: Cap | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        origin: Origin | None = None,
+        cap: Cap | None = None,
+        writes: bool | None = None,
+        **kwargs: Any,
     ) -> Answer:
         """Send one call to `url` (within `origin`, the API's by default), retrying what is safe.
 
-        The answer's body may be `cap` big, decoded (default: MAX_ANSWER_BYTES). Raises a
-        GitHubError for an error answer, Refused before the token would leave the origin,
-        OutcomeUnknown for a write whose answer was lost, BudgetExhausted when the deadline
-        ends first.
+        The answer's body may be `cap` big, decoded (default: MAX_ANSWER_BYTES). `writes`: whether
+        the call changes anything (by default, whether its method is one of WRITES; a POST that only
+        computes an answer, such as generate-notes, passes False: it is retried like a read, and
+        counted as one). Raises a GitHubError for an error answer, Refused before the token would
+        leave the origin, OutcomeUnknown for a write whose answer was lost, BudgetExhausted when
+        the deadline ends first.
         """
         origin = origin or self.origin
         cap = cap or answer_cap()
         self.check_origin(method, url, "this URL", origin)
-        is_write = method in WRITES
+        is_write = method in WRITES if writes is None else writes
         waits = Backoff(self.deadline, first=0.5, cap=16)
         body = kwargs.get("data")
         start = body.tell() if body is not None and hasattr(body, "seek") else None
@@ -362,7 +371,7 @@ class Transport:
             if is_write:
                 self.writes_made += 1
             try:
-                answer = self._exchange(method, url, origin, cap, **kwargs)
+                answer = self._exchange(method, url, origin, cap, is_write, **kwargs)
             except requests.ConnectTimeout as exc:  # never reached the server: safe to retry
                 self._retry_wait(waits, f"{method} {url}: {exc.__class__.__name__}")
                 continue
@@ -462,7 +471,7 @@ class Transport:
             self.deadline.wait(60 - (now - self._recent_writes[0]), "GitHub's write rate limit")
         self._recent_writes.append(self.deadline.clock())
 
-    def _exchange(self, method: str, url: str, origin: Origin, cap: Cap, **kwargs: Any) -> Answer:
+    def _exchange(self, method: str, url: str, origin: Origin, cap: Cap, is_write: bool, **kwargs: Any) -> Answer:
         """Send one request and read its answer whole, within the deadline, redirects not followed."""
         request = requests.Request(
             method,
@@ -486,7 +495,7 @@ class Transport:
             return _read(response, method, url, cap)
 
         what = f"the answer to {method} {url}"
-        if method in WRITES:
+        if is_write:
             what += " (the write may have been applied; a re-run of the job converges)"
         return self.deadline.call(send, what)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import TAG, Action, assert_converged, writes
@@ -243,3 +245,22 @@ def test_a_dry_run_that_appends_generated_notes_plans_what_the_real_run_then_wri
     body = assert_converged(sb, [real])["body"]
     assert body.startswith("Written by hand.\n\n* linux: ok\n\n## What's Changed"), body
     assert planned.replace("would ", "").strip() in real.stdout, (planned, real.stdout)
+
+
+@pytest.mark.parametrize("fault", ["500", "502_after_commit", "reset_after_commit"])
+@pytest.mark.parametrize("placement", [{}, {"append_notes": "true"}], ids=["replace", "append"])
+def test_a_lost_answer_to_generate_notes_is_asked_again_as_the_read_it_is(sb, action: Action, fault, placement):
+    """generate-notes is a POST that writes nothing: a 5xx or a reset is retried like a read. It
+    once failed an appending run ("a write's outcome is unknown") and, replacing the body, passed
+    for a lost create (the run then took other drafts for maybe its own)."""
+    sb.push_tag(REPO, "v0.9.0")
+    sb.add_fault("generate_notes", fault)
+
+    run = action.run({"notes": "Intro", "generate_notes": "true", "previous_tag": "v0.9.0", **placement})
+
+    body = assert_converged(sb, [run])["body"]
+    assert run.outputs["status"] == "created"
+    assert "outcome is unknown" not in run.stdout, run
+    assert body.startswith("Intro\n\n") and "compare/v0.9.0...v1.0.0" in body, body
+    assert [e["route"] for e in writes(sb)].count("generate_notes") == 2  # the failed ask and its retry
+    assert re.search(r"^created: \S+ \(\d+ API requests, 1 write\)$", run.stdout, re.M), run  # the create
