@@ -47,6 +47,12 @@ MAX_REPAIRS = 3  # times a field is rewritten after someone else changed it, bef
 MAX_COMMUTING_REPAIRS = 30
 STAMP_RESOLUTION = 1.0  # GitHub's updated_at is in whole seconds
 PROCESS_MARGIN = 0.5  # a racing run's time between reading the body and sending its write, beyond the network
+# After writing appended or sectioned notes, the read lag waited out is at least this: one fresh
+# read does not make the next one fresh (reads may come from replicas lagging by different times),
+# so the lag measured by the first read back is no bound. The settle is the lag the guarantees
+# assume for writes racing with ours. (The explorer's "2 runs appending their notes" found a run
+# ending on a stale read of its own write after the other run's write had dropped its notes.)
+NOTES_LAG_FLOOR = SETTLE_SECONDS
 UNTAGGED = "untagged-"
 
 
@@ -551,7 +557,7 @@ class Engine:
         round_trip = self.deadline.clock() - sent
         early = self.read(release_id)
         read_at = self.deadline.clock()
-        lag = read_at - sent
+        lag = max(read_at - sent, NOTES_LAG_FLOOR)
         if early is not None and not self._holds(desired, early):
             if (early.get("updated_at") or "") <= self.memory.written_at.get(release_id, ""):
                 self.deadline.wait(STAMP_RESOLUTION, "a read newer than this write's second")

@@ -86,6 +86,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from release_action import notes
 from release_action.decide import Release, differences
 
 from .harness import TAG
@@ -172,6 +173,18 @@ def _filled_draft_beside_an_empty_one(world: World) -> None:
     world.seed_release(draft=True, assets=[("other.tar.gz", b"other")])
 
 
+BY_HAND = "Written by hand."  # the notes of a release published before the runs (_published_by_hand)
+
+
+def _published_by_hand(world: World) -> None:
+    """A release published earlier, its notes written by a person: the runs add theirs to them."""
+    world.seed_release(body=BY_HAND)
+
+
+def _adding(holder: str, line: str, **placement: str) -> RunSpec:
+    return RunSpec(holder, {"tag": TAG, "notes": line, **placement})
+
+
 MATRIX = (_with_file("run-1", "app-linux.tar.gz", b"linux\n"), _with_file("run-2", "app-macos.tar.gz", b"macos\n"))
 DRAFTS = (_notes("run-1", draft="true"), _notes("run-2", draft="true"))
 LONG_LAG = 3.0  # longer than the settle (2 s), well within the lag docs/design.md assumes (30 s)
@@ -225,6 +238,26 @@ CONFIGS: dict[str, Config] = {
             about="two runs asking for a draft, reads lagging up to 3 s (longer than the settle)",
             # A list showing a run's own new draft but not an older one: no snapshot shows that.
             known={PER_RELEASE: "one release"},
+        ),
+        Config(
+            "2 runs appending their notes",
+            (
+                _adding("run-1", "* linux: ok", append_notes="true"),
+                _adding("run-2", "* macos: ok", append_notes="true"),
+            ),
+            (Bounds(preemptions=2, stale=1),),
+            setup=_published_by_hand,
+            about="a build matrix: each run appends its line to the notes of a release published by hand",
+        ),
+        Config(
+            "2 runs each in its own section",
+            (
+                _adding("run-1", "linux: ok", notes_section="linux"),
+                _adding("run-2", "macos: ok", notes_section="macos"),
+            ),
+            (Bounds(preemptions=2, stale=1),),
+            setup=_published_by_hand,
+            about="a build matrix: each run keeps its own section of the notes of a release published by hand",
         ),
         Config(
             "2 runs with one file each, 3 s lag",
@@ -323,6 +356,29 @@ def final_violations(config: Config, sim: Simulation, before: Mapping[int, Any])
         )
     for prepared in sim.prepared:
         found += _run_violations(prepared, sim, survivor)
+    if survivor is not None:
+        found += _notes_violations(sim, survivor, before)
+    return found
+
+
+def _notes_violations(sim: Simulation, survivor: Mapping[str, Any], before: Mapping[int, Any]) -> list[Violation]:
+    """Appended notes, and notes in sections, end in the body once each, after what was there."""
+    body, found = survivor.get("body") or "", []
+    for prepared in sim.prepared:
+        desired = prepared.asked.desired
+        if not desired.placement.commutes:
+            continue
+        holder = prepared.spec.holder
+        if desired.placement.section:
+            count = body.count(notes.begin_marker(desired.placement.section))
+            what = f"section {desired.placement.section!r}"
+        else:
+            count, what = sum(body.count(text.strip()) for text in desired.texts), "appended notes"
+        if count != 1:
+            found.append(Violation("notes once", f"{holder}'s {what} is in the body {count} times: {body!r}"))
+    earlier = [rel.get("body") or "" for rel in before.values() if rel["tag_name"] == TAG and not rel["draft"]]
+    if earlier and not body.startswith(earlier[0]):
+        found.append(Violation("notes kept", f"the notes there before, {earlier[0]!r}, are not kept: {body!r}"))
     return found
 
 
@@ -338,7 +394,7 @@ def _run_violations(prepared: Prepared, sim: Simulation, survivor: Mapping[str, 
         found.append(Violation("read back", f"{holder} ended on release {release.get('id')} as no read showed it"))
     else:
         changes = differences(prepared.asked.desired, Release.from_json(release))
-        relaxed = " ".join(result.outcome.warnings) if result.outcome is not None else ""
+        relaxed = " ".join(map(str, result.outcome.warnings)) if result.outcome is not None else ""
         changes = {k: v for k, v in changes.items() if f"`{k}`" not in relaxed}  # last writer won, with a warning
         if changes:
             found.append(Violation("read back", f"{holder} ended on release {release.get('id')}, differing: {changes}"))

@@ -16,7 +16,7 @@ import pytest
 
 from release_action.budget import Deadline
 from release_action.decide import Desired
-from release_action.engine import MAX_REPAIRS, PROCESS_MARGIN, ConvergeError, Engine
+from release_action.engine import MAX_REPAIRS, NOTES_LAG_FLOOR, PROCESS_MARGIN, ConvergeError, Engine
 from release_action.notes import PLACE_APPEND, begin_marker, end_marker, in_section
 from release_action.wording import Mode
 from release_bench.harness import FakeClock
@@ -37,12 +37,13 @@ class ScriptedGitHub:
         self.others: list[Callable[[str], str]] = []  # body after our write → the body another writer leaves
         self.patches: list[str] = []
         self.generated = 0
+        self.read_delay = HALF_TRIP  # how long a read takes to answer
 
     def _stamp(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock.wall()))
 
     def _request(self) -> dict:
-        self.clock.sleep(HALF_TRIP)
+        self.clock.sleep(self.read_delay)
         return copy.deepcopy(self.release)
 
     def get_release_by_tag(self, tag: str) -> dict | None:
@@ -89,10 +90,20 @@ def test_a_write_of_appended_notes_is_read_back_and_outlasts_writes_from_older_b
 
     assert result.release["body"] == "Intro\n\nmine" and result.status == "updated"
     assert github.patches == ["Intro\n\nmine"]
-    # Read back: the time from sending the write to the read's answer bounds the lag. Then that
-    # lag again, two round trips (each as long as the write's) and the margin.
-    lag, round_trip = 2 * HALF_TRIP, HALF_TRIP
+    # Read back: the time from sending the write to the read's answer is the lag measured, but no
+    # less than NOTES_LAG_FLOOR is waited out (a later read may be staler than this one). Then two
+    # round trips (each as long as the write's) and the margin.
+    lag, round_trip = max(2 * HALF_TRIP, NOTES_LAG_FLOOR), HALF_TRIP
     assert clock.sleeps[-2] == pytest.approx(lag + 2 * round_trip + PROCESS_MARGIN)
+
+
+def test_a_lag_measured_longer_than_the_floor_is_waited_out_whole():
+    engine, github, clock, _ = engine_on("Intro")
+    github.read_delay = NOTES_LAG_FLOOR + 1.0  # every read answers that late: the lag measured is longer
+
+    engine.converge(Desired(tag=TAG, body="mine", placement=PLACE_APPEND))
+
+    assert clock.sleeps[-2] == pytest.approx(HALF_TRIP + NOTES_LAG_FLOOR + 1.0 + 2 * HALF_TRIP + PROCESS_MARGIN)
 
 
 def test_notes_another_run_dropped_are_written_again_after_a_jittered_wait():
