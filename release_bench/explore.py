@@ -76,6 +76,7 @@ outputs name the surviving release.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import re
@@ -88,6 +89,7 @@ from typing import Any
 
 from release_action import notes
 from release_action.decide import Release, differences
+from release_action.engine import ReleaseExists
 
 from .harness import TAG
 from .inprocess import (
@@ -149,6 +151,7 @@ class Config:
     setup: Callable[[World], None] | None = None
     about: str = ""
     known: Mapping[str, str] = field(default_factory=dict)
+    one_wins: bool = False  # if_exists: fail: exactly one run succeeds, each other fails naming the release
 
     @property
     def slug(self) -> str:
@@ -260,6 +263,23 @@ CONFIGS: dict[str, Config] = {
             about="a build matrix: each run keeps its own section of the notes of a release published by hand",
         ),
         Config(
+            "2 runs under if_exists fail",
+            (_notes("run-1", if_exists="fail"), _notes("run-2", if_exists="fail")),
+            (Bounds(preemptions=2, stale=1),),
+            one_wins=True,
+            about="two runs that must not update a published release: exactly one publishes, the other fails",
+        ),
+        Config(
+            "2 runs with one file each under if_exists fail",
+            tuple(dataclasses.replace(r, inputs={**r.inputs, "if_exists": "fail"}) for r in MATRIX),
+            (Bounds(preemptions=1, stale=0), Bounds(preemptions=0, stale=1)),
+            one_wins=True,
+            about="a build matrix that must not update a published release",
+            # A run that lists the tag after the other run created its draft adopts that draft (as it
+            # would a drafter's: the two cannot be told apart), and both publish one release.
+            known={SNAPSHOT: "one wins", PER_RELEASE: "one wins"},
+        ),
+        Config(
             "2 runs with one file each, 3 s lag",
             MATRIX,
             # Without stale reads the lag changes nothing: `2 runs with one file each` has the preemptions.
@@ -354,10 +374,32 @@ def final_violations(config: Config, sim: Simulation, before: Mapping[int, Any])
         found.append(
             Violation("oldest draft", f"release {survivor['id']} survives, not the oldest draft {min(drafts)}")
         )
+    if config.one_wins:
+        found += _one_wins_violations(sim, survivor)
     for prepared in sim.prepared:
+        if config.one_wins and _refused_as_existing(sim.actor(prepared.spec.holder).result):
+            continue
         found += _run_violations(prepared, sim, survivor)
     if survivor is not None:
         found += _notes_violations(sim, survivor, before)
+    return found
+
+
+def _refused_as_existing(result: Any) -> bool:
+    return result is not None and result.code == 1 and result.title == ReleaseExists.title
+
+
+def _one_wins_violations(sim: Simulation, survivor: Mapping[str, Any] | None) -> list[Violation]:
+    """Under `if_exists: fail`: one run succeeds; every other fails, naming the survivor, having
+    written nothing to it (the Watch checks the writes)."""
+    results = {p.spec.holder: sim.actor(p.spec.holder).result for p in sim.prepared}
+    winners = sorted(holder for holder, result in results.items() if result is not None and result.code == 0)
+    found = []
+    if len(winners) != 1:
+        found.append(Violation("one wins", f"expected exactly one run to succeed, {winners or 'none'} did"))
+    for holder, result in results.items():
+        if _refused_as_existing(result) and survivor is not None and f"release {survivor['id']}" not in result.error:
+            found.append(Violation("one wins", f"{holder} failed naming another release: {result.error}"))
     return found
 
 

@@ -185,6 +185,7 @@ class RunResult:
     log: str
     outcome: Outcome | None
     error: str = ""  # the ::error:: message of a failed run
+    title: str = ""  # and its title
 
 
 @dataclass
@@ -812,7 +813,7 @@ class Simulation:
                 jitter=lambda cap: jitter.uniform(0, cap),
             )
 
-        outcome, error = None, ""
+        outcome, error, title = None, "", ""
         try:
             outcome, requests_made, plan = main.converge(
                 prepared.asked, runner, trail, budget=budget, session=session, rng=pauses
@@ -823,9 +824,9 @@ class Simulation:
             failure = failure_of(exc)
             for message in failure.messages:
                 runner.error(message, title=failure.title)
-            code, error = failure.code, failure.message
+            code, error, title = failure.code, failure.message, failure.title
         outputs = parse_outputs(prepared.output.read_text(encoding="utf-8"))
-        return RunResult(code, outputs, runner.out.getvalue(), outcome, error)  # type: ignore[attr-defined]
+        return RunResult(code, outputs, runner.out.getvalue(), outcome, error, title)  # type: ignore[attr-defined]
 
     def run(self) -> Simulation:
         """Run every run to its end (or until a watcher or `on_choice` stops it)."""
