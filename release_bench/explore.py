@@ -152,6 +152,7 @@ class Config:
     about: str = ""
     known: Mapping[str, str] = field(default_factory=dict)
     one_wins: bool = False  # if_exists: fail: exactly one run succeeds, each other fails naming the release
+    statuses: tuple[str, ...] = ()  # the runs' `status` outputs, sorted, where the configuration decides them
 
     @property
     def slug(self) -> str:
@@ -206,6 +207,7 @@ CONFIGS: dict[str, Config] = {
             "3 runs",
             (_notes("run-1"), _notes("run-2"), _notes("run-3")),
             (Bounds(preemptions=2, stale=2),),
+            statuses=("created", "unchanged", "unchanged"),  # one run made the release; the others say so
             about="three runs with the same inputs",
         ),
         Config(
@@ -268,6 +270,13 @@ CONFIGS: dict[str, Config] = {
             (Bounds(preemptions=2, stale=1),),
             one_wins=True,
             about="two runs that must not update a published release: exactly one publishes, the other fails",
+        ),
+        Config(
+            "2 runs under if_exists skip",
+            (_notes("run-1", if_exists="skip"), _notes("run-2", if_exists="skip")),
+            (Bounds(preemptions=2, stale=1),),
+            statuses=("created", "skipped"),
+            about="two runs that leave a published release alone: one creates it, the other skips it",
         ),
         Config(
             "2 runs with one file each under if_exists fail",
@@ -376,6 +385,10 @@ def final_violations(config: Config, sim: Simulation, before: Mapping[int, Any])
         )
     if config.one_wins:
         found += _one_wins_violations(sim, survivor)
+    results = [sim.actor(p.spec.holder).result for p in sim.prepared]
+    statuses = tuple(sorted(r.outputs.get("status", "") for r in results if r is not None and r.code == 0))
+    if config.statuses and len(statuses) == len(results) and statuses != config.statuses:
+        found.append(Violation("statuses", f"the runs ended {list(statuses)}, not {list(config.statuses)}"))
     for prepared in sim.prepared:
         if config.one_wins and _refused_as_existing(sim.actor(prepared.spec.holder).result):
             continue

@@ -133,7 +133,7 @@ KNOWN = [(slug, views) for slug, config in CONFIGS.items() for views in config.k
 def test_every_schedule_within_the_ci_bounds_keeps_every_invariant(slug: str):
     """The CI exploration: every configuration without a known violation, exhaustively within its
     CI bounds, reads served as snapshots (the default). Budget: 60 s of wall time for all of them
-    together on 2 cores; measured: 22 s in one process at a load average of 1.
+    together on 2 cores; measured: 21 s in one process at a load average of 1.
     Marked `soak` (long): .ci/run runs it, the quick loop leaves it out.
     """
     config = CONFIGS[slug]
