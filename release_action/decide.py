@@ -95,6 +95,14 @@ class Observed:
     published: Release | None = None
     drafts: tuple[Release, ...] = ()
 
+    @property
+    def releases(self) -> tuple[Release, ...]:
+        """Every release observed: the published one first, then the drafts."""
+        return (self.published, *self.drafts) if self.published is not None else self.drafts
+
+    def find(self, release_id: int) -> Release | None:
+        return next((r for r in self.releases if r.id == release_id), None)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -350,8 +358,7 @@ def apply(step: Step, observed: Observed) -> Observed:
             for k, v in step.payload.items()
             if k in ("tag_name", "draft", "prerelease", "name", "body", "target_commitish")
         }
-        releases = [r for r in (observed.published, *observed.drafts) if r is not None]
-        updated = [dataclasses.replace(r, **fields) if r.id == step.release_id else r for r in releases]
+        updated = [dataclasses.replace(r, **fields) if r.id == step.release_id else r for r in observed.releases]
         published = [r for r in updated if not r.draft]
         return Observed(published[0] if published else None, tuple(r for r in updated if r.draft))
     if isinstance(step, Delete):
@@ -368,7 +375,7 @@ def plan(desired: Desired, observed: Observed, context: Context = Context(), lim
     """
     steps: list[Step] = []
     for _ in range(limit):
-        if NEW_ID not in context.owned and any(r.id == NEW_ID for r in (observed.published, *observed.drafts) if r):
+        if NEW_ID not in context.owned and observed.find(NEW_ID) is not None:
             context = dataclasses.replace(context, owned=context.owned | {NEW_ID})
         step = decide(desired, observed, context)
         if isinstance(step, Wait) and step.spread:  # a pause to break ties with racing runs: not a step

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from release_action.asset_decide import Keep
-from release_action.decide import NEW_ID, Create, Desired, Done, Observed, Refuse, Release, Skip, Step, Update, apply
+from release_action.decide import NEW_ID, Create, Desired, Done, Observed, Refuse, Skip, Step, Update, apply
 from release_action.display import md_code, md_text
 from release_action.engine import Engine, ReleaseExists, release_exists
 from release_action.report import Requests
@@ -118,7 +118,7 @@ def plan_run(engine: Engine, desired: Desired, *, assets: AssetPlanner | None = 
         asset_items = asset_said(assets({} if release_id == NEW_ID else engine.cache.get(release_id, {})), scene)
         asset_writes = sum(item.writes for item in asset_items)
         items += asset_items
-        held = found(observed, release_id)
+        held = observed.find(release_id)
         if held is not None and held.draft and not desired.draft:  # once the assets are in: publish
             publish = engine.planned(desired, observed)
             observed = after(publish, observed)
@@ -135,10 +135,6 @@ def after(steps: Sequence[Step], observed: Observed) -> Observed:
     return observed
 
 
-def found(observed: Observed, release_id: int) -> Release | None:
-    return next((r for r in (observed.published, *observed.drafts) if r is not None and r.id == release_id), None)
-
-
 def status_of(steps: Sequence[Step], release_id: int | None, asset_writes: int) -> str:
     """The status the real run would report: created if it creates the release, updated if it
     writes to it (fields or assets), else unchanged (deleting other drafts changes nothing of it)."""
@@ -153,7 +149,7 @@ def status_of(steps: Sequence[Step], release_id: int | None, asset_writes: int) 
 
 def release_as_left(engine: Engine, observed: Observed, release_id: int | None) -> dict:
     """The release for the outputs: as last read, with draft and prerelease as the plan leaves them."""
-    release = None if release_id is None else found(observed, release_id)
+    release = None if release_id is None else observed.find(release_id)
     if release is None:
         return {}
     known = {} if release_id == NEW_ID else engine.cache.get(release_id, {})

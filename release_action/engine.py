@@ -631,7 +631,7 @@ class Engine:
 
     def _hidden(self, observed: Observed) -> set[int]:
         """This run's releases, not deleted by it, that `observed` does not show."""
-        shown = {d.id for d in observed.drafts} | ({observed.published.id} if observed.published else set())
+        shown = {r.id for r in observed.releases}
         return self.memory.owned - self.memory.deleted - shown
 
     def _ages(self) -> dict[int, float]:

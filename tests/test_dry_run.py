@@ -32,7 +32,7 @@ class Seen:
 
     def __init__(self, observed: Observed) -> None:
         self.observed = observed
-        releases = [r for r in (observed.published, *observed.drafts) if r is not None]
+        releases = observed.releases
         self.cache = {r.id: {"id": r.id, "html_url": f"https://github.com/o/r/releases/{r.id}"} for r in releases}
         self.context = Context(ages={r.id: LAG_WINDOW * 10 for r in releases})
 
