@@ -355,20 +355,27 @@ class Syncer:
             )
         self.log(step.reason)
         try:
-            deleted = self.github.delete_asset(asset_id)
-        except OutcomeUnknown as exc:
-            self.log(f"{exc}; the deletion may have happened, looking again")
-            return
+            deleted = self.delete(asset_id, name)
         except GitHubError as exc:
             self.refuse_if_immutable(name, exc)
             raise
-        self.deleted.add(asset_id)
-        if not deleted:  # already gone (a lagging list showed it): no change of this run's
-            self.log(f"{name} was deleted already")
-            return
-        self.changes += 1
-        if name not in self.removed:
+        if deleted and name not in self.removed:
             self.removed.append(name)
+
+    def delete(self, asset_id: int, name: str) -> bool:
+        """Delete an asset no file of this run's produced; True if this call deleted it (a change of
+        this run's). Already gone (a lagging list showed it) or a lost answer (looked at again) is not."""
+        try:
+            deleted = self.github.delete_asset(asset_id)
+        except OutcomeUnknown as exc:
+            self.log(f"{exc}; the deletion may have happened, looking again")
+            return False
+        self.deleted.add(asset_id)
+        if not deleted:
+            self.log(f"{name} was deleted already")
+            return False
+        self.changes += 1
+        return True
 
 
 # -- the checksums asset -------------------------------------------------------------------------
@@ -518,18 +525,8 @@ class ChecksumsSync(Syncer):
     def drop(self, step: DeleteOther) -> None:
         """Delete the checksums asset: the release has no other asset left to list."""
         self.log(step.reason)
-        asset_id = int(step.asset["id"])
-        try:
-            deleted = self.github.delete_asset(asset_id)
-        except OutcomeUnknown as exc:
-            self.log(f"{exc}; the deletion may have happened, looking again")
-            return
-        self.deleted.add(asset_id)
-        if not deleted:  # already gone (a lagging list showed it): no change of this run's
-            self.log(f"{self.name} was deleted already")
-            return
-        self.changes += 1
-        self.done[self.name] = "deleted"
+        if self.delete(int(step.asset["id"]), self.name):
+            self.done[self.name] = "deleted"
 
 
 def output_of(asset: dict) -> dict[str, Any]:
