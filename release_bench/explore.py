@@ -383,14 +383,14 @@ def final_violations(config: Config, sim: Simulation, before: Mapping[int, Any])
         found.append(
             Violation("oldest draft", f"release {survivor['id']} survives, not the oldest draft {min(drafts)}")
         )
+    results = {p.spec.holder: sim.actor(p.spec.holder).result for p in sim.prepared}
     if config.one_wins:
-        found += _one_wins_violations(sim, survivor)
-    results = [sim.actor(p.spec.holder).result for p in sim.prepared]
-    statuses = tuple(sorted(r.outputs.get("status", "") for r in results if r is not None and r.code == 0))
+        found += _one_wins_violations(results, survivor)
+    statuses = tuple(sorted(r.outputs.get("status", "") for r in results.values() if r is not None and r.code == 0))
     if config.statuses and len(statuses) == len(results) and statuses != config.statuses:
         found.append(Violation("statuses", f"the runs ended {list(statuses)}, not {list(config.statuses)}"))
     for prepared in sim.prepared:
-        if config.one_wins and _refused_as_existing(sim.actor(prepared.spec.holder).result):
+        if config.one_wins and _refused_as_existing(results[prepared.spec.holder]):
             continue
         found += _run_violations(prepared, sim, survivor)
     if survivor is not None:
@@ -402,10 +402,9 @@ def _refused_as_existing(result: Any) -> bool:
     return result is not None and result.code == 1 and result.title == ReleaseExists.title
 
 
-def _one_wins_violations(sim: Simulation, survivor: Mapping[str, Any] | None) -> list[Violation]:
+def _one_wins_violations(results: Mapping[str, Any], survivor: Mapping[str, Any] | None) -> list[Violation]:
     """Under `if_exists: fail`: one run succeeds; every other fails, naming the survivor, having
-    written nothing to it (the Watch checks the writes)."""
-    results = {p.spec.holder: sim.actor(p.spec.holder).result for p in sim.prepared}
+    written nothing to it (the Watch checks the writes). `results`: each run's, by holder."""
     winners = sorted(holder for holder, result in results.items() if result is not None and result.code == 0)
     found = []
     if len(winners) != 1:
