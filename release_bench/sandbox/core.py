@@ -272,33 +272,10 @@ class Sandbox:
         with self.store.lock:
             return {t: sha for t, (sha, _) in self.store.repo(repo).tags.items()}
 
-    def seed_release(
-        self,
-        repo: str,
-        tag: str,
-        *,
-        draft: bool = False,
-        prerelease: bool = False,
-        name: str | None = None,
-        body: str | None = "",
-        target_commitish: str = "main",
-        # (name, data[, state[, label]]); state "uploaded" (the default), "starter" (an unfinished
-        # upload) or "old" (uploaded before June 2025: GitHub reports no digest for it)
-        assets: Iterable[tuple[Any, ...]] = (),
-        make_latest: str = "true",
-    ) -> dict[str, Any]:
-        rel = seed_release(
-            self.store,
-            repo,
-            tag,
-            draft=draft,
-            prerelease=prerelease,
-            name=name,
-            body=body,
-            target_commitish=target_commitish,
-            assets=assets,
-            make_latest=make_latest,
-        )
+    def seed_release(self, repo: str, tag: str, **fields: Any) -> dict[str, Any]:
+        """A release as an earlier day's work left it: the module's seed_release (its fields, their
+        defaults and the asset tuples are described there), rendered as GitHub answers it."""
+        rel = seed_release(self.store, repo, tag, **fields)
         return self._render(self.store.repo(repo).full_name, rel)
 
     def _render(self, full: str, rel: dict[str, Any]) -> dict[str, Any]:
