@@ -50,8 +50,8 @@ class Fresh:
 
 
 @dataclass
-class Snapshot:
-    """Each read, the state as of one moment within `lag` seconds (a consistent snapshot), drawn with `seed`."""
+class Drawn:
+    """A view that draws what each read shows, within `lag` seconds, with its own generator (`seed`)."""
 
     lag: float
     seed: int | None = None
@@ -59,6 +59,11 @@ class Snapshot:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+
+
+@dataclass
+class Snapshot(Drawn):
+    """Each read, the state as of one moment within `lag` seconds (a consistent snapshot), drawn with `seed`."""
 
     def pick(self, window: Window) -> dict[int, Record]:
         moment = self.rng.choice(window.moments())
@@ -66,15 +71,8 @@ class Snapshot:
 
 
 @dataclass
-class Scattered:
+class Scattered(Drawn):
     """For each read and each release, any version within `lag` seconds, drawn with `seed`."""
-
-    lag: float
-    seed: int | None = None
-    rng: random.Random = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.rng = random.Random(self.seed)
 
     def pick(self, window: Window) -> dict[int, Record]:
         seen = {rid: self.rng.choice(versions) for rid, versions in sorted(window.items())}
